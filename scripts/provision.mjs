@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Makes sure the system packages the tests use are present (Debian/Ubuntu). As root it installs
+// what is missing with apt-get; otherwise it prints the exact command and stops, so a new user and
+// CI take the same path. The list grows as tests start using more real tools.
+import { execFileSync, spawnSync } from "node:child_process";
+
+export const PACKAGES = [
+  "openssl", // cross-checks of generated certificates
+  "ca-certificates",
+];
+
+function installed(pkg) {
+  const r = spawnSync("dpkg-query", ["-W", "-f=${Status}", pkg], { encoding: "utf8" });
+  return r.status === 0 && r.stdout.includes("install ok installed");
+}
+
+if (spawnSync("dpkg-query", ["--version"]).error) {
+  console.error("provision: not a Debian/Ubuntu system (no dpkg-query); install these packages yourself: " + PACKAGES.join(" "));
+  process.exit(0);
+}
+const missing = PACKAGES.filter((p) => !installed(p));
+if (missing.length === 0) process.exit(0);
+const command = ["apt-get", "install", "-y", "--no-install-recommends", ...missing];
+if (process.getuid?.() !== 0) {
+  console.error(`provision: the tests need these system packages: ${missing.join(" ")}\nRun:\n  sudo apt-get update && sudo ${command.join(" ")}`);
+  process.exit(1);
+}
+console.error(`provision: installing ${missing.join(" ")}`);
+const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+execFileSync("apt-get", ["update"], { stdio: "inherit", env });
+execFileSync(command[0], command.slice(1), { stdio: "inherit", env });

@@ -1,0 +1,72 @@
+// The relay-onboard command. `run` returns the exit status instead of exiting, so tests can drive
+// the real CLI in-process; bin/relay-onboard.js is the thin process wrapper.
+import { Command, CommanderError } from "commander";
+import { readFileSync } from "node:fs";
+import { RelayError } from "../diagnostics/codes.js";
+import { registerConfigCommands } from "./configCommands.js";
+import { registerDemoCommand } from "./demoCommand.js";
+import { printFailure, processIo, toFailure, type CliIo } from "./io.js";
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+// Commands of the contract that later work delivers. They exist so --help shows the whole tool,
+// and they say plainly that they are not available rather than pretending to work.
+const PENDING: Array<[string, string]> = [
+  ["check", "test authenticated submission to the relay and explain any failure"],
+  ["audit", "check the relay and inbound server policy (TLS and login required, no open relay)"],
+  ["ca", "status, install or remove the organisation's root CA"],
+  ["configure", "write the account settings into Thunderbird, Outlook or Apple Mail"],
+  ["onboard", "the whole flow, unattended: verify, trust, test, configure"],
+];
+
+function buildProgram(io: CliIo): Command {
+  const program = new Command("relay-onboard")
+    .description("Set up mail clients to send through your organisation's secure relay.")
+    .version(VERSION, "-V, --version", "print the version")
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  registerConfigCommands(program, io);
+  for (const [name, description] of PENDING) {
+    program
+      .command(name)
+      .description(`${description} (not yet available)`)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .action(() => {
+        throw new RelayError("USAGE", `\`relay-onboard ${name}\` is not yet available in version ${VERSION}`);
+      });
+  }
+  registerDemoCommand(program, io);
+  // Subcommands inherit the output routing and the no-exit behaviour.
+  const inherit = (cmd: Command) => {
+    for (const sub of cmd.commands) {
+      sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+      inherit(sub);
+    }
+  };
+  inherit(program);
+  return program;
+}
+
+export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
+  const json = argv.includes("--json");
+  const program = buildProgram(io);
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 2;
+  }
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and --version end with exitCode 0; anything else commander reports is a usage error,
+      // already printed on stderr.
+      if (err.exitCode === 0) return 0;
+      if (json) return printFailure(io, { code: "USAGE", message: err.message.replace(/^error: /, "") }, true);
+      return 2;
+    }
+    return printFailure(io, toFailure(err), json);
+  }
+}

@@ -1,0 +1,188 @@
+// Fetching the signed configuration: https only (or a local file an MDM dropped), no credentials or
+// cookies, at most 3 redirects that stay on https, one overall deadline, and a size cap enforced
+// while streaming so a hostile endpoint cannot make us buffer more than the cap.
+import { open } from "node:fs/promises";
+import { request, type RequestOptions } from "node:https";
+import type { IncomingMessage } from "node:http";
+import { fileURLToPath } from "node:url";
+import { RelayError } from "../diagnostics/codes.js";
+import { MAX_CONFIG_BYTES } from "./verify.js";
+
+export const MAX_REDIRECTS = 3;
+export const DEFAULT_FETCH_TIMEOUT_MS = 15_000;
+
+export interface FetchOptions {
+  timeoutMs?: number;
+  maxBytes?: number;
+  /** Extra trust anchors for the https connection (tests, or a private PKI for the config host). */
+  ca?: string | string[];
+  userAgent?: string;
+}
+
+export interface FetchedConfig {
+  bytes: Buffer;
+  /** Where the document finally came from (after redirects), for display. */
+  source: string;
+}
+
+const failed = (why: string, cause?: unknown) => new RelayError("CONFIG_FETCH_FAILED", why, { cause });
+const tooLarge = (max: number) => new RelayError("CONFIG_TOO_LARGE", `the configuration is larger than the ${max}-byte limit`);
+
+/** A Windows drive path ("C:\…") is a path, not a URL with scheme "c". */
+function schemeOf(source: string): string | undefined {
+  const match = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(source);
+  return match?.[1]?.toLowerCase();
+}
+
+export async function fetchConfig(source: string, options: FetchOptions = {}): Promise<FetchedConfig> {
+  const maxBytes = options.maxBytes ?? MAX_CONFIG_BYTES;
+  const scheme = schemeOf(source);
+  if (scheme === undefined) return { bytes: await readCapped(source, maxBytes), source };
+  if (scheme === "file") {
+    let path: string;
+    try {
+      path = fileURLToPath(source);
+    } catch (err) {
+      throw failed(`"${source}" is not a usable file: URL`, err);
+    }
+    return { bytes: await readCapped(path, maxBytes), source: path };
+  }
+  if (scheme === "http") throw failed(`plain http is refused (${source}); the configuration must come over https://`);
+  if (scheme !== "https") throw failed(`unsupported address scheme "${scheme}:"; use https:// or a file path`);
+  return fetchHttps(parseHttpsUrl(source), options, maxBytes);
+}
+
+function parseHttpsUrl(text: string, base?: URL): URL {
+  let url: URL;
+  try {
+    url = new URL(text, base);
+  } catch (err) {
+    throw failed(`"${text}" is not a valid URL`, err);
+  }
+  if (url.protocol !== "https:") {
+    throw failed(base ? `the server redirected to ${url.protocol.replace(":", "")}, which is refused (only https://)` : `only https:// is allowed`);
+  }
+  if (url.username || url.password) throw failed("URLs with a user name or password are refused: no credentials are ever sent");
+  return url;
+}
+
+async function readCapped(path: string, maxBytes: number): Promise<Buffer> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (err) {
+    throw failed(`cannot open ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, err);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw failed(`${path} is not a regular file`);
+    if (info.size > maxBytes) throw tooLarge(maxBytes);
+    // Read one byte beyond the cap in case the file grew after stat().
+    const buffer = Buffer.alloc(maxBytes + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > maxBytes) throw tooLarge(maxBytes);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function fetchHttps(start: URL, options: FetchOptions, maxBytes: number): Promise<FetchedConfig> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    let url = start;
+    for (let redirects = 0; ; redirects++) {
+      const response = await get(url, options, controller.signal, timeoutMs);
+      const status = response.statusCode ?? 0;
+      if (status >= 300 && status < 400 && status !== 304) {
+        response.destroy();
+        const location = response.headers.location;
+        if (!location) throw failed(`the server answered ${status} without a Location`);
+        if (redirects >= MAX_REDIRECTS) throw failed(`more than ${MAX_REDIRECTS} redirects`);
+        url = parseHttpsUrl(location, url);
+        continue;
+      }
+      if (status !== 200) {
+        response.destroy();
+        throw failed(`the server answered HTTP ${status} for ${url.href}`);
+      }
+      return { bytes: await readBody(response, maxBytes, controller.signal, timeoutMs), source: url.href };
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function timedOut(ms: number): RelayError {
+  return failed(`no complete answer within ${Math.round(ms / 1000)} s`);
+}
+
+function get(url: URL, options: FetchOptions, signal: AbortSignal, timeoutMs: number): Promise<IncomingMessage> {
+  const requestOptions: RequestOptions = {
+    method: "GET",
+    // No cookies, no Authorization: only what a plain anonymous GET needs.
+    headers: { accept: "application/jose, application/jose+json, */*;q=0.1", "user-agent": options.userAgent ?? "relay-onboard" },
+    agent: false,
+    signal,
+    minVersion: "TLSv1.2",
+    ...(options.ca ? { ca: options.ca } : {}),
+  };
+  return new Promise((resolve, reject) => {
+    const req = request(url, requestOptions, resolve);
+    req.on("error", (err: NodeJS.ErrnoException) => {
+      if (signal.aborted) return reject(timedOut(timeoutMs));
+      reject(describeNetworkError(url, err));
+    });
+    req.end();
+  });
+}
+
+function describeNetworkError(url: URL, err: NodeJS.ErrnoException): RelayError {
+  const host = url.host;
+  switch (err.code) {
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return failed(`the name ${url.hostname} does not resolve`, err);
+    case "ECONNREFUSED":
+      return failed(`${host} refused the connection`, err);
+    case "ECONNRESET":
+      return failed(`${host} closed the connection`, err);
+    default:
+      if (err.code?.startsWith("ERR_TLS") || /certificate|self[- ]signed|CERT_|SSL/i.test(`${err.code} ${err.message}`)) {
+        return failed(`the https connection to ${host} is not trusted (${err.code ?? err.message})`, err);
+      }
+      return failed(`cannot reach ${host}: ${err.code ?? err.message}`, err);
+  }
+}
+
+function readBody(response: IncomingMessage, maxBytes: number, signal: AbortSignal, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(response.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      response.destroy();
+      return reject(tooLarge(maxBytes));
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const onAbort = () => response.destroy(timedOut(timeoutMs));
+    signal.addEventListener("abort", onAbort, { once: true });
+    response.on("data", (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > maxBytes) {
+        response.destroy(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    response.on("error", (err) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(err instanceof RelayError ? err : signal.aborted ? timedOut(timeoutMs) : failed(`the download broke off: ${err.message}`, err));
+    });
+    response.on("end", () => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(Buffer.concat(chunks));
+    });
+  });
+}

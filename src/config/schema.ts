@@ -1,0 +1,133 @@
+// The signed configuration's payload (DESIGN.md "The signed configuration"). Every object is strict:
+// an unknown field is an error, because a field we ignore is a setting IT believes is in force.
+import { z } from "zod";
+import { inspectCaCertificate } from "../certs/pem.js";
+
+// No control characters (CR, LF, NUL, …) and no bidirectional overrides that could make a name
+// displayed to the user read differently from what it is.
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
+
+const text = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((s) => !UNSAFE_CHARS.test(s), "must not contain control or bidirectional-override characters");
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
+export function isHostName(value: string): boolean {
+  if (value.length > 253) return false;
+  const labels = value.split(".");
+  return labels.length >= 1 && labels.every((l) => LABEL.test(l));
+}
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const host = z
+  .string()
+  .refine((h) => isHostName(h) || IPV4.test(h) || z.ipv6().safeParse(h).success, "must be a host name or an IP address");
+const domain = z.string().refine(isHostName, "must be a domain name");
+const port = z.int().min(1).max(65535);
+const email = z.email().max(254).refine((s) => !UNSAFE_CHARS.test(s), "must not contain control characters");
+
+export const SASL_MECHANISMS = ["PLAIN", "LOGIN", "CRAM-MD5", "NTLM", "XOAUTH2"] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+// A user name template: literal text with {email}, {local} and {domain} placeholders only.
+const usernameTemplate = text(256).refine(
+  (t) => t.replace(/\{(email|local|domain)\}/g, "").match(/[{}]/) === null,
+  "may only use the placeholders {email}, {local} and {domain}",
+);
+
+const uniqueList = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .min(1)
+    .refine((a) => new Set(a).size === a.length, "must not repeat an entry");
+
+export const rootCaSchema = z
+  .strictObject({
+    pem: z.string().min(1).max(16_384),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits"),
+  })
+  .superRefine((ca, ctx) => {
+    let actual: string;
+    try {
+      actual = inspectCaCertificate(ca.pem).sha256;
+    } catch (err) {
+      ctx.addIssue({ code: "custom", path: ["pem"], message: (err as Error).message });
+      return;
+    }
+    if (actual !== ca.sha256) {
+      ctx.addIssue({ code: "custom", path: ["sha256"], message: `does not match the certificate (its SHA-256 is ${actual})` });
+    }
+  });
+
+export const configSchema = z.strictObject({
+  organization: z.strictObject({
+    name: text(200),
+    domains: uniqueList(domain),
+    support: z
+      .strictObject({
+        email: email.optional(),
+        url: z.url({ protocol: /^https$/ }).max(2048).optional(),
+        phone: text(64).optional(),
+      })
+      .optional(),
+  }),
+  rootCa: rootCaSchema,
+  submission: z.strictObject({
+    host,
+    port,
+    security: z.enum(["starttls", "tls"]),
+    auth: uniqueList(z.enum(SASL_MECHANISMS)),
+    username: usernameTemplate,
+  }),
+  inbound: z.strictObject({ host, port }).optional(),
+  incoming: z
+    .strictObject({
+      protocol: z.enum(["imap", "pop3"]),
+      host,
+      port,
+      security: z.enum(["starttls", "tls"]),
+      username: usernameTemplate,
+    })
+    .optional(),
+  probe: z.strictObject({ externalRecipient: email }).optional(),
+});
+
+const numericDate = z.int().min(0).max(253_402_300_799); // up to year 9999
+
+/** The JWT-style claims, checked before the configuration so an expired document says "expired". */
+export const claimsSchema = z.looseObject({
+  iss: text(253),
+  iat: numericDate,
+  exp: numericDate,
+  nbf: numericDate.optional(),
+  ver: z.int().min(1).max(Number.MAX_SAFE_INTEGER),
+});
+
+export const payloadSchema = z.strictObject({
+  iss: text(253),
+  iat: numericDate,
+  exp: numericDate,
+  nbf: numericDate.optional(),
+  ver: z.int().min(1).max(Number.MAX_SAFE_INTEGER),
+  config: configSchema,
+});
+
+export type OrgConfig = z.infer<typeof configSchema>;
+export type ConfigPayload = z.infer<typeof payloadSchema>;
+
+/** What IT writes before signing: the issuer and the configuration (sign adds iat, exp, ver). */
+export const unsignedPayloadSchema = z.strictObject({ iss: text(253), config: configSchema });
+export type UnsignedPayload = z.infer<typeof unsignedPayloadSchema>;
+
+/** One readable line from a schema failure: the first few problems with their paths. */
+export function describeIssues(error: z.ZodError, max = 3): string {
+  const parts = error.issues.slice(0, max).map((issue) => {
+    const path = issue.path.map(String).join(".") || "(document)";
+    if (issue.code === "unrecognized_keys") return `${path}: unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
+    return `${path}: ${issue.message}`;
+  });
+  const more = error.issues.length > max ? ` (and ${error.issues.length - max} more)` : "";
+  return parts.join("; ") + more;
+}
