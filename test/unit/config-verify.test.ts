@@ -1,0 +1,428 @@
+import { readFile, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import fc from "fast-check";
+import { base64url, exportSPKI } from "jose";
+import { describe, expect, it } from "vitest";
+import { RollbackState } from "../../src/config/rollbackState.js";
+import { verifyConfig, MAX_CONFIG_BYTES, CLOCK_SKEW_SECONDS } from "../../src/config/verify.js";
+import { RelayError, type FailureCode } from "../../src/diagnostics/codes.js";
+import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
+import {
+  NOW, NOW_S, createRootCa, fullPayload, header, hmacSign, issueServerCert, makeKey, rawSign, signed, tempDir, testCa, trustOf,
+} from "../helpers/org.js";
+
+async function rejection(promise: Promise<unknown>): Promise<RelayError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof RelayError) return err;
+    throw err;
+  }
+  throw new Error("expected a rejection, but the document was accepted");
+}
+
+async function expectCode(promise: Promise<unknown>, code: FailureCode, message?: RegExp): Promise<void> {
+  const err = await rejection(promise);
+  expect(err.code).toBe(code);
+  if (message) expect(err.message).toMatch(message);
+}
+
+describe("verifyConfig: signatures", () => {
+  it("accepts a document signed by a trusted Ed25519 key and returns the configuration", async () => {
+    const key = await makeKey();
+    const result = await verifyConfig(await signed(key, { ver: 7 }), { trusted: await trustOf([key]), now: NOW });
+    expect(result.payload.ver).toBe(7);
+    expect(result.payload.config.submission.host).toBe("relay.internal.test");
+    expect(result.signers).toEqual([key.kid]);
+    expect(result.alg).toBe("EdDSA");
+  });
+
+  it("accepts ES256 as well", async () => {
+    const key = await makeKey("ES256");
+    const result = await verifyConfig(await signed(key), { trusted: await trustOf([key]), now: NOW });
+    expect(result.alg).toBe("ES256");
+  });
+
+  it("refuses a document whose payload was changed by one byte", async () => {
+    const key = await makeKey();
+    const [h, p, s] = (await signed(key)).split(".") as [string, string, string];
+    const json = new TextDecoder().decode(base64url.decode(p)).replace('"port":587', '"port":586');
+    const tampered = `${h}.${base64url.encode(json)}.${s}`;
+    await expectCode(verifyConfig(tampered, { trusted: await trustOf([key]), now: NOW }), "CONFIG_BAD_SIGNATURE");
+  });
+
+  it("refuses a document whose signature was changed", async () => {
+    const key = await makeKey();
+    const [h, p, s] = (await signed(key)).split(".") as [string, string, string];
+    const sig = base64url.decode(s);
+    sig[10] = sig[10]! ^ 0xff;
+    await expectCode(verifyConfig(`${h}.${p}.${base64url.encode(sig)}`, { trusted: await trustOf([key]), now: NOW }), "CONFIG_BAD_SIGNATURE");
+  });
+
+  it("refuses a signature from a key that is not trusted", async () => {
+    const [trusted, stranger] = [await makeKey(), await makeKey()];
+    await expectCode(verifyConfig(await signed(stranger), { trusted: await trustOf([trusted]), now: NOW }), "CONFIG_UNKNOWN_KEY", /unknown key/);
+  });
+
+  it("refuses a forged document that claims a trusted kid but is signed by another key", async () => {
+    const [trusted, attacker] = [await makeKey(), await makeKey()];
+    const forged = await rawSign(header(trusted), await fullPayload(), attacker);
+    await expectCode(verifyConfig(forged, { trusted: await trustOf([trusted]), now: NOW }), "CONFIG_BAD_SIGNATURE");
+  });
+
+  it('refuses alg "none" with an empty signature', async () => {
+    const key = await makeKey();
+    const payload = await fullPayload();
+    const doc = `${base64url.encode(JSON.stringify({ alg: "none", kid: key.kid, typ: "relay-onboard-config+jwt" }))}.${base64url.encode(JSON.stringify(payload))}.`;
+    await expectCode(verifyConfig(doc, { trusted: await trustOf([key]), now: NOW }), "CONFIG_ALG_NOT_ALLOWED", /"none"/);
+  });
+
+  it("refuses HS256 keyed with the trusted public key (algorithm confusion)", async () => {
+    const key = await makeKey();
+    const trusted = await trustOf([key]);
+    const spki = await exportSPKI(trusted.keys.get(key.kid)!.key);
+    for (const secret of [spki, Buffer.from(key.publicJwk.x!, "base64url"), JSON.stringify(key.publicJwk)]) {
+      const doc = hmacSign(header(key, { alg: "HS256" }), await fullPayload(), secret);
+      await expectCode(verifyConfig(doc, { trusted, now: NOW }), "CONFIG_ALG_NOT_ALLOWED", /HS256/);
+    }
+  });
+
+  it("refuses other algorithms outside the allow list", async () => {
+    const key = await makeKey();
+    for (const alg of ["RS256", "ES384", "PS256", "Ed448", "EDDSA", "", 42, null]) {
+      const doc = await rawSign(header(key, { alg }), await fullPayload(), key);
+      await expectCode(verifyConfig(doc, { trusted: await trustOf([key]), now: NOW }), "CONFIG_ALG_NOT_ALLOWED");
+    }
+  });
+
+  it("refuses a signature without a kid", async () => {
+    const key = await makeKey();
+    const { kid: _omit, ...noKid } = header(key);
+    const doc = await rawSign(noKid, await fullPayload(), key);
+    await expectCode(verifyConfig(doc, { trusted: await trustOf([key]), now: NOW }), "CONFIG_UNKNOWN_KEY", /kid is missing/);
+  });
+
+  it("never uses key material carried in the header (jwk, jku, x5c, x5u)", async () => {
+    const [trusted, attacker] = [await makeKey(), await makeKey()];
+    const payload = await fullPayload();
+    const embedded = [
+      { jwk: attacker.publicJwk },
+      { jwk: attacker.publicJwk, kid: attacker.kid },
+      { jku: "https://evil.test/jwks.json" },
+      { x5u: "https://evil.test/cert.pem" },
+      { x5c: ["MIIB"] },
+    ];
+    for (const extra of embedded) {
+      const doc = await rawSign(header(attacker, extra), payload, attacker);
+      await expectCode(verifyConfig(doc, { trusted: await trustOf([trusted]), now: NOW }), "CONFIG_BAD_SIGNATURE", /carries its own key/);
+    }
+    // Even when the trusted key itself signed, a header with key material is refused.
+    const doc = await rawSign(header(trusted, { jwk: trusted.publicJwk }), payload, trusted);
+    await expectCode(verifyConfig(doc, { trusted: await trustOf([trusted]), now: NOW }), "CONFIG_BAD_SIGNATURE");
+  });
+
+  it("refuses crit, b64 and other unsupported header parameters", async () => {
+    const key = await makeKey();
+    for (const extra of [{ crit: ["exp"], exp: 1 }, { b64: false, crit: ["b64"] }, { cty: "JWT" }]) {
+      const doc = await rawSign(header(key, extra), await fullPayload(), key);
+      await expectCode(verifyConfig(doc, { trusted: await trustOf([key]), now: NOW }), "CONFIG_BAD_SIGNATURE", /unsupported JWS header/);
+    }
+  });
+
+  it("refuses a document of another type (typ)", async () => {
+    const key = await makeKey();
+    for (const typ of ["JWT", undefined, "relay-onboard-config+JWT"]) {
+      const doc = await rawSign(header(key, { typ }), await fullPayload(), key);
+      await expectCode(verifyConfig(doc, { trusted: await trustOf([key]), now: NOW }), "CONFIG_INVALID", /typ/);
+    }
+  });
+
+  it("refuses a header alg that does not match the trusted key's type", async () => {
+    const ed = await makeKey("EdDSA");
+    const ec = await makeKey("ES256");
+    const doc = await rawSign(header(ec, { kid: ed.kid }), await fullPayload(), ec);
+    await expectCode(verifyConfig(doc, { trusted: await trustOf([ed, ec]), now: NOW }), "CONFIG_BAD_SIGNATURE", /EdDSA key/);
+  });
+});
+
+describe("verifyConfig: threshold of distinct signers", () => {
+  it("accepts two distinct trusted signers when two are required", async () => {
+    const [a, b] = [await makeKey(), await makeKey("ES256")];
+    const doc = await signed([a, b]);
+    expect(doc.startsWith("{")).toBe(true);
+    const result = await verifyConfig(doc, { trusted: await trustOf([a, b], 2), now: NOW });
+    expect(result.signers.sort()).toEqual([a.kid, b.kid].sort());
+  });
+
+  it("refuses the same key signing twice when two signers are required", async () => {
+    const [a, b] = [await makeKey(), await makeKey()];
+    const single = JSON.parse(await signed([a, b])) as { payload: string; signatures: Array<{ protected: string; signature: string }> };
+    const first = single.signatures.find((s) => (JSON.parse(Buffer.from(s.protected, "base64url").toString()) as { kid: string }).kid === a.kid)!;
+    const doubled = JSON.stringify({ payload: single.payload, signatures: [first, first] });
+    await expectCode(verifyConfig(doubled, { trusted: await trustOf([a, b], 2), now: NOW }), "CONFIG_UNKNOWN_KEY", /1 distinct trusted signer\(s\), 2 required/);
+  });
+
+  it("refuses a single compact signature when two are required", async () => {
+    const [a, b] = [await makeKey(), await makeKey()];
+    await expectCode(verifyConfig(await signed(a), { trusted: await trustOf([a, b], 2), now: NOW }), "CONFIG_UNKNOWN_KEY", /2 required/);
+  });
+
+  it("counts only trusted signers: an extra unknown signer neither helps nor hurts", async () => {
+    const [a, b, stranger] = [await makeKey(), await makeKey(), await makeKey()];
+    const trustedTwo = await trustOf([a, b], 2);
+    await expectCode(verifyConfig(await signed([a, stranger]), { trusted: trustedTwo, now: NOW }), "CONFIG_UNKNOWN_KEY");
+    const ok = await verifyConfig(await signed([a, b, stranger]), { trusted: trustedTwo, now: NOW });
+    expect(ok.signers).toHaveLength(2);
+  });
+
+  it("refuses unprotected headers in the JSON serialization", async () => {
+    const [a, b] = [await makeKey(), await makeKey()];
+    const doc = JSON.parse(await signed([a, b])) as { signatures: Array<Record<string, unknown>> };
+    doc.signatures[0]!["header"] = { kid: "x" };
+    await expectCode(verifyConfig(JSON.stringify(doc), { trusted: await trustOf([a, b], 2), now: NOW }), "CONFIG_BAD_SIGNATURE", /unprotected/);
+  });
+
+  it("accepts the flattened JSON serialization of a single signature", async () => {
+    const key = await makeKey();
+    const [h, p, s] = (await signed(key)).split(".");
+    const doc = JSON.stringify({ protected: h, payload: p, signature: s });
+    expect((await verifyConfig(doc, { trusted: await trustOf([key]), now: NOW })).signers).toEqual([key.kid]);
+  });
+});
+
+describe("verifyConfig: validity window", () => {
+  it("refuses an expired document and says when it expired", async () => {
+    const key = await makeKey();
+    const doc = await signed(key, { now: new Date("2026-07-03T00:00:00Z"), expiresIn: 90 * 86400 });
+    await expectCode(verifyConfig(doc, { trusted: await trustOf([key]), now: NOW }), "CONFIG_EXPIRED", /expired on 2026-10-01 00:00 UTC; ask IT/);
+  });
+
+  it("refuses a document issued in the future, beyond the clock skew", async () => {
+    const key = await makeKey();
+    const doc = await signed(key, { now: new Date(NOW.getTime() + (CLOCK_SKEW_SECONDS + 60) * 1000) });
+    await expectCode(verifyConfig(doc, { trusted: await trustOf([key]), now: NOW }), "CONFIG_NOT_YET_VALID");
+  });
+
+  it("tolerates a small clock skew on both ends", async () => {
+    const key = await makeKey();
+    const trusted = await trustOf([key]);
+    const early = await signed(key, { now: new Date(NOW.getTime() + 60_000) });
+    await expect(verifyConfig(early, { trusted, now: NOW })).resolves.toBeTruthy();
+    const justExpired = await signed(key, { now: new Date(NOW.getTime() - 3600_000), expiresIn: 3600 - 60 });
+    await expect(verifyConfig(justExpired, { trusted, now: NOW })).resolves.toBeTruthy();
+  });
+
+  it("honours nbf", async () => {
+    const key = await makeKey();
+    const doc = await rawSign(header(key), await fullPayload({ nbf: NOW_S + 3600 }), key);
+    await expectCode(verifyConfig(doc, { trusted: await trustOf([key]), now: NOW }), "CONFIG_NOT_YET_VALID");
+  });
+
+  it("refuses exp before iat", async () => {
+    const key = await makeKey();
+    const doc = await rawSign(header(key), await fullPayload({ iat: NOW_S, exp: NOW_S - 1 }), key);
+    await expectCode(verifyConfig(doc, { trusted: await trustOf([key]), now: new Date((NOW_S - 100) * 1000) }), "CONFIG_INVALID", /not after iat/);
+  });
+});
+
+describe("verifyConfig: rollback protection", () => {
+  it("refuses a lower ver, accepts an equal one, and records only accepted documents", async () => {
+    const key = await makeKey();
+    const trusted = await trustOf([key]);
+    const dir = await tempDir();
+    const state = RollbackState.inDir(dir);
+    await verifyConfig(await signed(key, { ver: 7 }), { trusted, now: NOW, state });
+    const recorded = await readFile(state.file, "utf8");
+    expect(await state.highest("internal.test")).toBe(7);
+
+    await expectCode(verifyConfig(await signed(key, { ver: 6 }), { trusted, now: NOW, state }), "CONFIG_ROLLBACK", /version 6 .* older than version 7/);
+    const again = await verifyConfig(await signed(key, { ver: 7 }), { trusted, now: NOW, state });
+    expect(again.previousVer).toBe(7);
+    expect(await readFile(state.file, "utf8")).toBe(recorded); // idempotent: nothing rewritten
+
+    // A rejected document never moves the state, even with a higher ver.
+    const expiredHigher = await signed(key, { ver: 9, now: new Date("2025-01-01T00:00:00Z"), expiresIn: 86400 });
+    await expectCode(verifyConfig(expiredHigher, { trusted, now: NOW, state }), "CONFIG_EXPIRED");
+    const stranger = await makeKey();
+    await expectCode(verifyConfig(await signed(stranger, { ver: 10 }), { trusted, now: NOW, state }), "CONFIG_UNKNOWN_KEY");
+    expect(await readFile(state.file, "utf8")).toBe(recorded);
+    expect((await readdir(dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("keeps issuers apart, including one named __proto__", async () => {
+    const key = await makeKey();
+    const trusted = await trustOf([key]);
+    const state = RollbackState.inDir(await tempDir());
+    const base = await fullPayload();
+    for (const iss of ["__proto__", "constructor", "other.test"]) {
+      await verifyConfig(await rawSign(header(key), { ...base, iss, ver: 3 }, key), { trusted, now: NOW, state });
+    }
+    expect(await state.highest("__proto__")).toBe(3);
+    expect(await state.highest("internal.test")).toBeUndefined();
+    await expectCode(verifyConfig(await rawSign(header(key), { ...base, iss: "__proto__", ver: 2 }, key), { trusted, now: NOW, state }), "CONFIG_ROLLBACK");
+    expect(({} as Record<string, unknown>)["ver"]).toBeUndefined();
+  });
+
+  it("fails closed on a damaged state file instead of forgetting what it saw", async () => {
+    const key = await makeKey();
+    const dir = await tempDir();
+    const state = RollbackState.inDir(dir);
+    await writeFile(state.file, "{ not json");
+    await expectCode(verifyConfig(await signed(key), { trusted: await trustOf([key]), now: NOW, state }), "BAD_INPUT", /damaged/);
+    expect(await readFile(state.file, "utf8")).toBe("{ not json");
+  });
+});
+
+describe("verifyConfig: payload schema", () => {
+  async function withPayload(mutate: (p: Record<string, any>) => void): Promise<unknown> {
+    const key = await makeKey();
+    const payload = await fullPayload();
+    mutate(payload);
+    return verifyConfig(await rawSign(header(key), payload, key), { trusted: await trustOf([key]), now: NOW });
+  }
+
+  it("refuses unknown fields at every level", async () => {
+    await expectCode(withPayload((p) => (p["extra"] = 1)), "CONFIG_INVALID", /unknown field.*"extra"/);
+    await expectCode(withPayload((p) => (p["config"].submission.plaintextFallback = true)), "CONFIG_INVALID", /config\.submission.*plaintextFallback/);
+    await expectCode(withPayload((p) => (p["config"].organization.support.fax = "1")), "CONFIG_INVALID", /fax/);
+  });
+
+  it("refuses __proto__ keys in the payload without polluting anything", async () => {
+    const key = await makeKey();
+    const payload = JSON.stringify(await fullPayload()).replace('"config":{', '"config":{"__proto__":{"polluted":true},');
+    const doc = await rawSign(header(key), payload, key);
+    await expectCode(verifyConfig(doc, { trusted: await trustOf([key]), now: NOW }), "CONFIG_INVALID", /__proto__/);
+    const nested = JSON.stringify(await fullPayload()).replace('"submission":{', '"submission":{"__proto__":{"isAdmin":true},');
+    await expectCode(verifyConfig(await rawSign(header(key), nested, key), { trusted: await trustOf([key]), now: NOW }), "CONFIG_INVALID", /__proto__/);
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+    expect(({} as Record<string, unknown>)["isAdmin"]).toBeUndefined();
+  });
+
+  it("refuses __proto__ in the JWS header", async () => {
+    const key = await makeKey();
+    const doc = await rawSign(`{"alg":"EdDSA","kid":"${key.kid}","typ":"relay-onboard-config+jwt","__proto__":{"alg":"EdDSA"}}`, await fullPayload(), key);
+    await expectCode(verifyConfig(doc, { trusted: await trustOf([key]), now: NOW }), "CONFIG_INVALID", /__proto__/);
+  });
+
+  it("refuses a rootCa.sha256 that does not match the certificate", async () => {
+    await expectCode(withPayload((p) => (p["config"].rootCa.sha256 = "0".repeat(64))), "CONFIG_INVALID", /rootCa\.sha256: does not match/);
+    await expectCode(withPayload((p) => (p["config"].rootCa.sha256 = p["config"].rootCa.sha256.toUpperCase())), "CONFIG_INVALID", /lowercase/);
+  });
+
+  it("refuses a leaf certificate as rootCa, even with the right fingerprint", async () => {
+    const leaf = await issueServerCert(await testCa(), ["relay.internal.test"]);
+    await expectCode(
+      withPayload((p) => (p["config"].rootCa = { pem: leaf.certPem, sha256: sha256Hex(singleCertificateDer(leaf.certPem)) })),
+      "CONFIG_INVALID",
+      /not a CA certificate/,
+    );
+    const notCa = await createRootCa("Self-signed but not a CA", { isCa: false });
+    await expectCode(
+      withPayload((p) => (p["config"].rootCa = { pem: notCa.certPem, sha256: sha256Hex(singleCertificateDer(notCa.certPem)) })),
+      "CONFIG_INVALID",
+      /not a CA certificate/,
+    );
+  });
+
+  it("refuses a rootCa PEM with two certificates or with trailing text", async () => {
+    const other = await createRootCa("Second");
+    await expectCode(withPayload((p) => (p["config"].rootCa.pem += other.certPem)), "CONFIG_INVALID", /exactly one PEM certificate/);
+    await expectCode(withPayload((p) => (p["config"].rootCa.pem += "\nextra")), "CONFIG_INVALID", /unexpected text/);
+  });
+
+  it("refuses unsafe or malformed fields", async () => {
+    await expectCode(withPayload((p) => (p["config"].organization.name = "Evil\r\nOrg")), "CONFIG_INVALID", /organization\.name/);
+    await expectCode(withPayload((p) => (p["config"].organization.name = "Org \u202egnp.exe")), "CONFIG_INVALID", /bidirectional/);
+    await expectCode(withPayload((p) => (p["config"].submission.security = "none")), "CONFIG_INVALID", /security/);
+    await expectCode(withPayload((p) => (p["config"].submission.auth = ["GSSAPI"])), "CONFIG_INVALID", /auth/);
+    await expectCode(withPayload((p) => (p["config"].submission.auth = ["PLAIN", "PLAIN"])), "CONFIG_INVALID", /repeat/);
+    await expectCode(withPayload((p) => (p["config"].submission.auth = [])), "CONFIG_INVALID", /auth/);
+    await expectCode(withPayload((p) => (p["config"].submission.port = 70000)), "CONFIG_INVALID", /port/);
+    await expectCode(withPayload((p) => (p["config"].submission.host = "relay.internal.test\r\nRCPT")), "CONFIG_INVALID", /host/);
+    await expectCode(withPayload((p) => (p["config"].submission.username = "{password}")), "CONFIG_INVALID", /placeholders/);
+    await expectCode(withPayload((p) => (p["config"].organization.support.url = "http://help.internal.test")), "CONFIG_INVALID", /url/);
+    await expectCode(withPayload((p) => (p["config"].probe.externalRecipient = "not an address")), "CONFIG_INVALID", /externalRecipient/);
+    await expectCode(withPayload((p) => delete p["config"].submission), "CONFIG_INVALID", /submission/);
+    await expectCode(withPayload((p) => (p["ver"] = 1.5)), "CONFIG_INVALID", /ver/);
+    await expectCode(withPayload((p) => (p["ver"] = 0)), "CONFIG_INVALID", /ver/);
+  });
+
+  it("accepts the templates and optional sections of the contract", async () => {
+    const result = withPayload((p) => {
+      p["config"].submission.username = "CORP\\{local}";
+      p["config"].submission.security = "tls";
+      p["config"].submission.port = 465;
+      p["config"].submission.auth = ["NTLM", "XOAUTH2", "CRAM-MD5"];
+      p["config"].incoming = { protocol: "imap", host: "imap.internal.test", port: 993, security: "tls", username: "{local}@{domain}" };
+      delete p["config"].inbound;
+      delete p["config"].probe;
+    });
+    await expect(result).resolves.toBeTruthy();
+  });
+});
+
+describe("verifyConfig: size and structure", () => {
+  it("refuses a document over 64 KiB before parsing it", async () => {
+    const key = await makeKey();
+    const trusted = await trustOf([key]);
+    await expectCode(verifyConfig("x".repeat(65 * 1024), { trusted, now: NOW }), "CONFIG_TOO_LARGE");
+    const padded = await rawSign(header(key), { ...(await fullPayload()), pad: "a".repeat(MAX_CONFIG_BYTES) }, key);
+    await expectCode(verifyConfig(padded, { trusted, now: NOW }), "CONFIG_TOO_LARGE");
+    await expectCode(verifyConfig(Buffer.alloc(MAX_CONFIG_BYTES + 1, 0x7b), { trusted, now: NOW }), "CONFIG_TOO_LARGE");
+  });
+
+  it("refuses garbage with CONFIG_INVALID", async () => {
+    const trusted = await trustOf([await makeKey()]);
+    for (const doc of ["", "a.b", "a.b.c.d", "{}", "[]", "{\"payload\":1}", "!!.??.**", Buffer.from([0xff, 0xfe, 0x2e])]) {
+      await expectCode(verifyConfig(doc, { trusted, now: NOW }), "CONFIG_INVALID");
+    }
+  });
+
+  it("never accepts a mutated document unless the mutation decodes to the same bytes (property)", async () => {
+    const key = await makeKey();
+    const trusted = await trustOf([key]);
+    const doc = await signed(key);
+    const original = doc.split(".").map((part) => Buffer.from(base64url.decode(part)).toString("hex"));
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: doc.length - 1 }), fc.constantFrom(...alphabet), async (index, char) => {
+        const mutated = doc.slice(0, index) + char + doc.slice(index + 1);
+        try {
+          await verifyConfig(mutated, { trusted, now: NOW });
+        } catch (err) {
+          return err instanceof RelayError;
+        }
+        // Accepted: only possible if every part still decodes to the signed bytes (unused base64 bits).
+        const parts = mutated.split(".").map((part) => Buffer.from(base64url.decode(part)).toString("hex"));
+        return JSON.stringify(parts) === JSON.stringify(original);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("answers any input with a coded failure, never another exception (property)", async () => {
+    const trusted = await trustOf([await makeKey()]);
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string(), fc.json(), fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b).toString("base64url") + "." + Buffer.from(b).toString("base64url") + ".AA")), async (input) => {
+        try {
+          await verifyConfig(input, { trusted, now: NOW });
+          return false;
+        } catch (err) {
+          return err instanceof RelayError;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("the state file", () => {
+  it("is written with mode 600", async () => {
+    const key = await makeKey();
+    const dir = await tempDir();
+    const state = RollbackState.inDir(dir);
+    await verifyConfig(await signed(key), { trusted: await trustOf([key]), now: NOW, state });
+    const { stat } = await import("node:fs/promises");
+    expect((await stat(join(dir, "config-state.json"))).mode & 0o777).toBe(0o600);
+  });
+});
