@@ -1,7 +1,8 @@
 // Fetching the signed configuration: https only (or a local file an MDM dropped), no credentials or
 // cookies, at most 3 redirects that stay on https, one overall deadline, and a size cap enforced
 // while streaming so a hostile endpoint cannot make us buffer more than the cap.
-import { open } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, stat } from "node:fs/promises";
 import { request, type RequestOptions } from "node:https";
 import type { IncomingMessage } from "node:http";
 import { fileURLToPath } from "node:url";
@@ -69,8 +70,11 @@ function parseHttpsUrl(text: string, base?: URL): URL {
 async function readCapped(path: string, maxBytes: number): Promise<Buffer> {
   let handle;
   try {
-    handle = await open(path, "r");
+    // Check before opening (opening a FIFO would block), and open non-blocking where the OS has it.
+    if (!(await stat(path)).isFile()) throw failed(`${path} is not a regular file`);
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
+    if (err instanceof RelayError) throw err;
     throw failed(`cannot open ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, err);
   }
   try {

@@ -1,0 +1,195 @@
+// fetchConfig against real HTTPS (and plain HTTP) servers on loopback, with a throw-away test CA.
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { execFileSync } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fetchConfig } from "../../src/config/fetch.js";
+import { MAX_CONFIG_BYTES } from "../../src/config/verify.js";
+import { RelayError, type FailureCode } from "../../src/diagnostics/codes.js";
+import { issueServerCert, tempDir, testCa } from "../helpers/org.js";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+interface Recorded {
+  path: string;
+  headers: IncomingMessage["headers"];
+}
+
+let https: Server;
+let http: Server;
+let httpsBase: string;
+let httpBase: string;
+let caPem: string;
+const routes = new Map<string, Handler>();
+const requests: Recorded[] = [];
+const httpRequests: Recorded[] = [];
+const streamed = { bytes: 0, closed: false };
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+}
+
+beforeAll(async () => {
+  const ca = await testCa();
+  caPem = ca.certPem;
+  const leaf = await issueServerCert(ca, ["127.0.0.1", "localhost"]);
+  https = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => {
+    requests.push({ path: req.url ?? "", headers: req.headers });
+    const handler = routes.get(new URL(req.url ?? "/", "https://x").pathname);
+    if (handler) handler(req, res);
+    else res.writeHead(404).end("not found");
+  });
+  http = createHttpServer((req, res) => {
+    httpRequests.push({ path: req.url ?? "", headers: req.headers });
+    res.end("plain");
+  });
+  httpsBase = `https://127.0.0.1:${await listen(https)}`;
+  httpBase = `http://127.0.0.1:${await listen(http)}`;
+
+  routes.set("/config.jws", (_req, res) => res.writeHead(200, { "content-type": "application/jose" }).end("eyJ.config.sig"));
+  routes.set("/cookie-redirect", (_req, res) => res.writeHead(302, { location: "/config.jws", "set-cookie": "session=abc; Path=/" }).end());
+  for (let i = 1; i <= 4; i++) routes.set(`/hop${i}`, (_req, res) => res.writeHead(301, { location: i === 1 ? "/config.jws" : `/hop${i - 1}` }).end());
+  routes.set("/to-http", (_req, res) => res.writeHead(302, { location: `${httpBase}/config.jws` }).end());
+  routes.set("/to-file", (_req, res) => res.writeHead(302, { location: "file:///etc/passwd" }).end());
+  routes.set("/to-userinfo", (_req, res) => res.writeHead(302, { location: `https://user:secret@127.0.0.1/config.jws` }).end());
+  routes.set("/forever", (_req, res) => {
+    res.writeHead(200, { "content-type": "application/jose" });
+    const chunk = Buffer.alloc(16 * 1024, 0x61);
+    const pump = () => {
+      while (!res.destroyed && res.write(chunk)) streamed.bytes += chunk.length;
+      if (!res.destroyed) res.once("drain", pump);
+    };
+    res.on("close", () => (streamed.closed = true));
+    pump();
+  });
+  routes.set("/big-declared", (_req, res) => res.writeHead(200, { "content-length": String(10 * 1024 * 1024) }).write("a"));
+  routes.set("/exactly-cap", (_req, res) => res.writeHead(200).end(Buffer.alloc(MAX_CONFIG_BYTES, 0x61)));
+  routes.set("/silent", () => undefined); // never answers
+  routes.set("/trickle", (_req, res) => {
+    res.writeHead(200);
+    const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write("a")), 50);
+  });
+  routes.set("/server-error", (_req, res) => res.writeHead(500).end("oops"));
+});
+
+afterAll(async () => {
+  https.closeAllConnections();
+  http.closeAllConnections();
+  await new Promise((r) => https.close(r));
+  await new Promise((r) => http.close(r));
+});
+
+async function expectCode(promise: Promise<unknown>, code: FailureCode, message?: RegExp): Promise<RelayError> {
+  const err = await promise.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(RelayError);
+  expect((err as RelayError).code).toBe(code);
+  if (message) expect((err as RelayError).message).toMatch(message);
+  return err as RelayError;
+}
+
+describe("fetchConfig over https", () => {
+  it("downloads the document, trusting only the CA it is given", async () => {
+    const result = await fetchConfig(`${httpsBase}/config.jws`, { ca: caPem });
+    expect(result.bytes.toString()).toBe("eyJ.config.sig");
+    await expectCode(fetchConfig(`${httpsBase}/config.jws`), "CONFIG_FETCH_FAILED", /not trusted/);
+  });
+
+  it("refuses plain http without connecting", async () => {
+    const before = httpRequests.length;
+    await expectCode(fetchConfig(`${httpBase}/config.jws`), "CONFIG_FETCH_FAILED", /plain http is refused/);
+    expect(httpRequests.length).toBe(before);
+  });
+
+  it("refuses a redirect to http, to file: and to a URL with credentials", async () => {
+    const before = httpRequests.length;
+    await expectCode(fetchConfig(`${httpsBase}/to-http`, { ca: caPem }), "CONFIG_FETCH_FAILED", /redirected to http/);
+    expect(httpRequests.length).toBe(before);
+    await expectCode(fetchConfig(`${httpsBase}/to-file`, { ca: caPem }), "CONFIG_FETCH_FAILED", /redirected to file/);
+    await expectCode(fetchConfig(`${httpsBase}/to-userinfo`, { ca: caPem }), "CONFIG_FETCH_FAILED", /credentials/);
+  });
+
+  it("follows up to 3 redirects and refuses a fourth", async () => {
+    expect((await fetchConfig(`${httpsBase}/hop3`, { ca: caPem })).source).toBe(`${httpsBase}/config.jws`);
+    await expectCode(fetchConfig(`${httpsBase}/hop4`, { ca: caPem }), "CONFIG_FETCH_FAILED", /more than 3 redirects/);
+  });
+
+  it("sends no cookies and no credentials, even after a Set-Cookie", async () => {
+    requests.length = 0;
+    await fetchConfig(`${httpsBase}/cookie-redirect`, { ca: caPem });
+    expect(requests.map((r) => r.path)).toEqual(["/cookie-redirect", "/config.jws"]);
+    for (const r of requests) {
+      expect(r.headers.cookie).toBeUndefined();
+      expect(r.headers.authorization).toBeUndefined();
+    }
+    await expectCode(fetchConfig(`https://user:pw@127.0.0.1:1/config.jws`, { ca: caPem }), "CONFIG_FETCH_FAILED", /credentials/);
+  });
+
+  it("stops an endpoint that streams forever at the size cap, with bounded memory", async () => {
+    streamed.bytes = 0;
+    streamed.closed = false;
+    const heapBefore = process.memoryUsage().rss;
+    await expectCode(fetchConfig(`${httpsBase}/forever`, { ca: caPem }), "CONFIG_TOO_LARGE");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(streamed.closed).toBe(true);
+    expect(streamed.bytes).toBeGreaterThan(MAX_CONFIG_BYTES);
+    // The server could push only what fits in the socket buffers before we cut it off.
+    expect(streamed.bytes).toBeLessThan(8 * 1024 * 1024);
+    expect(process.memoryUsage().rss - heapBefore).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it("refuses a declared Content-Length over the cap without reading the body, and accepts exactly the cap", async () => {
+    await expectCode(fetchConfig(`${httpsBase}/big-declared`, { ca: caPem }), "CONFIG_TOO_LARGE");
+    expect((await fetchConfig(`${httpsBase}/exactly-cap`, { ca: caPem })).bytes.length).toBe(MAX_CONFIG_BYTES);
+  });
+
+  it("gives up on an endpoint that never answers, or trickles, at the deadline", async () => {
+    const started = Date.now();
+    await expectCode(fetchConfig(`${httpsBase}/silent`, { ca: caPem, timeoutMs: 500 }), "CONFIG_FETCH_FAILED", /no complete answer within/);
+    await expectCode(fetchConfig(`${httpsBase}/trickle`, { ca: caPem, timeoutMs: 500 }), "CONFIG_FETCH_FAILED", /no complete answer within/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("reports HTTP errors, refused connections and unresolvable names", async () => {
+    await expectCode(fetchConfig(`${httpsBase}/server-error`, { ca: caPem }), "CONFIG_FETCH_FAILED", /HTTP 500/);
+    await expectCode(fetchConfig(`${httpsBase}/missing`, { ca: caPem }), "CONFIG_FETCH_FAILED", /HTTP 404/);
+    await expectCode(fetchConfig(`https://127.0.0.1:1/config.jws`), "CONFIG_FETCH_FAILED", /refused/);
+    await expectCode(fetchConfig(`https://no-such-host.invalid/config.jws`), "CONFIG_FETCH_FAILED", /does not resolve/);
+  });
+
+  it("refuses other schemes", async () => {
+    await expectCode(fetchConfig("ftp://example.com/c.jws"), "CONFIG_FETCH_FAILED", /unsupported/);
+    await expectCode(fetchConfig("javascript:alert(1)"), "CONFIG_FETCH_FAILED", /unsupported/);
+  });
+});
+
+describe("fetchConfig from files (MDM-dropped copies)", () => {
+  it("reads a path or a file: URL", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "config.jws");
+    await writeFile(file, "a.b.c\n");
+    expect((await fetchConfig(file)).bytes.toString()).toBe("a.b.c\n");
+    expect((await fetchConfig(pathToFileURL(file).href)).bytes.toString()).toBe("a.b.c\n");
+  });
+
+  it("refuses a file over the cap, a device, a FIFO and a missing file", async () => {
+    const dir = await tempDir();
+    const big = join(dir, "big.jws");
+    await writeFile(big, Buffer.alloc(MAX_CONFIG_BYTES + 1, 0x61));
+    await expectCode(fetchConfig(big), "CONFIG_TOO_LARGE");
+    await expectCode(fetchConfig("/dev/zero"), "CONFIG_FETCH_FAILED", /not a regular file/);
+    const fifo = join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    // No writer ever appears: a blocking open() would hang here.
+    await expectCode(fetchConfig(fifo), "CONFIG_FETCH_FAILED", /not a regular file/);
+    await expectCode(fetchConfig(join(dir, "absent.jws")), "CONFIG_FETCH_FAILED", /ENOENT/);
+  });
+});
