@@ -60,8 +60,10 @@ beforeAll(async () => {
     res.writeHead(200, { "content-type": "application/jose" });
     const chunk = Buffer.alloc(16 * 1024, 0x61);
     const pump = () => {
-      while (!res.destroyed && res.write(chunk)) streamed.bytes += chunk.length;
-      if (!res.destroyed) res.once("drain", pump);
+      while (!res.destroyed) {
+        streamed.bytes += chunk.length;
+        if (!res.write(chunk)) return void res.once("drain", pump);
+      }
     };
     res.on("close", () => (streamed.closed = true));
     pump();
