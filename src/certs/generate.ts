@@ -25,7 +25,7 @@ export interface CertOptions {
 }
 
 async function keyPem(keys: CryptoKeyPair): Promise<string> {
-  const pkcs8 = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey as webcrypto.CryptoKey);
+  const pkcs8 = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey);
   return x509.PemConverter.encode(pkcs8, "PRIVATE KEY");
 }
 
@@ -43,7 +43,7 @@ function validity(options: CertOptions, defaultDays: number) {
 
 /** A self-signed root CA (basicConstraints CA:TRUE, keyCertSign + cRLSign). */
 export async function createRootCa(commonName: string, options: CertOptions & { isCa?: boolean } = {}): Promise<IssuedCert> {
-  const keys = await webcrypto.subtle.generateKey(EC, true, ["sign", "verify"]) as CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(EC, true, ["sign", "verify"]);
   const isCa = options.isCa ?? true;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -65,7 +65,7 @@ export async function createRootCa(commonName: string, options: CertOptions & { 
 
 /** A TLS server certificate for `names` (DNS names or IP addresses), issued by `issuer`. */
 export async function issueServerCert(issuer: IssuedCert, names: string[], options: CertOptions = {}): Promise<IssuedCert> {
-  const keys = await webcrypto.subtle.generateKey(EC, true, ["sign", "verify"]) as CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(EC, true, ["sign", "verify"]);
   const isIp = (n: string) => /^[\d.]+$/.test(n) || n.includes(":");
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),

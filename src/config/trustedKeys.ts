@@ -52,12 +52,13 @@ export async function parseTrustedKeys(text: string, source = "trusted keys"): P
   for (const jwk of parsed.data.keys) {
     if (keys.has(jwk.kid)) throw fail(`the kid "${jwk.kid}" appears twice`);
     const alg: SigningAlg = jwk.kty === "OKP" ? "EdDSA" : "ES256";
-    let key: CryptoKey;
+    let key: CryptoKey | Uint8Array;
     try {
-      key = (await importJWK(jwk, alg)) as CryptoKey;
+      key = await importJWK(jwk, alg);
     } catch (err) {
       throw fail(`key "${jwk.kid}" cannot be imported (${(err as Error).message})`);
     }
+    if (key instanceof Uint8Array) throw fail(`key "${jwk.kid}" is not a public key`);
     keys.set(jwk.kid, { kid: jwk.kid, alg, key, jwk });
   }
   if (threshold > keys.size) throw fail(`threshold ${threshold} is more than the ${keys.size} key(s) listed`);

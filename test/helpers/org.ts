@@ -1,6 +1,6 @@
 // Test fixtures made at test time: a throw-away root CA, signing keys, payloads, and a raw JWS
 // builder that can produce hostile documents (any header, any alg, any signature).
-import { createHmac, sign as nodeSign, createPrivateKey } from "node:crypto";
+import { createHmac, webcrypto } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,11 +63,11 @@ const enc = (value: unknown) => base64url.encode(typeof value === "string" ? val
 /** Signs arbitrary header + payload bytes with `key` (Ed25519 or P-256), no checks at all. */
 export async function rawSign(header: unknown, payload: unknown, key: TestKey): Promise<string> {
   const signingInput = `${enc(header)}.${enc(payload)}`;
-  const privateKey = createPrivateKey({ key: key.privateJwk as import("node:crypto").JsonWebKey, format: "jwk" });
-  const sig = key.alg === "EdDSA"
-    ? nodeSign(null, Buffer.from(signingInput), privateKey)
-    : nodeSign("sha256", Buffer.from(signingInput), { key: privateKey, dsaEncoding: "ieee-p1363" });
-  return `${signingInput}.${base64url.encode(sig)}`;
+  const algorithm = key.alg === "EdDSA" ? { name: "Ed25519" } : { name: "ECDSA", namedCurve: "P-256" };
+  const privateKey = await webcrypto.subtle.importKey("jwk", key.privateJwk as webcrypto.JsonWebKey, algorithm, false, ["sign"]);
+  const params = key.alg === "EdDSA" ? { name: "Ed25519" } : { name: "ECDSA", hash: "SHA-256" };
+  const sig = await webcrypto.subtle.sign(params, privateKey, Buffer.from(signingInput));
+  return `${signingInput}.${base64url.encode(new Uint8Array(sig))}`;
 }
 
 export function header(key: TestKey, extra: Record<string, unknown> = {}): Record<string, unknown> {
