@@ -1,0 +1,53 @@
+// Checks as the reports show them: each step timed, with its status, code, message and hint.
+import { FAILURE_CODES, RelayError, type FailureCode } from "./codes.js";
+
+export type CheckStatus = "pass" | "warn" | "fail" | "skip";
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  code: FailureCode | "OK";
+  message: string;
+  hint?: string;
+  /** Milliseconds since the diagnosis started (for the waterfall). */
+  startMs: number;
+  durationMs: number;
+}
+
+export interface StepOutcome {
+  message: string;
+  status?: "pass" | "warn";
+  code?: FailureCode;
+}
+
+export class StepRecorder {
+  readonly results: CheckResult[] = [];
+  constructor(private readonly origin = performance.now()) {}
+
+  private at(): number {
+    return Math.round(performance.now() - this.origin);
+  }
+
+  /** Runs a step; a RelayError marks it failed and is rethrown so the caller stops. */
+  async run(id: string, title: string, body: () => Promise<StepOutcome | string>): Promise<void> {
+    const start = performance.now();
+    const startMs = this.at();
+    try {
+      const outcome = await body();
+      const { message, status = "pass", code } = typeof outcome === "string" ? { message: outcome } : outcome;
+      this.results.push({
+        id, title, status, code: code ?? "OK", message, startMs, durationMs: Math.round(performance.now() - start),
+        ...(code ? { hint: FAILURE_CODES[code].hint } : {}),
+      });
+    } catch (err) {
+      const failure = err instanceof RelayError ? err : new RelayError("PROTOCOL_ERROR", `unexpected error: ${(err as Error).message}`);
+      this.results.push({ id, title, status: "fail", code: failure.code, message: failure.message, hint: failure.hint, startMs, durationMs: Math.round(performance.now() - start) });
+      throw failure;
+    }
+  }
+
+  skip(id: string, title: string, message: string): void {
+    this.results.push({ id, title, status: "skip", code: "OK", message, startMs: this.at(), durationMs: 0 });
+  }
+}

@@ -1,0 +1,187 @@
+// One SMTP connection: a socket (plain, then TLS after STARTTLS, or TLS from the start), a reply
+// parser, per-step deadlines bounded by an overall deadline, and the transcript.
+import { connect as netConnect, type Socket } from "node:net";
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from "node:tls";
+import { RelayError, type FailureCode } from "../diagnostics/codes.js";
+import { ReplyParser, replyText, type Reply } from "./reply.js";
+import type { Transcript } from "./transcript.js";
+
+export interface Deadline {
+  /** performance.now() value after which everything stops. */
+  overallAt: number;
+  stepMs: number;
+}
+
+export function remaining(deadline: Deadline): number {
+  return Math.max(0, Math.min(deadline.stepMs, deadline.overallAt - performance.now()));
+}
+
+export class SmtpConnection {
+  private parser = new ReplyParser();
+  private waiter: { resolve: () => void } | undefined;
+  private failure: Error | undefined;
+  private closed = false;
+
+  private constructor(
+    private socket: Socket | TLSSocket,
+    readonly transcript: Transcript,
+    private readonly deadline: Deadline,
+  ) {
+    this.listen(socket);
+  }
+
+  /** Opens a TCP connection (and, for implicit TLS, nothing more: call startTls next). */
+  static async open(host: string, port: number, transcript: Transcript, deadline: Deadline): Promise<SmtpConnection> {
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = netConnect({ host, port });
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new RelayError("CONNECT_TIMEOUT", `no answer from ${host} port ${port} within ${Math.round(remaining(deadline) / 100) / 10 || deadline.stepMs / 1000} s; the port is probably blocked`));
+      }, remaining(deadline));
+      s.once("connect", () => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      s.once("error", (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(connectError(host, port, err));
+      });
+    });
+    transcript.add("info", `connected to ${socket.remoteAddress ?? host} port ${port} from ${socket.localAddress ?? "?"}`);
+    return new SmtpConnection(socket, transcript, deadline);
+  }
+
+  get localAddress(): string | undefined {
+    return this.socket.localAddress;
+  }
+
+  get tlsSocket(): TLSSocket | undefined {
+    return "encrypted" in this.socket ? this.socket : undefined;
+  }
+
+  private listen(socket: Socket): void {
+    socket.on("data", (chunk: Buffer) => {
+      try {
+        this.parser.push(chunk);
+      } catch (err) {
+        this.failure ??= err as Error;
+        socket.destroy();
+      }
+      this.wake();
+    });
+    socket.on("error", (err) => {
+      this.failure ??= err;
+      this.wake();
+    });
+    socket.on("close", () => {
+      this.closed = true;
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.resolve();
+  }
+
+  /** Sends one command line. `hidden` records only a marker in the transcript. */
+  send(line: string, hidden?: string): void {
+    this.sendMany([line], hidden);
+  }
+
+  /** Sends several lines in one write (PIPELINING). */
+  sendMany(lines: string[], hidden?: string): void {
+    for (const line of lines) {
+      if (/[\r\n\0]/.test(line)) throw new RelayError("BAD_INPUT", "refusing to send a command containing CR, LF or NUL");
+      this.transcript.add("client", hidden ?? line);
+    }
+    this.socket.write(lines.map((l) => `${l}\r\n`).join(""));
+  }
+
+  /** Waits for the next complete reply, within the step deadline. */
+  async readReply(step: { timeoutCode?: FailureCode; what: string }): Promise<Reply> {
+    const ms = remaining(this.deadline);
+    const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), ms).unref());
+    for (;;) {
+      const reply = this.parser.take();
+      if (reply) {
+        this.transcript.add("server", replyText(reply));
+        return reply;
+      }
+      if (this.failure) {
+        const err = this.failure;
+        this.transcript.add("info", err.message);
+        if (err instanceof RelayError) throw err;
+        throw new RelayError("PROTOCOL_ERROR", `the connection failed while waiting for ${step.what}: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+      }
+      if (this.closed) throw new RelayError("PROTOCOL_ERROR", `the server closed the connection while we waited for ${step.what}`);
+      const woke = await Promise.race([new Promise<void>((resolve) => (this.waiter = { resolve })), timer]);
+      if (woke === "timeout") {
+        this.destroy();
+        const code = step.timeoutCode ?? "TIMEOUT";
+        throw new RelayError(code, `no complete answer to ${step.what} within ${(ms / 1000).toFixed(1)} s`);
+      }
+    }
+  }
+
+  /** Bytes received but not yet consumed as replies. */
+  pendingBytes(): number {
+    return this.parser.pendingBytes();
+  }
+
+  /**
+   * Starts TLS on the current socket. Nothing read before survives: the parser is replaced, and
+   * the caller must have checked pendingBytes() === 0 (response injection) beforehand.
+   */
+  async startTls(options: ConnectionOptions): Promise<TLSSocket> {
+    const plain = this.socket;
+    plain.removeAllListeners("data");
+    plain.removeAllListeners("error");
+    plain.removeAllListeners("close");
+    this.parser = new ReplyParser();
+    const ms = remaining(this.deadline);
+    const tls = await new Promise<TLSSocket>((resolve, reject) => {
+      const t = tlsConnect({ ...options, socket: plain });
+      const timer = setTimeout(() => {
+        t.destroy();
+        reject(new RelayError("TIMEOUT", `the TLS handshake did not finish within ${(ms / 1000).toFixed(1)} s`));
+      }, ms);
+      t.once("secureConnect", () => {
+        clearTimeout(timer);
+        resolve(t);
+      });
+      t.once("error", (err) => {
+        clearTimeout(timer);
+        t.destroy();
+        reject(err);
+      });
+    });
+    this.socket = tls;
+    this.closed = false;
+    this.failure = undefined;
+    this.listen(tls);
+    return tls;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+function connectError(host: string, port: number, err: NodeJS.ErrnoException): RelayError {
+  switch (err.code) {
+    case "ECONNREFUSED":
+      return new RelayError("CONNECT_REFUSED", `${host} refused the connection on port ${port}`);
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EAI_NONAME":
+      return new RelayError("DNS_FAILED", `the name ${host} does not resolve`);
+    case "ETIMEDOUT":
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return new RelayError("CONNECT_TIMEOUT", `${host} port ${port} cannot be reached (${err.code})`);
+    default:
+      return new RelayError("CONNECT_REFUSED", `cannot connect to ${host} port ${port}: ${err.code ?? err.message}`);
+  }
+}
