@@ -1,41 +1,74 @@
-// `relay-onboard demo`: builds the demo organisation and walks through verifying its configuration.
+// `relay-onboard demo`: starts the demo organisation on loopback and runs the product against it:
+// verify the signed configuration (fetched over HTTPS), then the full check with the demo user.
 import type { Command } from "commander";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config/load.js";
-import { createDemoOrg } from "../demo/org.js";
-import { configSummaryJson, describeConfig } from "./configCommands.js";
+import { runCheck } from "../diagnostics/check.js";
+import { renderTextReport } from "../diagnostics/textReport.js";
+import { startDemoEnvironment } from "../demo/environment.js";
+import { describeConfig } from "./configCommands.js";
 import { printJson, type CliIo } from "./io.js";
 
-export function registerDemoCommand(program: Command, io: CliIo): void {
+export function registerDemoCommand(program: Command, io: CliIo, version: string): void {
   program
     .command("demo")
-    .description("create a demo organisation (root CA, signing key, signed configuration) and verify it")
-    .option("--dir <dir>", "where to create it (default: a new temporary directory)")
+    .description("run the whole tool against a demo organisation on this machine (nothing leaves it)")
+    .option("--dir <dir>", "where to create the demo organisation's files (default: a new temporary directory)")
+    .option("--keep-running", "keep the demo servers running until interrupted, to try commands against them")
     .option("--json", "print one JSON document")
-    .action(async (opts: { dir?: string; json?: boolean }) => {
+    .action(async (opts: { dir?: string; keepRunning?: boolean; json?: boolean }) => {
       const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), "relay-onboard-demo-")));
-      const org = await createDemoOrg(dir, io.now());
-      const loaded = await loadConfig({ config: org.files.config, trust: org.files.trustedKeys, stateDir: join(dir, "state"), now: io.now() });
-      if (opts.json) {
-        printJson(io, { ...configSummaryJson(loaded), demo: { dir, files: org.files } });
-        return;
+      const env = await startDemoEnvironment(dir, io.now());
+      try {
+        const loaded = await loadConfig({
+          config: env.configUrl,
+          trust: env.org.files.trustedKeys,
+          stateDir: join(dir, "state"),
+          now: io.now(),
+          fetch: { ca: env.org.ca.certPem },
+        });
+        const sub = loaded.payload.config.submission;
+        const report = await runCheck({
+          host: sub.host,
+          port: sub.port,
+          security: sub.security,
+          caPem: loaded.payload.config.rootCa.pem,
+          mechanisms: sub.auth,
+          credentials: { user: env.user.email, secret: env.user.password },
+          from: env.user.email,
+          timeoutMs: 15_000,
+          version,
+          ...(loaded.payload.config.probe ? { externalRecipient: loaded.payload.config.probe.externalRecipient } : {}),
+        });
+        if (opts.json) {
+          printJson(io, { ok: report.verdict !== "fail", demo: { dir, configUrl: env.configUrl, relay: `${env.relay.host}:${env.relay.port}`, inbound: `${env.inbound.host}:${env.inbound.port}` }, check: report });
+        } else {
+          io.stdout(
+            [
+              "Relay Onboard demo: a throw-away organisation running on this machine.",
+              `  files:            ${dir}`,
+              `  configuration:    ${env.configUrl}`,
+              `  secure relay:     ${env.relay.host} port ${env.relay.port} (STARTTLS and login required)`,
+              `  inbound server:   ${env.inbound.host} port ${env.inbound.port} (anonymous, no relaying)`,
+              `  demo user:        ${env.user.email}`,
+              "",
+              "1. Verify the signed configuration",
+              describeConfig(loaded),
+              "2. Test sending through the relay as the demo user",
+              renderTextReport(report),
+            ].join("\n"),
+          );
+        }
+        if (opts.keepRunning) {
+          io.stderr(
+            `Demo servers are running; press Ctrl-C to stop. Try:\n  RELAY_PASSWORD='${env.user.password}' npx relay-onboard check --host ${env.relay.host} --port ${env.relay.port} --ca ${env.org.files.caCert} --user ${env.user.email} --password-env RELAY_PASSWORD\n`,
+          );
+          await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+        }
+      } finally {
+        await env.stop();
       }
-      io.stdout(
-        [
-          `Demo organisation created in ${dir}`,
-          `  root CA:         ${org.files.caCert}`,
-          `  signing key:     ${org.files.signingKey} (kid ${org.kid})`,
-          `  trusted keys:    ${org.files.trustedKeys}`,
-          `  signed config:   ${org.files.config}`,
-          "",
-          describeConfig(loaded),
-          "Try it yourself:",
-          `  npx relay-onboard config verify --config ${org.files.config} --trust ${org.files.trustedKeys} --state-dir ${join(dir, "state")}`,
-          `  npx relay-onboard config sign --key ${org.files.signingKey} --in ${org.files.payload} --out ${org.files.config}   # next version`,
-          "",
-        ].join("\n"),
-      );
     });
 }

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { RelayError } from "../diagnostics/codes.js";
+import { CheckFailed, registerCheckCommand } from "./checkCommand.js";
 import { registerConfigCommands } from "./configCommands.js";
 import { registerDemoCommand } from "./demoCommand.js";
 import { printFailure, processIo, toFailure, type CliIo } from "./io.js";
@@ -12,7 +13,6 @@ export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.j
 // Commands of the contract that later work delivers. They exist so --help shows the whole tool,
 // and they say plainly that they are not available rather than pretending to work.
 const PENDING: Array<[string, string]> = [
-  ["check", "test authenticated submission to the relay and explain any failure"],
   ["audit", "check the relay and inbound server policy (TLS and login required, no open relay)"],
   ["ca", "status, install or remove the organisation's root CA"],
   ["configure", "write the account settings into Thunderbird, Outlook or Apple Mail"],
@@ -27,6 +27,7 @@ function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   registerConfigCommands(program, io);
+  registerCheckCommand(program, io, VERSION);
   for (const [name, description] of PENDING) {
     program
       .command(name)
@@ -37,7 +38,7 @@ function buildProgram(io: CliIo): Command {
         throw new RelayError("USAGE", `\`relay-onboard ${name}\` is not yet available in version ${VERSION}`);
       });
   }
-  registerDemoCommand(program, io);
+  registerDemoCommand(program, io, VERSION);
   // Subcommands inherit the output routing and the no-exit behaviour.
   const inherit = (cmd: Command) => {
     for (const sub of cmd.commands) {
@@ -67,6 +68,7 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
       if (json) return printFailure(io, { code: "USAGE", message: err.message.replace(/^error: /, "") }, true);
       return 2;
     }
+    if (err instanceof CheckFailed) return err.status;
     return printFailure(io, toFailure(err), json);
   }
 }

@@ -1,23 +1,32 @@
 // The demo organisation: a throw-away root CA, a signing key and a signed configuration, made fresh
-// in a directory each time. The relay and inbound servers join it with the submission test.
+// in a directory each time (never reused, never trusted beyond the demo).
 import { join } from "node:path";
+import { importJWK, type CryptoKey } from "jose";
 import { createRootCa, type IssuedCert } from "../certs/generate.js";
 import { sha256Hex, singleCertificateDer } from "../certs/pem.js";
 import type { UnsignedPayload } from "../config/schema.js";
 import { generateSigningKey, signConfig } from "../config/sign.js";
-import { importJWK, type CryptoKey } from "jose";
 import { writeFileAtomic } from "../fs/atomic.js";
+import type { Endpoint } from "./servers.js";
 
 export const DEMO_DOMAIN = "internal.test";
+
+export interface DemoEndpoints {
+  relay: Endpoint;
+  inbound: Endpoint;
+}
 
 export interface DemoOrg {
   dir: string;
   ca: IssuedCert;
   files: { caCert: string; signingKey: string; trustedKeys: string; payload: string; config: string };
   kid: string;
+  document: string;
 }
 
-export function demoPayload(caPem: string): UnsignedPayload {
+const DEFAULT_ENDPOINTS: DemoEndpoints = { relay: { host: `relay.${DEMO_DOMAIN}`, port: 587 }, inbound: { host: `mx.${DEMO_DOMAIN}`, port: 25 } };
+
+export function demoPayload(caPem: string, endpoints: DemoEndpoints = DEFAULT_ENDPOINTS): UnsignedPayload {
   return {
     iss: DEMO_DOMAIN,
     config: {
@@ -27,17 +36,17 @@ export function demoPayload(caPem: string): UnsignedPayload {
         support: { email: `helpdesk@${DEMO_DOMAIN}`, url: `https://help.${DEMO_DOMAIN}`, phone: "+1 555 0100" },
       },
       rootCa: { pem: caPem, sha256: sha256Hex(singleCertificateDer(caPem)) },
-      submission: { host: `relay.${DEMO_DOMAIN}`, port: 587, security: "starttls", auth: ["PLAIN", "LOGIN"], username: "{email}" },
-      inbound: { host: `mx.${DEMO_DOMAIN}`, port: 25 },
+      submission: { ...endpoints.relay, security: "starttls", auth: ["PLAIN", "LOGIN"], username: "{email}" },
+      inbound: { ...endpoints.inbound },
       probe: { externalRecipient: "relay-probe@example.com" },
     },
   };
 }
 
-export async function createDemoOrg(dir: string, now: Date): Promise<DemoOrg> {
-  const ca = await createRootCa("Relay Onboard Demo Root CA");
+export async function createDemoOrg(dir: string, now: Date, options: { ca?: IssuedCert; endpoints?: DemoEndpoints } = {}): Promise<DemoOrg> {
+  const ca = options.ca ?? (await createRootCa("Relay Onboard Demo Root CA"));
   const key = await generateSigningKey("EdDSA");
-  const payload = demoPayload(ca.certPem);
+  const payload = demoPayload(ca.certPem, options.endpoints);
   const signingKey = (await importJWK(key.privateJwk, "EdDSA")) as CryptoKey;
   const { document } = await signConfig(payload, [{ kid: key.kid, alg: "EdDSA", key: signingKey }], { expiresInSeconds: 30 * 86400, ver: 1, now });
   const files = {
@@ -52,5 +61,5 @@ export async function createDemoOrg(dir: string, now: Date): Promise<DemoOrg> {
   await writeFileAtomic(files.trustedKeys, JSON.stringify({ keys: [key.publicJwk], threshold: 1 }, null, 2) + "\n");
   await writeFileAtomic(files.payload, JSON.stringify(payload, null, 2) + "\n");
   await writeFileAtomic(files.config, document + "\n");
-  return { dir, ca, files, kid: key.kid };
+  return { dir, ca, files, kid: key.kid, document };
 }

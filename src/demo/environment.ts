@@ -1,0 +1,44 @@
+// Starts the whole demo organisation on loopback: CA, relay, inbound server, signed configuration
+// served over HTTPS, and a demo user with a fresh random password.
+import { randomBytes } from "node:crypto";
+import { createRootCa, issueServerCert } from "../certs/generate.js";
+import { createDemoOrg, DEMO_DOMAIN, type DemoOrg } from "./org.js";
+import { startConfigEndpoint, startDemoInbound, startDemoRelay, type RunningServer } from "./servers.js";
+
+export interface DemoEnvironment {
+  org: DemoOrg;
+  relay: RunningServer;
+  inbound: RunningServer;
+  configUrl: string;
+  user: { email: string; password: string };
+  stop(): Promise<void>;
+}
+
+export async function startDemoEnvironment(dir: string, now: Date): Promise<DemoEnvironment> {
+  const ca = await createRootCa("Relay Onboard Demo Root CA");
+  const serverCert = await issueServerCert(ca, ["127.0.0.1", "localhost"]);
+  const user = { email: `demo.user@${DEMO_DOMAIN}`, password: randomBytes(12).toString("base64url") };
+  const started: RunningServer[] = [];
+  try {
+    const relay = await startDemoRelay({ certPem: serverCert.certPem, keyPem: serverCert.keyPem, users: new Map([[user.email, user.password]]) });
+    started.push(relay);
+    const inbound = await startDemoInbound({ domains: [DEMO_DOMAIN] });
+    started.push(inbound);
+    const org = await createDemoOrg(dir, now, { ca, endpoints: { relay: { host: relay.host, port: relay.port }, inbound: { host: inbound.host, port: inbound.port } } });
+    const endpoint = await startConfigEndpoint({ certPem: serverCert.certPem, keyPem: serverCert.keyPem, document: () => org.document });
+    started.push(endpoint);
+    return {
+      org,
+      relay,
+      inbound,
+      configUrl: endpoint.url,
+      user,
+      stop: async () => {
+        await Promise.all(started.map((s) => s.close()));
+      },
+    };
+  } catch (err) {
+    await Promise.all(started.map((s) => s.close()));
+    throw err;
+  }
+}

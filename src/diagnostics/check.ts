@@ -1,0 +1,107 @@
+// `relay-onboard check`: DNS, the port grid (25/465/587 over IPv4 and IPv6) and the submission
+// test, run in parallel where independent, assembled into one report.
+import type { SaslMechanism } from "../config/schema.js";
+import { checkUserInput, runSubmissionTest } from "../smtp/submission.js";
+import type { Credentials } from "../smtp/sasl.js";
+import { Transcript } from "../smtp/transcript.js";
+import { RelayError } from "./codes.js";
+import { probePort, resolveHost, type ResolvedHost } from "./network.js";
+import { verdictOf, type Report } from "./report.js";
+import { StepRecorder } from "./steps.js";
+
+export const MAIL_PORTS = [25, 465, 587] as const;
+
+export interface CheckOptions {
+  host: string;
+  port: number;
+  security: "starttls" | "tls";
+  caPem: string;
+  mechanisms: readonly SaslMechanism[];
+  credentials?: Credentials;
+  from?: string;
+  internalRecipient?: string;
+  externalRecipient?: string;
+  /** Deadline for the whole diagnosis. */
+  timeoutMs?: number;
+  /** Ports for the reachability grid (default 25, 465, 587); [] to skip it. */
+  gridPorts?: readonly number[];
+  version: string;
+}
+
+const PORT_ADVICE: Record<number, string> = {
+  25: "normal for home and mobile networks, which block port 25; mail clients submit on 587 or 465",
+  465: "implicit-TLS submission is not reachable from here",
+  587: "STARTTLS submission is not reachable from here",
+};
+
+export async function runCheck(options: CheckOptions): Promise<Report> {
+  checkUserInput(options); // bad input is refused before anything touches the network
+  const origin = performance.now();
+  const totalMs = options.timeoutMs ?? 30_000;
+  const stepMs = Math.min(10_000, totalMs);
+  const transcript = new Transcript(origin);
+  const dnsSteps = new StepRecorder(origin);
+  let resolved: ResolvedHost | undefined;
+  try {
+    await dnsSteps.run("dns", `Resolve ${options.host}`, async () => {
+      resolved = await resolveHost(options.host, Math.min(5000, totalMs));
+      return [...resolved.v4, ...resolved.v6].join(", ");
+    });
+  } catch {
+    // Reported in the dns check; nothing else can run.
+  }
+
+  const gridSteps = new StepRecorder(origin);
+  const submissionSteps = new StepRecorder(origin);
+  const tasks: Array<Promise<unknown>> = [];
+  let submission: Awaited<ReturnType<typeof runSubmissionTest>> | undefined;
+  if (resolved) {
+    const probeMs = Math.min(3000, totalMs);
+    const families: Array<[string, string | undefined]> = [["IPv4", resolved.v4[0]], ["IPv6", resolved.v6[0]]];
+    const ports = [...new Set([...(options.gridPorts ?? MAIL_PORTS), options.port])];
+    for (const port of ports) {
+      for (const [family, address] of families) {
+        if (!address) continue;
+        const configured = port === options.port;
+        const id = `${configured ? "" : "info-"}port-${port}-${family.toLowerCase()}`;
+        tasks.push(
+          gridSteps
+            .run(id, `Port ${port} over ${family}`, async () => {
+              const state = await probePort(address, port, probeMs);
+              if (state === "open") return `open on ${address}`;
+              const code = state === "refused" ? "CONNECT_REFUSED" : "CONNECT_TIMEOUT";
+              const what = state === "refused" ? "refused" : `blocked (no answer within ${probeMs / 1000} s)`;
+              if (configured && family === "IPv6" && resolved!.v4.length > 0) {
+                return { status: "warn", code, message: `${what} on ${address}; clients that prefer IPv6 may be slow to connect` };
+              }
+              if (configured) throw new RelayError(code, `port ${port} ${what} on ${address}`);
+              return { status: "warn", code, message: `${what} on ${address}: ${PORT_ADVICE[port] ?? "not reachable"}` };
+            })
+            .catch(() => undefined),
+        );
+      }
+    }
+    tasks.push(
+      runSubmissionTest({
+        ...options,
+        stepTimeoutMs: stepMs,
+        totalTimeoutMs: totalMs - (performance.now() - origin),
+        recorder: submissionSteps,
+        transcript,
+      }).then((r) => (submission = r)),
+    );
+  }
+  await Promise.all(tasks);
+
+  const submissionChecks = submission?.checks ?? [];
+  const grid = gridSteps.results.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
+  const checks = [...dnsSteps.results, ...submissionChecks, ...grid];
+  return {
+    tool: { name: "relay-onboard", version: options.version },
+    target: { host: options.host, port: options.port, security: options.security },
+    ...verdictOf(checks),
+    checks,
+    ...(submission?.tls ? { tls: submission.tls } : {}),
+    transcript: transcript.entries,
+  };
+}

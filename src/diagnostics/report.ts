@@ -1,0 +1,29 @@
+// The JSON report of DESIGN.md, and the verdict rules.
+import type { FailureCode } from "./codes.js";
+import type { CheckResult } from "./steps.js";
+import type { TlsInfo } from "../smtp/tlsCheck.js";
+import type { TranscriptEntry } from "../smtp/transcript.js";
+
+export interface Report {
+  tool: { name: "relay-onboard"; version: string };
+  target: { host: string; port: number; security: "starttls" | "tls" };
+  verdict: "pass" | "warn" | "fail";
+  code: FailureCode | "OK";
+  checks: CheckResult[];
+  tls?: TlsInfo;
+  transcript: TranscriptEntry[];
+}
+
+/** Checks that inform (the port grid beyond the configured port) do not change the verdict. */
+export function isInformational(check: CheckResult): boolean {
+  return check.id.startsWith("info-");
+}
+
+export function verdictOf(checks: CheckResult[]): Pick<Report, "verdict" | "code"> {
+  const counted = checks.filter((c) => !isInformational(c));
+  const failed = counted.find((c) => c.status === "fail");
+  if (failed) return { verdict: "fail", code: failed.code };
+  const warned = counted.find((c) => c.status === "warn");
+  if (warned) return { verdict: "warn", code: warned.code };
+  return { verdict: "pass", code: "OK" };
+}
