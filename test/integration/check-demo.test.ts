@@ -1,0 +1,141 @@
+// `relay-onboard check` and the reports, against the demo organisation's real smtp-server relay
+// and against scripted hostile servers; plus the secret scan over every output.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "../../src/cli/main.js";
+import type { CliIo } from "../../src/cli/io.js";
+import { runCheck } from "../../src/diagnostics/check.js";
+import { renderHtmlReport } from "../../src/diagnostics/htmlReport.js";
+import { renderTextReport } from "../../src/diagnostics/textReport.js";
+import { startDemoEnvironment, type DemoEnvironment } from "../../src/demo/environment.js";
+import { fakeSmtp } from "../helpers/fakeSmtp.js";
+import { issueServerCert, tempDir } from "../helpers/org.js";
+
+let env: DemoEnvironment;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await tempDir("ro-check-");
+  env = await startDemoEnvironment(dir, new Date());
+});
+afterAll(async () => env.stop());
+
+async function cli(args: string[], envVars: Record<string, string> = {}) {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: envVars, now: () => new Date() };
+  const status = await run(args, io);
+  return { status, stdout, stderr };
+}
+
+/** Every form a leaked password could take. */
+function secretForms(user: string, password: string): string[] {
+  return [
+    password,
+    Buffer.from(password).toString("base64"),
+    Buffer.from(`\0${user}\0${password}`).toString("base64"),
+    Buffer.from(`${user}\0${password}`).toString("base64"),
+  ];
+}
+
+function flags(extra: string[] = []): string[] {
+  return ["check", "--host", env.relay.host, "--port", String(env.relay.port), "--ca", env.org.files.caCert, "--user", env.user.email, "--password-env", "PW", "--timeout-ms", "8000", ...extra];
+}
+
+describe("check against the demo relay (smtp-server)", () => {
+  it("passes with the demo user's login, with the report shape of DESIGN.md", async () => {
+    const result = await cli(flags(["--json"]), { PW: env.user.password });
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(Object.keys(report).sort()).toEqual(["checks", "code", "target", "tls", "tool", "transcript", "verdict"]);
+    expect(report).toMatchObject({ tool: { name: "relay-onboard" }, target: { host: "127.0.0.1", port: env.relay.port, security: "starttls" }, verdict: "pass", code: "OK" });
+    const checks = report["checks"] as Array<Record<string, unknown>>;
+    for (const c of checks) {
+      expect(Object.keys(c)).toEqual(expect.arrayContaining(["id", "title", "status", "code", "message", "durationMs"]));
+      expect(["pass", "warn", "fail", "skip"]).toContain(c["status"]);
+    }
+    expect(checks.map((c) => c["id"])).toEqual(expect.arrayContaining(["dns", "connect", "starttls", "certificate", "auth", "rcpt-external", `port-${env.relay.port}-ipv4`, "info-port-25-ipv4"]));
+    const tls = report["tls"] as { chain: Array<{ sha256: string }> };
+    expect(tls.chain[1]?.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("takes the target from the signed configuration, fetched over https", async () => {
+    const state = join(dir, "state-a");
+    const result = await cli(["check", "--config", join(dir, "config.jws"), "--trust", env.org.files.trustedKeys, "--state-dir", state, "--user", env.user.email, "--password-env", "PW", "--json"], { PW: env.user.password });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ verdict: "pass", target: { port: env.relay.port } });
+  });
+
+  it("reports AUTH_FAILED with exit 1, and the human report starts with the verdict and the next action", async () => {
+    const result = await cli(flags(), { PW: "not-the-password" });
+    expect(result.status).toBe(1);
+    const [first, second] = result.stdout.split("\n");
+    expect(first).toMatch(/^FAIL AUTH_FAILED: the login was refused: 535/);
+    expect(second).toMatch(/^What to do: Check the email address and password/);
+  });
+
+  it("never writes the password, its base64 or the PLAIN blob into the transcript, reports or HTML", async () => {
+    const html = join(dir, "report.html");
+    for (const pw of [env.user.password, "wrong-Secret-123"]) {
+      for (const mech of ["PLAIN", "LOGIN"]) {
+        const json = await cli(flags(["--json", "--auth", mech, "--html", html]), { PW: pw });
+        const text = await cli(flags(["--auth", mech]), { PW: pw });
+        const outputs = [json.stdout, json.stderr, text.stdout, text.stderr, await readFile(html, "utf8")];
+        for (const output of outputs) for (const form of secretForms(env.user.email, pw)) expect(output).not.toContain(form);
+        expect(json.stdout).toContain(`[hidden: ${mech} authentication data]`);
+      }
+    }
+  });
+
+  it("refuses bad input before connecting: CR/LF in the user, missing --ca, unknown mechanism", async () => {
+    expect((await cli(["check", "--host", "127.0.0.1", "--port", String(env.relay.port), "--ca", env.org.files.caCert, "--user", "a@b.test\r\nRCPT TO:<x@y>", "--password-env", "PW"], { PW: "x" })).status).toBe(2);
+    const noCa = await cli(["check", "--host", "127.0.0.1", "--json"]);
+    expect(noCa.status).toBe(2);
+    expect(JSON.parse(noCa.stdout)).toMatchObject({ code: "USAGE" });
+    expect((await cli(flags(["--auth", "GSSAPI"]), { PW: "x" })).status).toBe(2);
+    expect((await cli(flags(["--password-env", "UNSET"]))).status).toBe(2);
+  });
+});
+
+describe("reports", () => {
+  it("escape everything a hostile server says, and load nothing from outside", async () => {
+    const ca = env.org.ca;
+    const cert = await issueServerCert(ca, ["127.0.0.1"]);
+    const server = await fakeSmtp({ greeting: `220 <script>alert("x")</script><img src=http://evil.test/x.png>\r\n`, handlers: { EHLO: () => "250-fake\r\n250 AUTH PLAIN\r\n" } }, cert);
+    try {
+      const report = await runCheck({ host: "127.0.0.1", port: server.port, security: "starttls", caPem: ca.certPem, mechanisms: ["PLAIN"], version: "test", timeoutMs: 5000, gridPorts: [] });
+      expect(report).toMatchObject({ verdict: "fail", code: "STARTTLS_NOT_OFFERED" });
+      const html = renderHtmlReport(report);
+      expect(html).not.toContain("<script");
+      expect(html).not.toContain("<img");
+      expect(html).toContain("&lt;script&gt;");
+      expect(html).not.toMatch(/<[^>]*\b(src|href)=/);
+      const tags = new Set([...html.matchAll(/<([a-z][a-z0-9]*)/gi)].map((m) => m[1]!.toLowerCase()));
+      for (const tag of tags) expect(["html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "b", "table", "tbody", "tr", "td", "span", "div", "code", "ol", "li", "br", "pre"]).toContain(tag);
+      expect(html).toContain("default-src 'none'");
+      expect(renderTextReport(report).split("\n")[0]).toMatch(/^FAIL STARTTLS_NOT_OFFERED/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a blocked port 25 is informational and does not spoil a passing verdict", async () => {
+    const report = await runCheck({
+      host: env.relay.host, port: env.relay.port, security: "starttls", caPem: env.org.ca.certPem, mechanisms: ["PLAIN"],
+      credentials: { user: env.user.email, secret: env.user.password }, from: env.user.email, version: "test", timeoutMs: 8000,
+    });
+    expect(report.checks.find((c) => c.id === "info-port-25-ipv4")?.status).toMatch(/pass|warn/);
+    expect(report.verdict).toBe("pass");
+  });
+});
+
+describe("relay-onboard demo", () => {
+  it("verifies the configuration and passes the check end to end", async () => {
+    const result = await cli(["demo", "--dir", await tempDir("ro-demo-"), "--json"]);
+    expect(result.status).toBe(0);
+    const out = JSON.parse(result.stdout) as { ok: boolean; check: { verdict: string; transcript: Array<{ text: string }> } };
+    expect(out.ok).toBe(true);
+    expect(out.check.verdict).toBe("pass");
+  });
+});
