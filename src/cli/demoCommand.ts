@@ -5,7 +5,11 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config/load.js";
+import { runAudit } from "../diagnostics/audit.js";
 import { runCheck } from "../diagnostics/check.js";
+import { RESERVED_EXTERNAL_RECIPIENT } from "../smtp/submission.js";
+import { AUDIT_PASS } from "./auditCommand.js";
+import { CheckFailed } from "./checkCommand.js";
 import { renderTextReport } from "../diagnostics/textReport.js";
 import { startDemoEnvironment } from "../demo/environment.js";
 import { describeConfig } from "./configCommands.js";
@@ -21,6 +25,7 @@ export function registerDemoCommand(program: Command, io: CliIo, version: string
     .action(async (opts: { dir?: string; keepRunning?: boolean; json?: boolean }) => {
       const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), "relay-onboard-demo-")));
       const env = await startDemoEnvironment(dir, io.now());
+      let failed = false;
       try {
         const loaded = await loadConfig({
           config: env.configUrl,
@@ -42,8 +47,18 @@ export function registerDemoCommand(program: Command, io: CliIo, version: string
           version,
           ...(loaded.payload.config.probe ? { externalRecipient: loaded.payload.config.probe.externalRecipient } : {}),
         });
+        const audit = await runAudit({
+          inbound: { host: env.inbound.host, port: env.inbound.port },
+          relay: { host: sub.host, port: sub.port, security: sub.security },
+          caPem: loaded.payload.config.rootCa.pem,
+          orgDomains: loaded.payload.config.organization.domains,
+          externalRecipient: loaded.payload.config.probe?.externalRecipient ?? RESERVED_EXTERNAL_RECIPIENT,
+          mechanisms: sub.auth,
+          timeoutMs: 15_000,
+          version,
+        });
         if (opts.json) {
-          printJson(io, { ok: report.verdict !== "fail", demo: { dir, configUrl: env.configUrl, relay: `${env.relay.host}:${env.relay.port}`, inbound: `${env.inbound.host}:${env.inbound.port}` }, check: report });
+          printJson(io, { ok: report.verdict !== "fail" && audit.verdict !== "fail", audit, demo: { dir, configUrl: env.configUrl, relay: `${env.relay.host}:${env.relay.port}`, inbound: `${env.inbound.host}:${env.inbound.port}` }, check: report });
         } else {
           io.stdout(
             [
@@ -58,9 +73,12 @@ export function registerDemoCommand(program: Command, io: CliIo, version: string
               describeConfig(loaded),
               "2. Test sending through the relay as the demo user",
               renderTextReport(report),
+              "3. Audit the organisation's servers (TLS and login required, no open relay)",
+              renderTextReport({ ...audit, transcript: [] }, AUDIT_PASS),
             ].join("\n"),
           );
         }
+        failed = report.verdict === "fail" || audit.verdict === "fail";
         if (opts.keepRunning) {
           io.stderr(
             `Demo servers are running; press Ctrl-C to stop. Try:\n  RELAY_PASSWORD='${env.user.password}' npx relay-onboard check --host ${env.relay.host} --port ${env.relay.port} --ca ${env.org.files.caCert} --user ${env.user.email} --password-env RELAY_PASSWORD\n`,
@@ -70,5 +88,6 @@ export function registerDemoCommand(program: Command, io: CliIo, version: string
       } finally {
         await env.stop();
       }
+      if (failed) throw new CheckFailed(1);
     });
 }

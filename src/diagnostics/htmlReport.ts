@@ -10,7 +10,7 @@ export function escapeHtml(text: string): string {
 
 const COLORS = { pass: "#1a7f37", warn: "#9a6700", fail: "#cf222e", skip: "#6e7781" } as const;
 
-export function renderHtmlReport(report: Report): string {
+export function renderHtmlReport(report: Report, passLine?: string): string {
   const e = escapeHtml;
   const end = Math.max(1, ...report.checks.map((c) => c.startMs + c.durationMs));
   const rows = report.checks
@@ -27,7 +27,7 @@ export function renderHtmlReport(report: Report): string {
         .join("")}</ol>`
     : "";
   const transcript = report.transcript.map((t) => `<span class="${t.dir}">+${t.t}ms ${t.dir === "client" ? "C:" : t.dir === "server" ? "S:" : "* "} ${e(t.text)}</span>`).join("\n");
-  const [title, action] = headline(report);
+  const [title, action] = headline(report, passLine);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">

@@ -30,7 +30,7 @@ export class StepRecorder {
   }
 
   /** Runs a step; a RelayError marks it failed and is rethrown so the caller stops. */
-  async run(id: string, title: string, body: () => Promise<StepOutcome | string>): Promise<void> {
+  async run(id: string, title: string, body: () => Promise<StepOutcome | string> | StepOutcome | string): Promise<void> {
     const start = performance.now();
     const startMs = this.at();
     try {

@@ -6,16 +6,16 @@ import type { CheckResult } from "./steps.js";
 
 const MARK: Record<CheckResult["status"], string> = { pass: "[ OK ]", warn: "[WARN]", fail: "[FAIL]", skip: "[SKIP]" };
 
-export function headline(report: Report): string[] {
+export function headline(report: Report, passLine?: string): string[] {
   const failed = report.checks.find((c) => c.code === report.code && c.status !== "pass" && c.status !== "skip");
-  if (report.verdict === "pass") return [`PASS: ${report.target.host} port ${report.target.port} works for sending mail.`];
+  if (report.verdict === "pass") return [`PASS: ${passLine ?? `${report.target.host} port ${report.target.port} works for sending mail.`}`];
   const code = report.code === "OK" ? undefined : report.code;
   const hint = code ? FAILURE_CODES[code].hint : "";
   return [`${report.verdict.toUpperCase()} ${report.code}: ${failed?.message ?? (code ? FAILURE_CODES[code].title : "")}`, `What to do: ${hint}`];
 }
 
-export function renderTextReport(report: Report): string {
-  const out: string[] = [...headline(report), ""];
+export function renderTextReport(report: Report, passLine?: string): string {
+  const out: string[] = [...headline(report, passLine), ""];
   const { host, port, security } = report.target;
   out.push(`Relay ${host} port ${port} (${security === "tls" ? "implicit TLS" : "STARTTLS"}), relay-onboard ${report.tool.version}`);
   for (const c of report.checks) {

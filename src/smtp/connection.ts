@@ -100,8 +100,8 @@ export class SmtpConnection {
   }
 
   /** Waits for the next complete reply, within the step deadline. */
-  async readReply(step: { timeoutCode?: FailureCode; what: string }): Promise<Reply> {
-    const ms = remaining(this.deadline);
+  async readReply(step: { timeoutCode?: FailureCode; what: string; withinMs?: number }): Promise<Reply> {
+    const ms = Math.min(remaining(this.deadline), step.withinMs ?? Infinity);
     const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), ms).unref());
     for (;;) {
       const reply = this.parser.take();
@@ -151,7 +151,7 @@ export class SmtpConnection {
         clearTimeout(timer);
         resolve(t);
       });
-      t.once("error", (err) => {
+      t.once("error", (err: Error) => {
         clearTimeout(timer);
         t.destroy();
         reject(err);

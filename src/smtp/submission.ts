@@ -166,7 +166,7 @@ export async function runSubmissionTest(options: SubmissionOptions): Promise<Sub
 
     planned.push(["auth", "Log in (AUTH)"], ["mail-from", "Sender (MAIL FROM)"], ["rcpt-internal", "Internal recipient (RCPT TO)"], ["rcpt-external", "Relay to an outside recipient (RCPT TO)"], ["quit", "End the session (RSET, QUIT)"]);
     if (!options.credentials) {
-      await steps.run("auth-offered", "Login offered", async () => {
+      await steps.run("auth-offered", "Login offered", () => {
         if (caps.auth.length === 0) throw new RelayError("AUTH_NOT_OFFERED", "the server offers no AUTH inside TLS");
         const usable = options.mechanisms.filter((m) => caps.auth.includes(m));
         if (usable.length === 0) throw new RelayError("AUTH_MECHANISM_UNAVAILABLE", `the server offers ${caps.auth.join(", ")}; allowed are ${options.mechanisms.join(", ")}`);
@@ -234,13 +234,13 @@ export async function runSubmissionTest(options: SubmissionOptions): Promise<Sub
   } catch (err) {
     const failure = err instanceof RelayError ? err : new RelayError("PROTOCOL_ERROR", `unexpected error: ${(err as Error).message}`);
     for (const [id, title] of planned) steps.skip(id, title, "not tested: an earlier step failed");
-    (conn as SmtpConnection | undefined)?.destroy();
+    conn?.destroy();
     return result({ failure, ...(tls ? { tls } : {}) });
   }
 }
 
 async function certificateStep(steps: StepRecorder, conn: SmtpConnection, host: string, caSubject: string, info: () => TlsInfo | undefined): Promise<void> {
-  await steps.run("certificate", "Server certificate", async () => {
+  await steps.run("certificate", "Server certificate", () => {
     const socket = conn.tlsSocket;
     if (!socket) throw new RelayError("TLS_HANDSHAKE_FAILED", "no TLS session");
     const problem = judgeCertificate(socket, host, caSubject);

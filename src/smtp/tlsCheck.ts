@@ -46,8 +46,8 @@ export function describeChain(socket: TLSSocket): ChainEntry[] {
   while (cert && Object.keys(cert).length > 0 && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
     chain.push({
-      subject: name(cert.subject as unknown as Record<string, string>),
-      issuer: name(cert.issuer as unknown as Record<string, string>),
+      subject: name(cert.subject),
+      issuer: name(cert.issuer),
       sha256: cert.fingerprint256.replace(/:/g, "").toLowerCase(),
       notAfter: new Date(cert.valid_to).toISOString(),
     });

@@ -1,0 +1,90 @@
+// `relay-onboard audit`: the relay and inbound server policy, from the configuration and/or flags.
+import type { Command } from "commander";
+import { applyUsernameTemplate } from "../config/template.js";
+import { runAudit } from "../diagnostics/audit.js";
+import { RelayError } from "../diagnostics/codes.js";
+import { renderHtmlReport } from "../diagnostics/htmlReport.js";
+import { renderTextReport } from "../diagnostics/textReport.js";
+import { writeFileAtomic } from "../fs/atomic.js";
+import { RESERVED_EXTERNAL_RECIPIENT } from "../smtp/submission.js";
+import { CheckFailed, caFromFlag, optionalConfig, parsePort, parseSecurity, type TargetFlags } from "./checkCommand.js";
+import { printJson, type CliIo } from "./io.js";
+import { readPassword } from "./password.js";
+
+export const AUDIT_PASS = "the relay requires TLS and a login, and the inbound server relays nothing.";
+
+interface AuditFlags extends TargetFlags {
+  inboundHost?: string;
+  inboundPort?: string;
+  relayHost?: string;
+  relayPort?: string;
+  user?: string;
+  passwordEnv?: string;
+  passwordStdin?: boolean;
+  domain?: string;
+  to?: string;
+  injectionProbe?: boolean;
+  timeoutMs: string;
+  html?: string;
+  json?: boolean;
+}
+
+export function registerAuditCommand(program: Command, io: CliIo, version: string): void {
+  program
+    .command("audit")
+    .description("check the relay and inbound server policy: TLS and login required, no open relay")
+    .option("--config <file|url>", "the signed configuration (with --trust)")
+    .option("--trust <jwks>", "the trusted public keys")
+    .option("--state-dir <dir>", "rollback state directory")
+    .option("--inbound-host <host>", "inbound server (MX)")
+    .option("--inbound-port <n>", "inbound server port (default 25)")
+    .option("--relay-host <host>", "secure relay")
+    .option("--relay-port <n>", "relay port")
+    .option("--security <mode>", "relay security: starttls or tls")
+    .option("--ca <pem>", "the organisation's root CA")
+    .option("--domain <domain>", "the organisation's mail domain (default: from the configuration)")
+    .option("--to <addr>", "outside recipient for the relay probes (nothing is sent to it)")
+    .option("--user <user>", "also test relaying with this login (email address with a configuration)")
+    .option("--password-env <name>", "read the password from this environment variable")
+    .option("--password-stdin", "read the password from standard input")
+    .option("--injection-probe", "also test for STARTTLS command injection (CVE-2011-0411)")
+    .option("--timeout-ms <n>", "deadline for the whole audit", "60000")
+    .option("--html <file>", "also write a self-contained HTML report")
+    .option("--json", "print the JSON report")
+    .action(async (opts: AuditFlags) => {
+      const loaded = await optionalConfig(opts, io);
+      const config = loaded?.payload.config;
+      const security = parseSecurity(opts.security) ?? config?.submission.security ?? "starttls";
+      const relayHost = opts.relayHost ?? config?.submission.host;
+      const relayPort = parsePort(opts.relayPort, "--relay-port") ?? config?.submission.port ?? (security === "tls" ? 465 : 587);
+      const inboundHost = opts.inboundHost ?? config?.inbound?.host;
+      const inboundPort = parsePort(opts.inboundPort, "--inbound-port") ?? config?.inbound?.port ?? 25;
+      if (!relayHost && !inboundHost) throw new RelayError("USAGE", "give --config and --trust, or --relay-host and/or --inbound-host");
+      const caPem = opts.ca ? await caFromFlag(opts.ca) : config?.rootCa.pem;
+      if (!caPem) throw new RelayError("USAGE", "give --ca (the organisation's root certificate)");
+      const domain = opts.domain ?? config?.organization.domains[0];
+      if (!domain) throw new RelayError("USAGE", "give --domain (the organisation's mail domain)");
+      const timeoutMs = Number(opts.timeoutMs);
+      if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000) throw new RelayError("USAGE", "--timeout-ms must be between 100 and 600000");
+      const email = opts.user && opts.user.includes("@") ? opts.user : undefined;
+      const user = opts.user && config && email ? applyUsernameTemplate(config.submission.username, email) : opts.user;
+      const password = user ? await readPassword(io, opts, user) : undefined;
+      const report = await runAudit({
+        ...(inboundHost ? { inbound: { host: inboundHost, port: inboundPort } } : {}),
+        ...(relayHost ? { relay: { host: relayHost, port: relayPort, security } } : {}),
+        caPem,
+        orgDomains: config?.organization.domains ?? [domain],
+        externalRecipient: opts.to ?? config?.probe?.externalRecipient ?? RESERVED_EXTERNAL_RECIPIENT,
+        mechanisms: config?.submission.auth ?? ["PLAIN", "LOGIN"],
+        ...(user && password !== undefined ? { credentials: { user, secret: password } } : {}),
+        ...(email ? { from: email } : {}),
+        injectionProbe: opts.injectionProbe ?? false,
+        timeoutMs,
+        version,
+      });
+      if (opts.html) await writeFileAtomic(opts.html, renderHtmlReport(report, AUDIT_PASS));
+      if (opts.json) printJson(io, report);
+      else io.stdout(renderTextReport(report, AUDIT_PASS));
+      if (report.verdict === "fail") throw new CheckFailed(1);
+    });
+}

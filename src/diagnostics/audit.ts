@@ -1,0 +1,219 @@
+// `relay-onboard audit`: the organisation's mail policy, checked from outside.
+//  - inbound server (MX, anonymous): accepts mail for the org's domains, relays nothing else;
+//  - secure relay: refuses AUTH and MAIL before TLS, refuses relaying without a login, and (with
+//    credentials) relays for the user;
+//  - optionally, the STARTTLS command-injection class (CVE-2011-0411).
+// No credentials are ever sent before TLS: the pre-TLS AUTH probe sends only "AUTH LOGIN" and
+// cancels; DATA is never sent.
+import type { SaslMechanism } from "../config/schema.js";
+import { parseEhlo, type Capabilities } from "../smtp/capabilities.js";
+import { SmtpConnection, type Deadline } from "../smtp/connection.js";
+import type { Reply } from "../smtp/reply.js";
+import type { Credentials } from "../smtp/sasl.js";
+import { ehloName, runSubmissionTest } from "../smtp/submission.js";
+import { handshakeError, judgeCertificate, tlsOptions } from "../smtp/tlsCheck.js";
+import { Transcript } from "../smtp/transcript.js";
+import { X509Certificate } from "node:crypto";
+import { RelayError } from "./codes.js";
+import { verdictOf, type Report } from "./report.js";
+import { StepRecorder } from "./steps.js";
+
+export interface AuditOptions {
+  inbound?: { host: string; port: number };
+  relay?: { host: string; port: number; security: "starttls" | "tls" };
+  caPem: string;
+  orgDomains: readonly string[];
+  externalRecipient: string;
+  mechanisms: readonly SaslMechanism[];
+  credentials?: Credentials;
+  from?: string;
+  injectionProbe?: boolean;
+  timeoutMs?: number;
+  version: string;
+}
+
+const line = (r: Reply) => `${r.code} ${r.lines[r.lines.length - 1] ?? ""}`.trim();
+const ANONYMOUS_SENDER = "relay-onboard-audit@example.com";
+
+interface Session {
+  conn: SmtpConnection;
+  caps: Capabilities;
+}
+
+export async function runAudit(options: AuditOptions): Promise<Report> {
+  const origin = performance.now();
+  const transcript = new Transcript(origin);
+  const steps = new StepRecorder(origin);
+  const totalMs = options.timeoutMs ?? 60_000;
+  const deadline: Deadline = { overallAt: origin + totalMs, stepMs: Math.min(10_000, totalMs) };
+  const orgDomain = options.orgDomains[0] ?? "invalid";
+  const caSubject = new X509Certificate(options.caPem).subject.replace(/\n/g, ", ");
+
+  const open = async (host: string, port: number, tls: boolean): Promise<Session> => {
+    const conn = await SmtpConnection.open(host, port, transcript, deadline);
+    if (tls) await startTls(conn, host);
+    const greeting = await conn.readReply({ what: "the greeting", timeoutCode: "GREETING_TIMEOUT" });
+    if (greeting.code !== 220) throw new RelayError("PROTOCOL_ERROR", `the greeting was ${line(greeting)}`);
+    return { conn, caps: await ehlo(conn) };
+  };
+  const ehlo = async (conn: SmtpConnection): Promise<Capabilities> => {
+    conn.send(`EHLO ${ehloName(conn.localAddress)}`);
+    const reply = await conn.readReply({ what: "EHLO" });
+    if (reply.code !== 250) throw new RelayError("PROTOCOL_ERROR", `EHLO was refused: ${line(reply)}`);
+    return parseEhlo(reply);
+  };
+  const startTls = async (conn: SmtpConnection, host: string) => {
+    let socket;
+    try {
+      socket = await conn.startTls(tlsOptions(host, options.caPem));
+    } catch (err) {
+      throw handshakeError(err);
+    }
+    const problem = judgeCertificate(socket, host, caSubject);
+    if (problem) throw problem;
+  };
+  const upgrade = async (s: Session, host: string): Promise<void> => {
+    if (!s.caps.starttls) throw new RelayError("STARTTLS_NOT_OFFERED", "the relay does not offer STARTTLS");
+    s.conn.send("STARTTLS");
+    const reply = await s.conn.readReply({ what: "STARTTLS" });
+    if (reply.code !== 220) throw new RelayError("STARTTLS_REFUSED", `STARTTLS was answered ${line(reply)}`);
+    if (s.conn.pendingBytes() > 0) throw new RelayError("RESPONSE_INJECTION", "bytes arrived after the 220 to STARTTLS and before TLS started");
+    await startTls(s.conn, host);
+    s.caps = await ehlo(s.conn);
+  };
+  const close = async (s: Session | undefined) => {
+    if (!s) return;
+    try {
+      s.conn.send("QUIT");
+      await s.conn.readReply({ what: "QUIT" });
+    } catch {
+      // The policy result is what matters; a rude goodbye is not a finding.
+    }
+    s.conn.destroy();
+  };
+  /** Sends MAIL FROM and RCPT TO; returns the RCPT reply, or the MAIL reply if that was refused. */
+  const tryRelay = async (s: Session, from: string, to: string): Promise<{ mail: Reply; rcpt?: Reply }> => {
+    s.conn.send(`MAIL FROM:<${from}>`);
+    const mail = await s.conn.readReply({ what: "MAIL FROM" });
+    if (mail.code !== 250) return { mail };
+    s.conn.send(`RCPT TO:<${to}>`);
+    const rcpt = await s.conn.readReply({ what: "RCPT TO" });
+    s.conn.send("RSET");
+    await s.conn.readReply({ what: "RSET" });
+    return { mail, rcpt };
+  };
+  const section = async (body: () => Promise<void>) => {
+    try {
+      await body();
+    } catch {
+      // The failing check is recorded; the next section still runs.
+    }
+  };
+
+  if (options.inbound) {
+    const { host, port } = options.inbound;
+    let s: Session | undefined;
+    await section(async () => {
+      await steps.run("inbound-connect", `Inbound server ${host} port ${port}`, async () => {
+        s = await open(host, port, false);
+        return "connected and greeted";
+      });
+      await steps.run("inbound-own-domain", `Inbound accepts mail for ${orgDomain}`, async () => {
+        const r = await tryRelay(s!, ANONYMOUS_SENDER, `postmaster@${orgDomain}`);
+        const answer = r.rcpt ?? r.mail;
+        if (answer.code === 250 || answer.code === 251) return `accepted: ${line(answer)}`;
+        return { status: "warn", code: "RELAY_DENIED", message: `the inbound server refused mail for its own domain: ${line(answer)}` };
+      });
+      await steps.run("inbound-no-relay", "Inbound refuses to relay for anonymous senders", async () => {
+        const r = await tryRelay(s!, ANONYMOUS_SENDER, options.externalRecipient);
+        if (r.rcpt && r.rcpt.code >= 200 && r.rcpt.code < 300) {
+          throw new RelayError("OPEN_RELAY", `the inbound server accepted <${options.externalRecipient}> from an anonymous sender: ${line(r.rcpt)}`);
+        }
+        return `refused: ${line(r.rcpt ?? r.mail)}`;
+      });
+    });
+    await close(s);
+  }
+
+  if (options.relay) {
+    const { host, port, security } = options.relay;
+    let s: Session | undefined;
+    await section(async () => {
+      await steps.run("relay-connect", `Relay ${host} port ${port}`, async () => {
+        s = await open(host, port, security === "tls");
+        return security === "tls" ? "connected with implicit TLS" : "connected and greeted";
+      });
+      if (security === "starttls") {
+        await steps.run("relay-auth-before-tls", "Relay refuses AUTH before TLS", async () => {
+          // Only the mechanism name is sent, then the exchange is cancelled: no credential is involved.
+          s!.conn.send("AUTH LOGIN");
+          const r = await s!.conn.readReply({ what: "AUTH before TLS" });
+          if (r.code === 334) {
+            s!.conn.send("*");
+            await s!.conn.readReply({ what: "the cancelled AUTH" });
+            throw new RelayError("TLS_NOT_REQUIRED", "the relay started a login before TLS (it answered AUTH LOGIN with 334): passwords could travel in clear text");
+          }
+          return `refused: ${line(r)}${s!.caps.auth.length ? " (AUTH is advertised before TLS, but not usable)" : ""}`;
+        });
+        await steps.run("relay-mail-before-tls", "Relay refuses mail before TLS", async () => {
+          const r = await tryRelay(s!, `postmaster@${orgDomain}`, options.externalRecipient);
+          if (r.mail.code === 250) throw new RelayError("TLS_NOT_REQUIRED", `the relay accepted MAIL FROM before TLS: ${line(r.mail)}`);
+          return `refused: ${line(r.mail)}`;
+        });
+        await steps.run("relay-starttls", "Relay starts TLS", async () => {
+          await upgrade(s!, host);
+          return "TLS established; certificate issued by your organisation";
+        });
+      }
+      await steps.run("relay-no-anonymous-relay", "Relay refuses to relay without a login", async () => {
+        const r = await tryRelay(s!, `postmaster@${orgDomain}`, options.externalRecipient);
+        if (r.rcpt && r.rcpt.code >= 200 && r.rcpt.code < 300) {
+          throw new RelayError("AUTH_NOT_REQUIRED", `the relay accepted <${options.externalRecipient}> without a login: ${line(r.rcpt)}`);
+        }
+        return `refused: ${line(r.rcpt ?? r.mail)}`;
+      });
+    });
+    await close(s);
+
+    if (options.credentials) {
+      const remainingMs = Math.max(1000, deadline.overallAt - performance.now());
+      await runSubmissionTest({
+        host, port, security, caPem: options.caPem, mechanisms: options.mechanisms, credentials: options.credentials,
+        externalRecipient: options.externalRecipient, internalRecipient: `postmaster@${orgDomain}`,
+        ...(options.from ? { from: options.from } : {}),
+        recorder: steps, transcript, totalTimeoutMs: remainingMs, stepTimeoutMs: deadline.stepMs,
+      });
+    }
+
+    if (options.injectionProbe && security === "starttls") {
+      let probe: Session | undefined;
+      await section(async () => {
+        await steps.run("relay-starttls-injection", "Relay ignores commands injected before TLS (CVE-2011-0411)", async () => {
+          probe = await open(host, port, false);
+          if (!probe.caps.starttls) throw new RelayError("STARTTLS_NOT_OFFERED", "the relay does not offer STARTTLS");
+          probe.conn.sendMany(["STARTTLS", "NOOP"]);
+          const reply = await probe.conn.readReply({ what: "STARTTLS" });
+          if (reply.code !== 220) throw new RelayError("STARTTLS_REFUSED", `STARTTLS was answered ${line(reply)}`);
+          await startTls(probe.conn, host);
+          // A vulnerable server answers the NOOP it buffered before TLS, inside TLS, unasked.
+          const unsolicited = await probe.conn.readReply({ what: "an unsolicited reply", withinMs: 1500 }).then(
+            (r) => r,
+            () => undefined,
+          );
+          if (unsolicited) throw new RelayError("RESPONSE_INJECTION", `the relay executed a command sent before TLS and answered it inside TLS (${line(unsolicited)})`);
+          return "no reply to the injected NOOP arrived inside TLS";
+        });
+      });
+      probe?.conn.destroy();
+    }
+  }
+
+  const target = options.relay ?? { ...(options.inbound ?? { host: "?", port: 0 }), security: "starttls" as const };
+  return {
+    tool: { name: "relay-onboard", version: options.version },
+    target: { host: target.host, port: target.port, security: target.security },
+    ...verdictOf(steps.results),
+    checks: steps.results,
+    transcript: transcript.entries,
+  };
+}
