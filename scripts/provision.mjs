@@ -5,8 +5,14 @@
 import { execFileSync, spawnSync } from "node:child_process";
 
 export const PACKAGES = [
-  "openssl", // cross-checks of generated certificates
+  "openssl",
   "ca-certificates",
+  "postfix", // the real relay and inbound server of the integration tests
+  "dovecot-core", // Postfix's SASL (login) backend
+  "swaks", // the peer of the submission benchmark
+  "libnet-ssleay-perl", // swaks: STARTTLS
+  "libio-socket-ssl-perl",
+  "libauthen-sasl-perl", // swaks: AUTH
 ];
 
 function installed(pkg) {
@@ -27,5 +33,7 @@ if (process.getuid?.() !== 0) {
 }
 console.error(`provision: installing ${missing.join(" ")}`);
 const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+// Postfix asks how to configure the machine's own mail system; the tests run private instances.
+spawnSync("debconf-set-selections", { input: "postfix postfix/main_mailer_type select No configuration\n" });
 execFileSync("apt-get", ["update"], { stdio: "inherit", env });
 execFileSync(command[0], command.slice(1), { stdio: "inherit", env });

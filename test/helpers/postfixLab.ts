@@ -15,7 +15,7 @@ export interface PostfixLab {
   dir: string;
   caPem: string;
   caFile: string;
-  ports: { inbound: number; submission: number; submissionTls: number; openRelay: number; tlsNotRequired: number; authNotRequired: number };
+  ports: { inbound: number; submission: number; submissionTls: number; relayDenied: number; openRelay: number; tlsNotRequired: number; authNotRequired: number };
   log(): Promise<string>;
   stop(): void;
 }
@@ -75,12 +75,13 @@ export async function startPostfixLab(): Promise<PostfixLab> {
   await writeFile(p("ca.pem"), ca.certPem);
   await writeFile(p("server.pem"), cert.certPem, { mode: 0o644 });
   await writeFile(p("server.key"), cert.keyPem, { mode: 0o600 });
-  await writeFile(p("users"), `${LAB_USER}:{PLAIN}${LAB_PASSWORD}::::::\n`, { mode: 0o640 });
+  await writeFile(p("users"), `${LAB_USER}:{PLAIN}${LAB_PASSWORD}::::::\n`, { mode: 0o644 }); // read by Dovecot's auth process (user dovecot)
 
   const ports = {
     inbound: await freePort(),
     submission: await freePort(),
     submissionTls: await freePort(),
+    relayDenied: await freePort(),
     openRelay: await freePort(),
     tlsNotRequired: await freePort(),
     authNotRequired: await freePort(),
@@ -159,15 +160,19 @@ biff = no
       `127.0.0.1:${ports.inbound} inet n - n - - smtpd\n`,
       submission(ports.submission, "submission", ["smtpd_tls_security_level=encrypt", ...secure]),
       submission(ports.submissionTls, "submissions", ["smtpd_tls_wrappermode=yes", ...secure]),
-      submission(ports.openRelay, "openrelay", ["smtpd_relay_restrictions=permit", "smtpd_recipient_restrictions=permit"]),
+      // Logged-in users may send only inside the organisation: relaying outside is denied.
+      submission(ports.relayDenied, "relaydenied", ["smtpd_tls_security_level=encrypt", "smtpd_sasl_auth_enable=yes", "smtpd_tls_auth_only=yes", "smtpd_relay_restrictions=reject_unauth_destination", "smtpd_recipient_restrictions=reject_unauth_destination"]),
+      // The classic mistakes: trusting "the local network" by address.
+      submission(ports.openRelay, "openrelay", ["mynetworks=127.0.0.0/8", "smtpd_relay_restrictions=permit_mynetworks,reject_unauth_destination"]),
       submission(ports.tlsNotRequired, "tlsoptional", ["smtpd_tls_security_level=may", "smtpd_sasl_auth_enable=yes", "smtpd_tls_auth_only=no", "smtpd_relay_restrictions=permit_sasl_authenticated,reject"]),
-      submission(ports.authNotRequired, "noauth", ["smtpd_tls_security_level=encrypt", "smtpd_sasl_auth_enable=yes", "smtpd_relay_restrictions=permit", "smtpd_recipient_restrictions=permit"]),
+      submission(ports.authNotRequired, "noauth", ["smtpd_tls_security_level=encrypt", "smtpd_sasl_auth_enable=yes", "mynetworks=127.0.0.0/8", "smtpd_relay_restrictions=permit_mynetworks,permit_sasl_authenticated,reject"]),
       SERVICES,
     ].join(""),
   );
 
-  execFileSync("postfix", ["-c", p("postfix"), "start"], { stdio: "pipe" });
-  execFileSync("dovecot", ["-c", p("dovecot.conf")], { stdio: "pipe" });
+  // The daemons outlive these commands and would hold a pipe open: give them no pipes.
+  execFileSync("postfix", ["-c", p("postfix"), "start"], { stdio: "ignore" });
+  execFileSync("dovecot", ["-c", p("dovecot.conf")], { stdio: "ignore" });
   // Wait until every service accepts connections and the SASL socket exists.
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -186,9 +191,9 @@ biff = no
     log: () => readFile(p("postfix.log"), "utf8"),
     stop: () => {
       try {
-        execFileSync("postfix", ["-c", p("postfix"), "stop"], { stdio: "pipe" });
+        execFileSync("postfix", ["-c", p("postfix"), "stop"], { stdio: "ignore" });
       } finally {
-        execFileSync("doveadm", ["-c", p("dovecot.conf"), "stop"], { stdio: "pipe" });
+        execFileSync("doveadm", ["-c", p("dovecot.conf"), "stop"], { stdio: "ignore" });
       }
     },
   };
