@@ -1,8 +1,8 @@
 // `relay-onboard check`: the submission test and its diagnosis, from the configuration and/or flags.
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
-import { loadConfig, type LoadedConfig } from "../config/load.js";
-import { SASL_MECHANISMS, type SaslMechanism } from "../config/schema.js";
+import type { LoadedConfig } from "../config/load.js";
+import { SASL_MECHANISMS, type SaslMechanism } from "../config/mechanisms.js";
 import { applyUsernameTemplate } from "../config/template.js";
 import { inspectCaCertificate } from "../certs/pem.js";
 import { runCheck } from "../diagnostics/check.js";
@@ -33,6 +33,8 @@ export function parsePort(text: string | undefined, flag: string): number | unde
 export async function optionalConfig(opts: TargetFlags, io: CliIo): Promise<LoadedConfig | undefined> {
   if (opts.config === undefined && opts.trust === undefined) return undefined;
   if (opts.config === undefined || opts.trust === undefined) throw new RelayError("USAGE", "--config and --trust go together");
+  // jose and zod are loaded only when a configuration is actually used.
+  const { loadConfig } = await import("../config/load.js");
   return loadConfig({ config: opts.config, trust: opts.trust, now: io.now(), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
 }
 
@@ -74,10 +76,12 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
     .option("--auth <mechs>", `mechanisms to allow, comma-separated (${SASL_MECHANISMS.join(", ")})`)
     .option("--from <addr>", "envelope sender (default: the email address)")
     .option("--to <addr>", "outside recipient for the relay probe (nothing is sent to it)")
+    .option("--ports <list>", "ports for the reachability grid, comma-separated, or none", "25,465,587")
     .option("--timeout-ms <n>", "deadline for the whole diagnosis", "30000")
     .option("--html <file>", "also write a self-contained HTML report")
     .option("--json", "print the JSON report")
-    .action(async (opts: TargetFlags & { user?: string; passwordEnv?: string; passwordStdin?: boolean; auth?: string; from?: string; to?: string; timeoutMs: string; html?: string; json?: boolean }) => {
+    .action(async (opts: TargetFlags & { user?: string; passwordEnv?: string; passwordStdin?: boolean; auth?: string; from?: string; to?: string; ports: string; timeoutMs: string; html?: string; json?: boolean }) => {
+      const gridPorts = opts.ports === "none" ? [] : opts.ports.split(",").map((p) => parsePort(p.trim(), "--ports")!);
       const loaded = await optionalConfig(opts, io);
       const sub = loaded?.payload.config.submission;
       const security = parseSecurity(opts.security) ?? sub?.security ?? "starttls";
@@ -100,7 +104,7 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
       const password = await readPassword(io, opts, user);
       const domain = loaded?.payload.config.organization.domains[0];
       const report = await runCheck({
-        host, port, security, caPem, mechanisms, timeoutMs, version,
+        host, port, security, caPem, mechanisms, timeoutMs, version, gridPorts,
         ...(user && password !== undefined ? { credentials: { user, secret: password } } : {}),
         ...(opts.from ?? email ? { from: opts.from ?? email } : {}),
         ...(opts.to ?? loaded?.payload.config.probe?.externalRecipient ? { externalRecipient: opts.to ?? loaded?.payload.config.probe?.externalRecipient } : {}),

@@ -2,14 +2,15 @@
 import type { Command } from "commander";
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadConfig, type LoadedConfig } from "../config/load.js";
-import { parseJsonStrict } from "../config/json.js";
-import { generateSigningKey, parseDuration, parseSigningKey, readSignedVer, signConfig } from "../config/sign.js";
-import { ALLOWED_ALGS, type SigningAlg } from "../config/trustedKeys.js";
-import { colonHex, inspectCaCertificate } from "../certs/pem.js";
+import type { SigningAlg } from "../config/trustedKeys.js";
 import { RelayError } from "../diagnostics/codes.js";
 import { writeFileAtomic } from "../fs/atomic.js";
+import { configSummaryJson, describeConfig } from "./configSummary.js";
 import { printJson, type CliIo } from "./io.js";
+
+// Signing and verification load jose and zod; they are imported when a command runs, so that
+// commands which do not need them start fast.
+const ALLOWED_ALGS = ["EdDSA", "ES256"] as const;
 
 const exists = (path: string) => access(path).then(() => true, () => false);
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -20,41 +21,6 @@ async function readInput(path: string, what: string): Promise<string> {
   } catch (err) {
     throw new RelayError("BAD_INPUT", `cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-}
-
-export function describeConfig(loaded: LoadedConfig): string {
-  const { payload } = loaded;
-  const { organization, submission, rootCa } = payload.config;
-  const ca = inspectCaCertificate(rootCa.pem).cert;
-  const lines = [
-    `Configuration verified: ${organization.name} (issuer ${payload.iss}), version ${payload.ver}`,
-    `  source:     ${loaded.source}`,
-    `  signed by:  ${loaded.signers.join(", ")} (${loaded.alg})`,
-    `  issued:     ${loaded.issuedAt.toISOString()}   expires: ${loaded.expiresAt.toISOString()}`,
-    `  relay:      ${submission.host}:${submission.port} ${submission.security === "tls" ? "implicit TLS" : "STARTTLS"}, login ${submission.auth.join(", ")}`,
-    `  root CA:    ${ca.subject.replace(/\n/g, ", ")}`,
-    `  SHA-256:    ${colonHex(rootCa.sha256)}`,
-  ];
-  if (organization.support?.email || organization.support?.phone) {
-    lines.push(`  helpdesk:   ${[organization.support.email, organization.support.phone].filter(Boolean).join(", ")}`);
-  }
-  return lines.join("\n") + "\n";
-}
-
-export function configSummaryJson(loaded: LoadedConfig) {
-  return {
-    ok: true,
-    code: "OK",
-    source: loaded.source,
-    iss: loaded.payload.iss,
-    ver: loaded.payload.ver,
-    previousVer: loaded.previousVer ?? null,
-    issuedAt: loaded.issuedAt.toISOString(),
-    expiresAt: loaded.expiresAt.toISOString(),
-    alg: loaded.alg,
-    signers: loaded.signers,
-    config: loaded.payload.config,
-  };
 }
 
 export function registerConfigCommands(program: Command, io: CliIo): void {
@@ -73,6 +39,7 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
       for (const file of [keyFile, jwksFile]) {
         if (await exists(file)) throw new RelayError("BAD_INPUT", `${file} already exists; refusing to overwrite a key (choose another --out)`);
       }
+      const { generateSigningKey } = await import("../config/sign.js");
       const key = await generateSigningKey(opts.alg as SigningAlg);
       await writeFileAtomic(keyFile, JSON.stringify(key.privateJwk, null, 2) + "\n", { mode: 0o600, exclusive: true });
       await writeFileAtomic(jwksFile, JSON.stringify({ keys: [key.publicJwk], threshold: 1 }, null, 2) + "\n", { exclusive: true });
@@ -92,6 +59,8 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
     .option("--ver <n>", "version number (default: the version in --out plus 1, or 1)")
     .option("--json", "print one JSON document")
     .action(async (opts: { key: string[]; in: string; out: string; expiresIn: string; ver?: string; json?: boolean }) => {
+      const { parseDuration, parseSigningKey, readSignedVer, signConfig } = await import("../config/sign.js");
+      const { parseJsonStrict } = await import("../config/json.js");
       const expiresInSeconds = parseDuration(opts.expiresIn);
       const keys = await Promise.all(opts.key.map(async (file) => parseSigningKey(await readInput(file, "the signing key"), file)));
       let unsigned: unknown;
@@ -133,6 +102,7 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
     .option("--state-dir <dir>", "where the highest version seen per issuer is kept")
     .option("--json", "print one JSON document")
     .action(async (opts: { config: string; trust: string; stateDir?: string; json?: boolean }) => {
+      const { loadConfig } = await import("../config/load.js");
       const loaded = await loadConfig({ config: opts.config, trust: opts.trust, now: io.now(), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
       if (opts.json) printJson(io, configSummaryJson(loaded));
       else io.stdout(describeConfig(loaded));

@@ -4,15 +4,13 @@ import type { Command } from "commander";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../config/load.js";
 import { runAudit } from "../diagnostics/audit.js";
 import { runCheck } from "../diagnostics/check.js";
 import { RESERVED_EXTERNAL_RECIPIENT } from "../smtp/submission.js";
 import { AUDIT_PASS } from "./auditCommand.js";
 import { CheckFailed } from "./checkCommand.js";
 import { renderTextReport } from "../diagnostics/textReport.js";
-import { startDemoEnvironment } from "../demo/environment.js";
-import { describeConfig } from "./configCommands.js";
+import { describeConfig } from "./configSummary.js";
 import { printJson, type CliIo } from "./io.js";
 
 export function registerDemoCommand(program: Command, io: CliIo, version: string): void {
@@ -24,6 +22,9 @@ export function registerDemoCommand(program: Command, io: CliIo, version: string
     .option("--json", "print one JSON document")
     .action(async (opts: { dir?: string; keepRunning?: boolean; json?: boolean }) => {
       const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), "relay-onboard-demo-")));
+      // Loaded on demand: certificate generation and the SMTP servers are heavy, and only the demo needs them.
+      const { startDemoEnvironment } = await import("../demo/environment.js");
+      const { loadConfig } = await import("../config/load.js");
       const env = await startDemoEnvironment(dir, io.now());
       let failed = false;
       try {

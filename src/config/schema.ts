@@ -2,6 +2,7 @@
 // an unknown field is an error, because a field we ignore is a setting IT believes is in force.
 import { z } from "zod";
 import { inspectCaCertificate } from "../certs/pem.js";
+import { SASL_MECHANISMS, type SaslMechanism } from "./mechanisms.js";
 
 // No control characters (CR, LF, NUL, …) and no bidirectional overrides that could make a name
 // displayed to the user read differently from what it is.
@@ -29,8 +30,7 @@ const domain = z.string().refine(isHostName, "must be a domain name");
 const port = z.int().min(1).max(65535);
 const email = z.email().max(254).refine((s) => !UNSAFE_CHARS.test(s), "must not contain control characters");
 
-export const SASL_MECHANISMS = ["PLAIN", "LOGIN", "CRAM-MD5", "NTLM", "XOAUTH2"] as const;
-export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+export { SASL_MECHANISMS, type SaslMechanism };
 
 // A user name template: literal text with {email}, {local} and {domain} placeholders only.
 const usernameTemplate = text(256).refine(

@@ -5,7 +5,7 @@
 //  - optionally, the STARTTLS command-injection class (CVE-2011-0411).
 // No credentials are ever sent before TLS: the pre-TLS AUTH probe sends only "AUTH LOGIN" and
 // cancels; DATA is never sent.
-import type { SaslMechanism } from "../config/schema.js";
+import type { SaslMechanism } from "../config/mechanisms.js";
 import { parseEhlo, type Capabilities } from "../smtp/capabilities.js";
 import { SmtpConnection, type Deadline } from "../smtp/connection.js";
 import type { Reply } from "../smtp/reply.js";

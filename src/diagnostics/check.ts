@@ -1,6 +1,6 @@
 // `relay-onboard check`: DNS, the port grid (25/465/587 over IPv4 and IPv6) and the submission
 // test, run in parallel where independent, assembled into one report.
-import type { SaslMechanism } from "../config/schema.js";
+import type { SaslMechanism } from "../config/mechanisms.js";
 import { checkUserInput, runSubmissionTest } from "../smtp/submission.js";
 import type { Credentials } from "../smtp/sasl.js";
 import { Transcript } from "../smtp/transcript.js";
@@ -58,7 +58,8 @@ export async function runCheck(options: CheckOptions): Promise<Report> {
   if (resolved) {
     const probeMs = Math.min(3000, totalMs);
     const families: Array<[string, string | undefined]> = [["IPv4", resolved.v4[0]], ["IPv6", resolved.v6[0]]];
-    const ports = [...new Set([...(options.gridPorts ?? MAIL_PORTS), options.port])];
+    const grid = options.gridPorts ?? MAIL_PORTS;
+    const ports = grid.length === 0 ? [] : [...new Set([...grid, options.port])];
     for (const port of ports) {
       for (const [family, address] of families) {
         if (!address) continue;
@@ -94,8 +95,8 @@ export async function runCheck(options: CheckOptions): Promise<Report> {
   await Promise.all(tasks);
 
   const submissionChecks = submission?.checks ?? [];
-  const grid = gridSteps.results.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
-  const checks = [...dnsSteps.results, ...submissionChecks, ...grid];
+  const gridChecks = gridSteps.results.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
+  const checks = [...dnsSteps.results, ...submissionChecks, ...gridChecks];
   return {
     tool: { name: "relay-onboard", version: options.version },
     target: { host: options.host, port: options.port, security: options.security },

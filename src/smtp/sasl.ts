@@ -2,7 +2,7 @@
 // transcript marker, so no secret — nor anything derived from it — is ever recorded.
 import { createHmac } from "node:crypto";
 import { RelayError } from "../diagnostics/codes.js";
-import type { SaslMechanism } from "../config/schema.js";
+import type { SaslMechanism } from "../config/mechanisms.js";
 import type { SmtpConnection } from "./connection.js";
 import type { Reply } from "./reply.js";
 import { AUTH_MARKER } from "./transcript.js";

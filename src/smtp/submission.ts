@@ -5,7 +5,7 @@
 import { X509Certificate } from "node:crypto";
 import { RelayError } from "../diagnostics/codes.js";
 import { StepRecorder, type CheckResult } from "../diagnostics/steps.js";
-import type { SaslMechanism } from "../config/schema.js";
+import type { SaslMechanism } from "../config/mechanisms.js";
 import { isMaskedBanner, parseEhlo, type Capabilities } from "./capabilities.js";
 import { SmtpConnection, type Deadline } from "./connection.js";
 import type { Reply } from "./reply.js";
