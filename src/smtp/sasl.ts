@@ -1,9 +1,9 @@
 // SASL mechanisms for SMTP AUTH (RFC 4954). Every client line of the exchange is sent with a
 // transcript marker, so no secret — nor anything derived from it — is ever recorded.
 import { createHmac } from "node:crypto";
-import { RelayError } from "../diagnostics/codes.js";
 import type { SaslMechanism } from "../config/mechanisms.js";
 import type { SmtpConnection } from "./connection.js";
+import { authenticateMessage, negotiateMessage, parseChallenge } from "./ntlm.js";
 import type { Reply } from "./reply.js";
 import { AUTH_MARKER } from "./transcript.js";
 
@@ -54,7 +54,13 @@ export async function authenticate(conn: SmtpConnection, mechanism: SaslMechanis
       conn.send("", hidden);
       return conn.readReply({ what: "the end of AUTH XOAUTH2" });
     }
-    case "NTLM":
-      throw new RelayError("AUTH_MECHANISM_UNAVAILABLE", "NTLM is not supported by this version of the submission test yet");
+    case "NTLM": {
+      conn.send(`AUTH NTLM ${negotiateMessage().toString("base64")}`, `AUTH NTLM ${hidden}`);
+      const reply = await conn.readReply({ what: "AUTH NTLM" });
+      if (reply.code !== 334) return reply;
+      const challenge = parseChallenge(Buffer.from(reply.lines[0] ?? "", "base64"));
+      conn.send((await authenticateMessage(challenge, creds.user, creds.secret)).toString("base64"), hidden);
+      return conn.readReply({ what: "the NTLM response" });
+    }
   }
 }

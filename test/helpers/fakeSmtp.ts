@@ -2,6 +2,7 @@
 // PLAIN/LOGIN/CRAM-MD5 inside TLS, relays only after login), with any verb overridable. Every line
 // it receives is recorded with whether it arrived inside TLS.
 import { createHmac } from "node:crypto";
+import { md4 } from "hash-wasm";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { TLSSocket, type TlsOptions } from "node:tls";
 
@@ -49,7 +50,7 @@ export interface FakeSmtpOptions {
 }
 
 export const EHLO_PLAIN = "250-fake.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 STARTTLS\r\n";
-export const EHLO_TLS = "250-fake.test\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN CRAM-MD5\r\n";
+export const EHLO_TLS = "250-fake.test\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN CRAM-MD5 NTLM\r\n";
 
 export class FakeSmtp {
   readonly received: Received[] = [];
@@ -158,6 +159,17 @@ export class FakeSmtp {
           };
           return `334 ${Buffer.from(challenge).toString("base64")}\r\n`;
         }
+        if (mech === "NTLM") {
+          const challenge = ntlmChallenge();
+          s.expect = (type3) => {
+            void verifyNtlmV2(Buffer.from(type3, "base64"), challenge, user, password).then((ok) => {
+              s.authed = ok;
+              s.write(ok ? "235 2.7.0 Authentication successful\r\n" : "535 5.7.8 Authentication failed\r\n");
+            });
+            return undefined;
+          };
+          return `334 ${challenge.toString("base64")}\r\n`;
+        }
         return "504 5.5.4 Unrecognized authentication type\r\n";
       }
       case "MAIL":
@@ -182,4 +194,32 @@ export class FakeSmtp {
 
 export async function fakeSmtp(options: FakeSmtpOptions = {}, cert?: { certPem: string; keyPem: string }): Promise<FakeSmtp> {
   return new FakeSmtp(options, cert).listen();
+}
+
+/** A Type 2 message: Unicode + NTLM, server challenge 0123456789abcdef, a small target info block. */
+function ntlmChallenge(): Buffer {
+  const info = Buffer.concat([Buffer.from([2, 0, 12, 0]), Buffer.from("Domain", "utf16le"), Buffer.alloc(4)]);
+  const header = Buffer.alloc(48);
+  header.write("NTLMSSP\0", 0, "latin1");
+  header.writeUInt32LE(2, 8);
+  header.writeUInt32LE(0x00800201, 20);
+  Buffer.from("0123456789abcdef", "hex").copy(header, 24);
+  header.writeUInt16LE(info.length, 40);
+  header.writeUInt16LE(info.length, 42);
+  header.writeUInt32LE(48, 44);
+  return Buffer.concat([header, info]);
+}
+
+/** Server-side check of an NTLMv2 Type 3 message, written from MS-NLMP independently of src/. */
+async function verifyNtlmV2(msg: Buffer, challenge: Buffer, expectedUser: string, password: string): Promise<boolean> {
+  if (msg.length < 64 || msg.toString("latin1", 0, 8) !== "NTLMSSP\0" || msg.readUInt32LE(8) !== 3) return false;
+  const field = (at: number) => msg.subarray(msg.readUInt32LE(at + 4), msg.readUInt32LE(at + 4) + msg.readUInt16LE(at));
+  const nt = field(20);
+  const domain = field(28).toString("utf16le");
+  const user = field(36).toString("utf16le");
+  if (nt.length <= 24 || user !== expectedUser) return false; // NTLMv1 (24 bytes) is refused
+  const ntHash = Buffer.from(await md4(Buffer.from(password, "utf16le")), "hex");
+  const key = createHmac("md5", ntHash).update(Buffer.from(user.toUpperCase() + domain, "utf16le")).digest();
+  const proof = createHmac("md5", key).update(challenge.subarray(24, 32)).update(nt.subarray(16)).digest();
+  return proof.equals(nt.subarray(0, 16));
 }
