@@ -47,10 +47,12 @@ export interface FakeSmtpOptions {
   implicitTls?: boolean;
   user?: string;
   password?: string;
+  /** Keep executing plaintext commands that followed STARTTLS, answering inside TLS (CVE-2011-0411). */
+  injectionVulnerable?: boolean;
 }
 
 export const EHLO_PLAIN = "250-fake.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 STARTTLS\r\n";
-export const EHLO_TLS = "250-fake.test\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN CRAM-MD5 NTLM\r\n";
+export const EHLO_TLS = "250-fake.test\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN CRAM-MD5 NTLM XOAUTH2\r\n";
 
 export class FakeSmtp {
   readonly received: Received[] = [];
@@ -98,7 +100,7 @@ export class FakeSmtp {
         const reply = this.handle(line, session);
         if (reply !== undefined) session.write(reply);
         // Upgraded to TLS: a correct server discards plaintext that followed STARTTLS.
-        if (session.tls && !wasTls) return;
+        if (session.tls && !wasTls && !this.options.injectionVulnerable) return;
       }
     });
   }
@@ -158,6 +160,16 @@ export class FakeSmtp {
             return s.authed ? "235 2.7.0 ok\r\n" : "535 5.7.8 bad\r\n";
           };
           return `334 ${Buffer.from(challenge).toString("base64")}\r\n`;
+        }
+        if (mech === "XOAUTH2") {
+          // eslint-disable-next-line no-control-regex -- XOAUTH2 separates its fields with ^A
+          const [, u = "", auth = ""] = /^user=([^\x01]*)\x01auth=([^\x01]*)\x01\x01$/.exec(Buffer.from(initial ?? "", "base64").toString()) ?? [];
+          if (u === user && auth === `Bearer ${password}`) {
+            s.authed = true;
+            return "235 2.7.0 Accepted\r\n";
+          }
+          s.expect = (line) => (line === "" ? "535 5.7.8 Username and Password not accepted\r\n" : "501 5.5.2 expected an empty line\r\n");
+          return `334 ${Buffer.from('{"status":"401","schemes":"bearer"}').toString("base64")}\r\n`;
         }
         if (mech === "NTLM") {
           const challenge = ntlmChallenge();

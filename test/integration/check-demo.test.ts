@@ -134,8 +134,10 @@ describe("relay-onboard demo", () => {
   it("verifies the configuration and passes the check end to end", async () => {
     const result = await cli(["demo", "--dir", await tempDir("ro-demo-"), "--json"]);
     expect(result.status).toBe(0);
-    const out = JSON.parse(result.stdout) as { ok: boolean; check: { verdict: string; transcript: Array<{ text: string }> } };
+    const out = JSON.parse(result.stdout) as { ok: boolean; check: { verdict: string }; audit: { verdict: string; checks: Array<{ id: string; status: string }> } };
     expect(out.ok).toBe(true);
     expect(out.check.verdict).toBe("pass");
+    expect(out.audit.verdict).toBe("pass");
+    expect(out.audit.checks.map((c) => c.id)).toEqual(expect.arrayContaining(["inbound-no-relay", "relay-auth-before-tls", "relay-mail-before-tls", "relay-no-anonymous-relay"]));
   });
 });

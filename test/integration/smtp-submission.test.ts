@@ -84,7 +84,7 @@ describe("submission test: the happy path", () => {
   });
 
   it("uses LOGIN and CRAM-MD5 when they are the allowed ones, and implicit TLS", async () => {
-    for (const mech of ["LOGIN", "CRAM-MD5", "NTLM"] as const) {
+    for (const mech of ["LOGIN", "CRAM-MD5", "NTLM", "XOAUTH2"] as const) {
       const server = await serve();
       const result = await test(server, { mechanisms: [mech] });
       expect(result.failure, mech).toBeUndefined();
@@ -110,7 +110,7 @@ describe("submission test: the happy path", () => {
 describe("submission test: login and relay failures", () => {
   it("reports AUTH_FAILED for a wrong password, and never records the secret", async () => {
     const server = await serve();
-    for (const mechanism of ["PLAIN", "LOGIN", "CRAM-MD5", "NTLM"] as const) {
+    for (const mechanism of ["PLAIN", "LOGIN", "CRAM-MD5", "NTLM", "XOAUTH2"] as const) {
       const result = await test(server, { mechanisms: [mechanism], credentials: { user: "user@internal.test", secret: "wrong-Pa55word" } });
       expectFailure(result, "AUTH_FAILED");
       const text = JSON.stringify(result);
