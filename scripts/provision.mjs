@@ -28,7 +28,12 @@ const missing = PACKAGES.filter((p) => !installed(p));
 if (missing.length === 0) process.exit(0);
 const command = ["apt-get", "install", "-y", "--no-install-recommends", ...missing];
 if (process.getuid?.() !== 0) {
-  console.error(`provision: the tests need these system packages: ${missing.join(" ")}\nRun:\n  sudo apt-get update && sudo ${command.join(" ")}`);
+  console.error(
+    `provision: the tests need these system packages: ${missing.join(" ")}\nRun:\n` +
+      `  echo "postfix postfix/main_mailer_type select No configuration" | sudo debconf-set-selections\n` +
+      `  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive ${command.join(" ")}\n` +
+      "(The Postfix tests also need root: they start a private Postfix instance on loopback.)",
+  );
   process.exit(1);
 }
 console.error(`provision: installing ${missing.join(" ")}`);
