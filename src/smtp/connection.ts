@@ -21,6 +21,9 @@ export class SmtpConnection {
   private waiter: { resolve: () => void } | undefined;
   private failure: Error | undefined;
   private closed = false;
+  private sentAt: number | undefined;
+  /** The shortest command → reply time seen, an estimate of the round trip. */
+  private rttMs: number | undefined;
 
   private constructor(
     private socket: Socket | TLSSocket,
@@ -99,6 +102,7 @@ export class SmtpConnection {
       this.transcript.add("client", hidden ?? line);
     }
     this.socket.write(lines.map((l) => `${l}\r\n`).join(""));
+    this.sentAt = performance.now();
   }
 
   /** Waits for the next complete reply, within the step deadline. */
@@ -108,6 +112,11 @@ export class SmtpConnection {
     for (;;) {
       const reply = this.parser.take();
       if (reply) {
+        if (this.sentAt !== undefined) {
+          const rtt = performance.now() - this.sentAt;
+          this.rttMs = Math.min(this.rttMs ?? rtt, rtt);
+          this.sentAt = undefined;
+        }
         this.transcript.add("server", replyText(reply));
         return reply;
       }
@@ -151,7 +160,19 @@ export class SmtpConnection {
       }, ms);
       t.once("secureConnect", () => {
         clearTimeout(timer);
-        resolve(t);
+        if (t.getProtocol() !== "TLSv1.3") return resolve(t);
+        // A TLS 1.3 server sends its session ticket just after the handshake. If our next command
+        // leaves before the ticket arrives, a server with Nagle on (Postfix) holds its reply until
+        // our delayed ACK of the ticket: ~40 ms lost per session. Waiting for the ticket lets the
+        // command carry that ACK. Bounded by twice the measured round trip (2–25 ms).
+        const before = plain.bytesRead;
+        const limit = Math.min(25, Math.max(2, 2 * (this.rttMs ?? 12)));
+        const started = performance.now();
+        const poll = () => {
+          if (plain.bytesRead > before || performance.now() - started >= limit) resolve(t);
+          else setTimeout(poll, 1);
+        };
+        poll();
       });
       t.once("error", (err: Error) => {
         clearTimeout(timer);
