@@ -7,8 +7,8 @@ import { renderHtmlReport } from "../diagnostics/htmlReport.js";
 import { renderTextReport } from "../diagnostics/textReport.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { RESERVED_EXTERNAL_RECIPIENT } from "../smtp/submission.js";
-import { CheckFailed, caFromFlag, optionalConfig, parsePort, parseSecurity, type TargetFlags } from "./checkCommand.js";
-import { printJson, type CliIo } from "./io.js";
+import { caFromFlag, optionalConfig, parsePort, parseSecurity, type TargetFlags } from "./checkCommand.js";
+import { CheckFailed, printJson, type CliIo } from "./io.js";
 import { readPassword } from "./password.js";
 
 export const AUDIT_PASS = "the relay requires TLS and a login, and the inbound server relays nothing.";

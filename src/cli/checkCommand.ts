@@ -10,7 +10,7 @@ import { RelayError } from "../diagnostics/codes.js";
 import { renderHtmlReport } from "../diagnostics/htmlReport.js";
 import { renderTextReport } from "../diagnostics/textReport.js";
 import { writeFileAtomic } from "../fs/atomic.js";
-import { printJson, type CliIo } from "./io.js";
+import { CheckFailed, printJson, type CliIo } from "./io.js";
 import { readPassword } from "./password.js";
 
 export interface TargetFlags {
@@ -115,11 +115,4 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
       else io.stdout(renderTextReport(report));
       if (report.verdict === "fail") throw new CheckFailed(1);
     });
-}
-
-/** The report is already printed; only the exit status remains to be given. */
-export class CheckFailed extends Error {
-  constructor(readonly status: number) {
-    super("check failed");
-  }
 }

@@ -8,10 +8,9 @@ import { runAudit } from "../diagnostics/audit.js";
 import { runCheck } from "../diagnostics/check.js";
 import { RESERVED_EXTERNAL_RECIPIENT } from "../smtp/submission.js";
 import { AUDIT_PASS } from "./auditCommand.js";
-import { CheckFailed } from "./checkCommand.js";
 import { renderTextReport } from "../diagnostics/textReport.js";
 import { describeConfig } from "./configSummary.js";
-import { printJson, type CliIo } from "./io.js";
+import { CheckFailed, printJson, type CliIo } from "./io.js";
 
 export function registerDemoCommand(program: Command, io: CliIo, version: string): void {
   program

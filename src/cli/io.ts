@@ -41,3 +41,10 @@ export function printFailure(io: CliIo, failure: Failure, json: boolean): number
 export function printJson(io: CliIo, value: unknown): void {
   io.stdout(JSON.stringify(value, null, 2) + "\n");
 }
+
+/** A check or audit found a problem: its report is already printed, only the exit status remains. */
+export class CheckFailed extends Error {
+  constructor(readonly status: number) {
+    super("check failed");
+  }
+}

@@ -4,10 +4,10 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { RelayError } from "../diagnostics/codes.js";
 import { registerAuditCommand } from "./auditCommand.js";
-import { CheckFailed, registerCheckCommand } from "./checkCommand.js";
+import { registerCheckCommand } from "./checkCommand.js";
 import { registerConfigCommands } from "./configCommands.js";
 import { registerDemoCommand } from "./demoCommand.js";
-import { printFailure, processIo, toFailure, type CliIo } from "./io.js";
+import { CheckFailed, printFailure, processIo, toFailure, type CliIo } from "./io.js";
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 

@@ -6,12 +6,13 @@
 // No credentials are ever sent before TLS: the pre-TLS AUTH probe sends only "AUTH LOGIN" and
 // cancels; DATA is never sent.
 import type { SaslMechanism } from "../config/mechanisms.js";
-import { parseEhlo, type Capabilities } from "../smtp/capabilities.js";
+import type { Capabilities } from "../smtp/capabilities.js";
+import { handshake, replyLine, sayEhlo } from "../smtp/commands.js";
 import { SmtpConnection, type Deadline } from "../smtp/connection.js";
 import type { Reply } from "../smtp/reply.js";
 import type { Credentials } from "../smtp/sasl.js";
-import { ehloName, runSubmissionTest } from "../smtp/submission.js";
-import { handshakeError, judgeCertificate, tlsOptions } from "../smtp/tlsCheck.js";
+import { runSubmissionTest } from "../smtp/submission.js";
+import { judgeCertificate } from "../smtp/tlsCheck.js";
 import { Transcript } from "../smtp/transcript.js";
 import { X509Certificate } from "node:crypto";
 import { RelayError } from "./codes.js";
@@ -32,7 +33,7 @@ export interface AuditOptions {
   version: string;
 }
 
-const line = (r: Reply) => `${r.code} ${r.lines[r.lines.length - 1] ?? ""}`.trim();
+const line = replyLine;
 const ANONYMOUS_SENDER = "relay-onboard-audit@example.com";
 
 interface Session {
@@ -54,21 +55,10 @@ export async function runAudit(options: AuditOptions): Promise<Report> {
     if (tls) await startTls(conn, host);
     const greeting = await conn.readReply({ what: "the greeting", timeoutCode: "GREETING_TIMEOUT" });
     if (greeting.code !== 220) throw new RelayError("PROTOCOL_ERROR", `the greeting was ${line(greeting)}`);
-    return { conn, caps: await ehlo(conn) };
-  };
-  const ehlo = async (conn: SmtpConnection): Promise<Capabilities> => {
-    conn.send(`EHLO ${ehloName(conn.localAddress)}`);
-    const reply = await conn.readReply({ what: "EHLO" });
-    if (reply.code !== 250) throw new RelayError("PROTOCOL_ERROR", `EHLO was refused: ${line(reply)}`);
-    return parseEhlo(reply);
+    return { conn, caps: await sayEhlo(conn) };
   };
   const startTls = async (conn: SmtpConnection, host: string) => {
-    let socket;
-    try {
-      socket = await conn.startTls(tlsOptions(host, options.caPem));
-    } catch (err) {
-      throw handshakeError(err);
-    }
+    const socket = await handshake(conn, host, options.caPem);
     const problem = judgeCertificate(socket, host, caSubject);
     if (problem) throw problem;
   };
@@ -79,7 +69,7 @@ export async function runAudit(options: AuditOptions): Promise<Report> {
     if (reply.code !== 220) throw new RelayError("STARTTLS_REFUSED", `STARTTLS was answered ${line(reply)}`);
     if (s.conn.pendingBytes() > 0) throw new RelayError("RESPONSE_INJECTION", "bytes arrived after the 220 to STARTTLS and before TLS started");
     await startTls(s.conn, host);
-    s.caps = await ehlo(s.conn);
+    s.caps = await sayEhlo(s.conn);
   };
   const close = async (s: Session | undefined) => {
     if (!s) return;

@@ -1,8 +1,6 @@
 // `relay-onboard check`: DNS, the port grid (25/465/587 over IPv4 and IPv6) and the submission
 // test, run in parallel where independent, assembled into one report.
-import type { SaslMechanism } from "../config/mechanisms.js";
-import { checkUserInput, runSubmissionTest } from "../smtp/submission.js";
-import type { Credentials } from "../smtp/sasl.js";
+import { checkUserInput, runSubmissionTest, type SubmissionOptions } from "../smtp/submission.js";
 import { Transcript } from "../smtp/transcript.js";
 import { RelayError } from "./codes.js";
 import { probePort, resolveHost, type ResolvedHost } from "./network.js";
@@ -11,16 +9,8 @@ import { StepRecorder } from "./steps.js";
 
 export const MAIL_PORTS = [25, 465, 587] as const;
 
-export interface CheckOptions {
-  host: string;
-  port: number;
-  security: "starttls" | "tls";
-  caPem: string;
-  mechanisms: readonly SaslMechanism[];
-  credentials?: Credentials;
-  from?: string;
-  internalRecipient?: string;
-  externalRecipient?: string;
+export interface CheckOptions
+  extends Pick<SubmissionOptions, "host" | "port" | "security" | "caPem" | "mechanisms" | "credentials" | "from" | "internalRecipient" | "externalRecipient"> {
   /** Deadline for the whole diagnosis. */
   timeoutMs?: number;
   /** Ports for the reachability grid (default 25, 465, 587); [] to skip it. */

@@ -6,11 +6,12 @@ import { X509Certificate } from "node:crypto";
 import { RelayError } from "../diagnostics/codes.js";
 import { StepRecorder, type CheckResult } from "../diagnostics/steps.js";
 import type { SaslMechanism } from "../config/mechanisms.js";
-import { isMaskedBanner, parseEhlo, type Capabilities } from "./capabilities.js";
+import { isMaskedBanner, type Capabilities } from "./capabilities.js";
+import { handshake, replyLine, sayEhlo } from "./commands.js";
 import { SmtpConnection, type Deadline } from "./connection.js";
 import type { Reply } from "./reply.js";
 import { authenticate, type Credentials } from "./sasl.js";
-import { handshakeError, judgeCertificate, tlsInfo, tlsOptions, type TlsInfo } from "./tlsCheck.js";
+import { judgeCertificate, tlsInfo, type TlsInfo } from "./tlsCheck.js";
 import { Transcript, type TranscriptEntry } from "./transcript.js";
 
 export const RESERVED_EXTERNAL_RECIPIENT = "relay-probe@example.com";
@@ -66,9 +67,7 @@ function expect2xx(reply: Reply, code: number, fail: () => RelayError): void {
   if (reply.code !== code) throw fail();
 }
 
-function oneLine(reply: Reply): string {
-  return `${reply.code} ${reply.lines[reply.lines.length - 1] ?? ""}`.trim();
-}
+const oneLine = replyLine;
 
 export async function runSubmissionTest(options: SubmissionOptions): Promise<SubmissionResult> {
   const transcript = options.transcript ?? new Transcript();
@@ -96,12 +95,7 @@ export async function runSubmissionTest(options: SubmissionOptions): Promise<Sub
     const c = conn!;
 
     const startTls = async () => {
-      let socket;
-      try {
-        socket = await c.startTls(tlsOptions(host, options.caPem));
-      } catch (err) {
-        throw handshakeError(err);
-      }
+      const socket = await handshake(c, host, options.caPem);
       tls = tlsInfo(socket);
       transcript.add("info", `TLS established: ${tls.protocol}, ${tls.cipher}`);
       return socket;
@@ -125,14 +119,10 @@ export async function runSubmissionTest(options: SubmissionOptions): Promise<Sub
       return oneLine(greeting);
     });
 
-    const helloName = ehloName(c.localAddress);
     let caps!: Capabilities;
     const ehlo = async (id: string, title: string) =>
       steps.run(id, title, async () => {
-        c.send(`EHLO ${helloName}`);
-        const reply = await c.readReply({ what: "EHLO" });
-        expect2xx(reply, 250, () => new RelayError("PROTOCOL_ERROR", `the server refused EHLO: ${oneLine(reply)}`));
-        caps = parseEhlo(reply);
+        caps = await sayEhlo(c);
         return `${caps.keywords.length} extensions${caps.auth.length ? `, AUTH ${caps.auth.join(" ")}` : ""}${caps.starttls ? ", STARTTLS" : ""}`;
       });
 
@@ -265,11 +255,4 @@ async function quit(conn: SmtpConnection, pipelining = false): Promise<void> {
   }
   await conn.readReply({ what: "QUIT" }).catch(() => undefined);
   conn.destroy();
-}
-
-/** An address literal for EHLO: it reveals nothing the server does not already see (RFC 5321 §4.1.3). */
-export function ehloName(localAddress: string | undefined): string {
-  if (!localAddress) return "[127.0.0.1]";
-  const v4 = localAddress.replace(/^::ffff:/, "");
-  return /^[\d.]+$/.test(v4) ? `[${v4}]` : `[IPv6:${localAddress}]`;
 }

@@ -1,0 +1,35 @@
+// Exchanges shared by the submission test and the audit: EHLO, the TLS handshake, reply display.
+import type { TLSSocket } from "node:tls";
+import { RelayError } from "../diagnostics/codes.js";
+import { parseEhlo, type Capabilities } from "./capabilities.js";
+import type { SmtpConnection } from "./connection.js";
+import type { Reply } from "./reply.js";
+import { handshakeError, tlsOptions } from "./tlsCheck.js";
+
+/** The last line of a reply with its code, as shown in reports. */
+export function replyLine(reply: Reply): string {
+  return `${reply.code} ${reply.lines[reply.lines.length - 1] ?? ""}`.trim();
+}
+
+/** An address literal for EHLO: it reveals nothing the server does not already see (RFC 5321 §4.1.3). */
+export function ehloName(localAddress: string | undefined): string {
+  if (!localAddress) return "[127.0.0.1]";
+  const v4 = localAddress.replace(/^::ffff:/, "");
+  return /^[\d.]+$/.test(v4) ? `[${v4}]` : `[IPv6:${localAddress}]`;
+}
+
+export async function sayEhlo(conn: SmtpConnection): Promise<Capabilities> {
+  conn.send(`EHLO ${ehloName(conn.localAddress)}`);
+  const reply = await conn.readReply({ what: "EHLO" });
+  if (reply.code !== 250) throw new RelayError("PROTOCOL_ERROR", `the server refused EHLO: ${replyLine(reply)}`);
+  return parseEhlo(reply);
+}
+
+/** Runs the TLS handshake with the org root as the only anchor; the certificate is judged by the caller. */
+export async function handshake(conn: SmtpConnection, host: string, caPem: string): Promise<TLSSocket> {
+  try {
+    return await conn.startTls(tlsOptions(host, caPem));
+  } catch (err) {
+    throw handshakeError(err);
+  }
+}
