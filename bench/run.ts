@@ -15,6 +15,7 @@ import { compactVerify } from "jose";
 import { readTrustedKeysFile } from "../src/config/load.js";
 import { verifyConfig } from "../src/config/verify.js";
 import { createDemoOrg } from "../src/demo/org.js";
+import { runSubmissionTest } from "../src/smtp/submission.js";
 import { canRunPostfix, LAB_PASSWORD, LAB_USER, startPostfixLab } from "../test/helpers/postfixLab.js";
 
 const exec = promisify(execFile);
@@ -93,12 +94,17 @@ async function benchSubmission(): Promise<void> {
     const swaks = () => exec("swaks", ["--server", `127.0.0.1:${port}`, "--tls", "--auth", "PLAIN", "--auth-user", LAB_USER, "--auth-password", LAB_PASSWORD, "--from", LAB_USER, "--to", "relay-probe@example.com", "--quit-after", "RCPT"]);
     await Promise.all([oursOnly(), swaks(), oursFull()]);
     const nodeStart = () => exec(process.execPath, ["-e", ""]);
-    const t = { only: [] as number[], full: [] as number[], swaks: [] as number[], node: [] as number[] };
+    const swaksStart = () => exec("swaks", ["--version"]);
+    const inProcess = () =>
+      runSubmissionTest({ host: "127.0.0.1", port: lab.ports.submission, security: "starttls", caPem: lab.caPem, mechanisms: ["PLAIN"], credentials: { user: LAB_USER, secret: LAB_PASSWORD } });
+    const t = { only: [] as number[], full: [] as number[], swaks: [] as number[], node: [] as number[], swaksStart: [] as number[], session: [] as number[] };
     for (let r = 0; r < 11; r++) {
       t.only.push(await timed(oursOnly));
       t.swaks.push(await timed(swaks));
       t.full.push(await timed(oursFull));
       t.node.push(await timed(nodeStart));
+      t.swaksStart.push(await timed(swaksStart));
+      t.session.push(await timed(inProcess));
     }
     const report = JSON.parse((await oursOnly()).stdout) as { verdict: string; transcript: Array<{ dir: string; text: string }> };
     if (report.verdict !== "pass") throw new Error(`the submission test did not pass against Postfix: ${report.verdict}`);
@@ -110,6 +116,8 @@ async function benchSubmission(): Promise<void> {
     });
     console.log(`submission: relay-onboard check ${median(t.only).toFixed(0)} ms, swaks ${median(t.swaks).toFixed(0)} ms (median of 11, whole processes): ratio ${(median(t.only) / median(t.swaks)).toFixed(2)} (target <= 1.0)`);
     console.log(`            of which Node.js start-up alone (node -e ""): ${median(t.node).toFixed(0)} ms; without it: ratio ${((median(t.only) - median(t.node)) / median(t.swaks)).toFixed(2)}`);
+    const swaksSession = median(t.swaks) - median(t.swaksStart);
+    console.log(`session:    the submission test in-process ${median(t.session).toFixed(1)} ms vs swaks minus its start-up (swaks --version, ${median(t.swaksStart).toFixed(0)} ms) ${swaksSession.toFixed(0)} ms: ratio ${(median(t.session) / swaksSession).toFixed(2)}`);
     console.log(`round trips: relay-onboard ${roundTrips(report.transcript)} (target <= 8), swaks ${swaksTrips}`);
     console.log(`diagnosis:  full diagnosis ${median(t.full).toFixed(0)} ms vs submission test alone: ratio ${(median(t.full) / median(t.only)).toFixed(2)} (target <= 1.3)`);
 
