@@ -13,6 +13,7 @@ export const PACKAGES = [
   "libnet-ssleay-perl", // swaks: STARTTLS
   "libio-socket-ssl-perl",
   "libauthen-sasl-perl", // swaks: AUTH
+  "libnss3-tools", // certutil: NSS databases (Thunderbird, Firefox, Chromium)
 ];
 
 function installed(pkg) {

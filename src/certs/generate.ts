@@ -42,7 +42,7 @@ function validity(options: CertOptions, defaultDays: number) {
 }
 
 /** A self-signed root CA (basicConstraints CA:TRUE, keyCertSign + cRLSign). */
-export async function createRootCa(commonName: string, options: CertOptions & { isCa?: boolean } = {}): Promise<IssuedCert> {
+export async function createRootCa(commonName: string, options: CertOptions & { isCa?: boolean; keyCertSign?: boolean; omitKeyUsage?: boolean } = {}): Promise<IssuedCert> {
   const keys = await webcrypto.subtle.generateKey(EC, true, ["sign", "verify"]);
   const isCa = options.isCa ?? true;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -53,10 +53,14 @@ export async function createRootCa(commonName: string, options: CertOptions & { 
     signingAlgorithm: EC,
     extensions: [
       new x509.BasicConstraintsExtension(isCa, undefined, true),
-      new x509.KeyUsagesExtension(
-        isCa ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign : x509.KeyUsageFlags.digitalSignature,
-        true,
-      ),
+      ...(options.omitKeyUsage
+        ? []
+        : [
+            new x509.KeyUsagesExtension(
+              isCa && options.keyCertSign !== false ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign : x509.KeyUsageFlags.digitalSignature,
+              true,
+            ),
+          ]),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });

@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { RelayError } from "../diagnostics/codes.js";
 import { registerAuditCommand } from "./auditCommand.js";
+import { registerCaCommand } from "./caCommand.js";
 import { registerCheckCommand } from "./checkCommand.js";
 import { registerConfigCommands } from "./configCommands.js";
 import { registerDemoCommand } from "./demoCommand.js";
@@ -14,7 +15,6 @@ export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.j
 // Commands of the contract that later work delivers. They exist so --help shows the whole tool,
 // and they say plainly that they are not available rather than pretending to work.
 const PENDING: Array<[string, string]> = [
-  ["ca", "status, install or remove the organisation's root CA"],
   ["configure", "write the account settings into Thunderbird, Outlook or Apple Mail"],
   ["onboard", "the whole flow, unattended: verify, trust, test, configure"],
 ];
@@ -29,6 +29,7 @@ function buildProgram(io: CliIo): Command {
   registerConfigCommands(program, io);
   registerCheckCommand(program, io, VERSION);
   registerAuditCommand(program, io, VERSION);
+  registerCaCommand(program, io);
   for (const [name, description] of PENDING) {
     program
       .command(name)

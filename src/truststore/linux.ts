@@ -1,0 +1,201 @@
+// The Linux system trust store, by distribution family. Each family drops an anchor file into a
+// directory and runs its refresh tool; the result is checked in the generated bundle, because
+// update-ca-certificates reports success even when it skipped a file (wrong extension, bad PEM).
+// Without root, the two privileged steps run in one pkexec call (one password prompt).
+import { access, constants, readdir, readFile, rm, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { singleCertificateDer, sha256Hex } from "../certs/pem.js";
+import { RelayError } from "../diagnostics/codes.js";
+import { writeFileAtomic } from "../fs/atomic.js";
+import { runCommand, type Runner } from "./run.js";
+import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
+
+export type LinuxFamilyName = "debian" | "suse" | "fedora" | "arch";
+
+export interface LinuxFamily {
+  name: LinuxFamilyName;
+  anchorsDir: string;
+  extension: ".crt" | ".pem";
+  /** The refresh command; `removing` asks for a full rebuild where the tool needs one. */
+  refresh(removing: boolean): [string, string[]];
+  /** The bundle the refresh writes, where the result is checked. */
+  bundle: string;
+}
+
+export const FAMILIES: Record<LinuxFamilyName, LinuxFamily> = {
+  debian: {
+    name: "debian",
+    anchorsDir: "/usr/local/share/ca-certificates",
+    extension: ".crt", // update-ca-certificates ignores anything else
+    refresh: (removing) => ["update-ca-certificates", removing ? ["--fresh"] : []],
+    bundle: "/etc/ssl/certs/ca-certificates.crt",
+  },
+  suse: {
+    name: "suse",
+    anchorsDir: "/etc/pki/trust/anchors",
+    extension: ".pem",
+    refresh: () => ["update-ca-certificates", []],
+    bundle: "/var/lib/ca-certificates/ca-bundle.pem",
+  },
+  fedora: {
+    name: "fedora",
+    anchorsDir: "/etc/pki/ca-trust/source/anchors",
+    extension: ".pem",
+    refresh: () => ["update-ca-trust", ["extract"]],
+    bundle: "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+  },
+  arch: {
+    // p11-kit's anchors directory: what `trust anchor --store` writes to, refreshed by update-ca-trust.
+    name: "arch",
+    anchorsDir: "/etc/ca-certificates/trust-source/anchors",
+    extension: ".crt",
+    refresh: () => ["update-ca-trust", ["extract"]],
+    bundle: "/etc/ssl/certs/ca-certificates.crt",
+  },
+};
+
+const exists = (path: string) => access(path).then(() => true, () => false);
+
+async function onPath(command: string, path = process.env["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"): Promise<boolean> {
+  for (const dir of [...path.split(":"), "/usr/sbin", "/sbin"]) {
+    if (dir && (await access(join(dir, command), constants.X_OK).then(() => true, () => false))) return true;
+  }
+  return false;
+}
+
+/** Detects the family from the tool actually present and its anchors directory, not from one folder. */
+export async function detectLinuxFamily(): Promise<LinuxFamily | undefined> {
+  if (await onPath("update-ca-certificates")) {
+    if (await exists(FAMILIES.suse.anchorsDir)) return FAMILIES.suse;
+    if (await exists("/etc/ssl/certs")) return FAMILIES.debian;
+  }
+  if (await onPath("update-ca-trust")) {
+    if (await exists(FAMILIES.fedora.anchorsDir)) return FAMILIES.fedora;
+    if (await exists("/etc/ca-certificates/trust-source")) return FAMILIES.arch;
+  }
+  return undefined;
+}
+
+/** The base64 body of a certificate, as it appears in a PEM bundle (line breaks removed). */
+const body = (der: Buffer) => der.toString("base64");
+
+async function bundleContains(bundle: string, ca: AcceptedCa): Promise<boolean> {
+  const text = await readFile(bundle, "utf8").catch(() => "");
+  return text.replace(/\s+/g, "").includes(body(ca.der));
+}
+
+/** Anchor files in `dir` whose certificate is exactly this one (PEM or DER files). */
+async function matchingAnchors(dir: string, ca: AcceptedCa): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const found: string[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    const data = await readFile(path).catch(() => undefined);
+    if (!data || data.length > 1024 * 1024) continue;
+    let der: Buffer | undefined;
+    try {
+      der = singleCertificateDer(data.toString("latin1"));
+    } catch {
+      der = data[0] === 0x30 ? data : undefined;
+    }
+    if (der && sha256Hex(der) === ca.sha256) found.push(path);
+  }
+  return found;
+}
+
+export interface LinuxStoreOptions {
+  family: LinuxFamily;
+  runner?: Runner;
+  /** Run privileged steps through pkexec (when not root). */
+  elevate?: boolean;
+}
+
+export class LinuxSystemStore implements TrustStore {
+  readonly store = "linux-system";
+  private readonly runner: Runner;
+
+  constructor(private readonly options: LinuxStoreOptions) {
+    this.runner = options.runner ?? runCommand;
+  }
+
+  get location(): string {
+    return this.options.family.anchorsDir;
+  }
+
+  private result(installed: boolean, changed: boolean, where?: string): StoreResult {
+    return { store: this.store, location: where ?? this.location, installed, changed };
+  }
+
+  async status(ca: AcceptedCa): Promise<StoreResult> {
+    const files = await matchingAnchors(this.options.family.anchorsDir, ca);
+    const inBundle = await bundleContains(this.options.family.bundle, ca);
+    return this.result(files.length > 0 && inBundle, false, files[0]);
+  }
+
+  async install(ca: AcceptedCa): Promise<StoreResult> {
+    const before = await this.status(ca);
+    if (before.installed) return before;
+    const { family } = this.options;
+    const target = join(family.anchorsDir, `${ca.label}${family.extension}`);
+    await this.privileged("install", target, ca.pem);
+    if (!(await bundleContains(family.bundle, ca))) {
+      // Leave nothing half-done: take the anchor out again.
+      await this.privileged("remove", target).catch(() => undefined);
+      throw new RelayError("CA_INSTALL_FAILED", `${family.refresh(false)[0]} ran but ${family.bundle} does not contain the certificate`);
+    }
+    return this.result(true, true, target);
+  }
+
+  async remove(ca: AcceptedCa): Promise<StoreResult> {
+    const files = await matchingAnchors(this.options.family.anchorsDir, ca);
+    if (files.length === 0 && !(await bundleContains(this.options.family.bundle, ca))) return this.result(false, false);
+    for (const file of files) await this.privileged("remove", file);
+    if (files.length === 0) await this.privileged("refresh");
+    if (await bundleContains(this.options.family.bundle, ca)) {
+      throw new RelayError("CA_INSTALL_FAILED", `the certificate is still in ${this.options.family.bundle}; it may come from a file Relay Onboard does not manage`);
+    }
+    return this.result(false, true, files[0]);
+  }
+
+  /** The privileged steps: write or delete an anchor, then refresh — directly as root, or via pkexec. */
+  private async privileged(action: "install" | "remove" | "refresh", file?: string, content?: string): Promise<void> {
+    const [refreshCmd, refreshArgs] = this.options.family.refresh(action !== "install");
+    if (!this.options.elevate) {
+      if (action === "install") await writeFileAtomic(file!, content!, { mode: 0o644 });
+      if (action === "remove") await rm(file!, { force: true });
+      return this.check(await this.runner(refreshCmd, refreshArgs), refreshCmd);
+    }
+    const args = await pkexecArgs(action, file, content, refreshCmd, refreshArgs);
+    const r = await this.runner("pkexec", args.argv);
+    await args.cleanup();
+    if (r.code === 126 || r.code === 127) {
+      throw new RelayError("CA_INSTALL_FAILED", "administrator approval was declined or is not available (pkexec); run the command as root instead, e.g. with sudo");
+    }
+    this.check(r, refreshCmd);
+  }
+
+  private check(r: { code: number; stderr: string }, command: string): void {
+    if (r.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `${command} failed (exit ${r.code}): ${r.stderr.trim().split("\n").pop() ?? ""}`);
+  }
+}
+
+/**
+ * One pkexec invocation for a privileged step: a fixed shell script with the paths passed as
+ * positional parameters, so no path is ever interpreted by the shell.
+ */
+export async function pkexecArgs(action: "install" | "remove" | "refresh", file: string | undefined, content: string | undefined, refreshCmd: string, refreshArgs: string[]): Promise<{ argv: string[]; cleanup: () => Promise<void> }> {
+  if (action === "install") {
+    const dir = await mkdtemp(join(tmpdir(), "relay-onboard-ca-"));
+    const temp = join(dir, "ca.pem");
+    await writeFile(temp, content!, { mode: 0o644 });
+    return {
+      argv: ["/bin/sh", "-c", 'install -m 0644 -- "$1" "$2" || exit 1; shift 2; exec "$@"', "sh", temp, file!, refreshCmd, ...refreshArgs],
+      cleanup: () => rm(dir, { recursive: true, force: true }),
+    };
+  }
+  if (action === "remove") {
+    return { argv: ["/bin/sh", "-c", 'rm -f -- "$1" || exit 1; shift; exec "$@"', "sh", file!, refreshCmd, ...refreshArgs], cleanup: () => Promise.resolve() };
+  }
+  return { argv: [refreshCmd, ...refreshArgs], cleanup: () => Promise.resolve() };
+}

@@ -1,0 +1,103 @@
+// macOS: the login keychain (the OS asks for the user's password) or the System keychain
+// (elevated). Presence is read from `security find-certificate -a -Z` by SHA-256. Since macOS 11 a
+// script cannot make a root trusted without a person approving it: unattended installs must use a
+// configuration profile with a com.apple.security.root payload (see `configure apple-mail`).
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { RelayError } from "../diagnostics/codes.js";
+import { runCommand, type Runner } from "./run.js";
+import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
+
+export type MacScope = "login" | "system";
+
+export const SYSTEM_KEYCHAIN = "/Library/Keychains/System.keychain";
+export const loginKeychain = (home = homedir()) => join(home, "Library", "Keychains", "login.keychain-db");
+
+export const PROFILE_ROUTE =
+  "macOS lets a root certificate be trusted silently only through a configuration profile: have MDM deploy the profile from `relay-onboard configure apple-mail` (it carries the root in a com.apple.security.root payload), or run this install interactively";
+
+export function macArgs(scope: MacScope, keychain: string) {
+  return {
+    find: () => ["/usr/bin/security", ["find-certificate", "-a", "-Z", keychain]] as const,
+    add: (file: string) => ["/usr/bin/security", ["add-trusted-cert", ...(scope === "system" ? ["-d"] : []), "-r", "trustRoot", "-k", keychain, file]] as const,
+    removeTrust: (file: string) => ["/usr/bin/security", ["remove-trusted-cert", ...(scope === "system" ? ["-d"] : []), file]] as const,
+    delete: (sha1: string) => ["/usr/bin/security", ["delete-certificate", ...(scope === "login" ? ["-t"] : []), "-Z", sha1, keychain]] as const,
+  };
+}
+
+/** SHA-256 fingerprints listed by `security find-certificate -a -Z` (lower case). */
+export function parseFindCertificate(output: string): string[] {
+  return [...output.matchAll(/^SHA-256 hash: ([0-9A-Fa-f]{64})\s*$/gm)].map((m) => m[1]!.toLowerCase());
+}
+
+export class MacStore implements TrustStore {
+  readonly store: string;
+  readonly location: string;
+  private readonly runner: Runner;
+  private readonly args: ReturnType<typeof macArgs>;
+
+  constructor(
+    readonly scope: MacScope,
+    options: { runner?: Runner; keychain?: string; interactive?: boolean } = {},
+  ) {
+    this.store = `macos-${scope}`;
+    this.location = options.keychain ?? (scope === "system" ? SYSTEM_KEYCHAIN : loginKeychain());
+    this.runner = options.runner ?? runCommand;
+    this.args = macArgs(scope, this.location);
+    this.interactive = options.interactive ?? true;
+  }
+  private readonly interactive: boolean;
+
+  async status(ca: AcceptedCa): Promise<StoreResult> {
+    const [cmd, args] = this.args.find();
+    const r = await this.runner(cmd, args);
+    if (r.code !== 0 && r.stdout.trim() !== "") throw new RelayError("CA_INSTALL_FAILED", `cannot read ${this.location}: ${r.stderr.trim()}`);
+    return { store: this.store, location: this.location, installed: parseFindCertificate(r.stdout).includes(ca.sha256), changed: false };
+  }
+
+  private async withFile<T>(ca: AcceptedCa, body: (file: string) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(join(tmpdir(), "relay-onboard-ca-"));
+    try {
+      const file = join(dir, `${ca.label}.pem`);
+      await writeFile(file, ca.pem);
+      return await body(file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async install(ca: AcceptedCa): Promise<StoreResult> {
+    const before = await this.status(ca);
+    if (before.installed) return before;
+    if (!this.interactive) throw new RelayError("CA_INSTALL_FAILED", PROFILE_ROUTE);
+    await this.withFile(ca, async (file) => {
+      const [cmd, args] = this.args.add(file);
+      const r = await this.runner(cmd, args);
+      if (r.code !== 0) {
+        const denied = /authorization was denied|user interaction|canceled|cancelled/i.test(r.stderr);
+        throw new RelayError("CA_INSTALL_FAILED", denied ? `the password prompt was declined or could not be shown. ${PROFILE_ROUTE}` : `security add-trusted-cert failed: ${r.stderr.trim()}`);
+      }
+    });
+    const after = await this.status(ca);
+    if (!after.installed) throw new RelayError("CA_INSTALL_FAILED", `security reported success but ${this.location} does not list the certificate`);
+    return { ...after, changed: true };
+  }
+
+  async remove(ca: AcceptedCa): Promise<StoreResult> {
+    const before = await this.status(ca);
+    if (!before.installed) return before;
+    await this.withFile(ca, async (file) => {
+      if (this.scope === "system") {
+        const [cmd, args] = this.args.removeTrust(file);
+        await this.runner(cmd, args); // trust settings may already be gone; the delete below decides
+      }
+      const [cmd, args] = this.args.delete(ca.sha1.toUpperCase());
+      const r = await this.runner(cmd, args);
+      if (r.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `security delete-certificate failed: ${r.stderr.trim()}`);
+    });
+    const after = await this.status(ca);
+    if (after.installed) throw new RelayError("CA_INSTALL_FAILED", `${this.location} still lists the certificate`);
+    return { ...after, changed: true };
+  }
+}

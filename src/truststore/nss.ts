@@ -1,0 +1,132 @@
+// NSS databases (cert9.db) through certutil from libnss3-tools: what Thunderbird uses for its own
+// trust, and Firefox and Chromium on Linux. The root is added with trust "C,," (a CA trusted to
+// issue server certificates; nothing for e-mail or code signing).
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { singleCertificateDer, sha256Hex } from "../certs/pem.js";
+import { RelayError } from "../diagnostics/codes.js";
+import { runCommand, type Runner } from "./run.js";
+import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
+
+export const SERVER_AUTH_ROOT_TRUST = "C,,";
+
+/** The nickname: the organisation for the user to recognise, the fingerprint to make it unique. */
+export function nssNickname(ca: AcceptedCa): string {
+  const org = ca.organization.replace(/[^\p{L}\p{N} .,&'()-]/gu, "").trim().slice(0, 60) || "Organisation";
+  return `${org} root ${ca.sha256.slice(0, 8)} (Relay Onboard)`;
+}
+
+/** Trust attributes of `nickname` from `certutil -L` output, or undefined when it is not listed. */
+export function parseTrust(listing: string, nickname: string): string | undefined {
+  for (const line of listing.split("\n")) {
+    if (!line.startsWith(nickname)) continue;
+    const rest = line.slice(nickname.length);
+    const match = /^\s+([A-Za-z]*,[A-Za-z]*,[A-Za-z]*)\s*$/.exec(rest);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+export class NssStore implements TrustStore {
+  readonly store = "nss";
+  private readonly runner: Runner;
+
+  constructor(
+    readonly location: string,
+    options: { runner?: Runner; create?: boolean } = {},
+  ) {
+    this.runner = options.runner ?? runCommand;
+    this.create = options.create ?? false;
+  }
+  private readonly create: boolean;
+
+  private get db(): string {
+    return `sql:${this.location}`;
+  }
+
+  private result(installed: boolean, changed: boolean, message?: string): StoreResult {
+    return { store: this.store, location: this.location, installed, changed, ...(message ? { message } : {}) };
+  }
+
+  private async certutil(args: string[]) {
+    const r = await this.runner("certutil", ["-d", this.db, ...args]);
+    if (r.code === 127) throw new RelayError("CA_INSTALL_FAILED", "certutil is not installed (Debian/Ubuntu: apt install libnss3-tools)");
+    return r;
+  }
+
+  async status(ca: AcceptedCa): Promise<StoreResult> {
+    const nick = nssNickname(ca);
+    const pem = await this.certutil(["-L", "-n", nick, "-a"]);
+    if (pem.code !== 0) return this.result(false, false);
+    let matches = false;
+    try {
+      matches = sha256Hex(singleCertificateDer(pem.stdout.trim())) === ca.sha256;
+    } catch {
+      matches = false;
+    }
+    const trust = parseTrust((await this.certutil(["-L"])).stdout, nick);
+    const trusted = matches && trust !== undefined && trust.split(",")[0]!.includes("C");
+    return this.result(trusted, false, trust ? `trust ${trust}` : undefined);
+  }
+
+  async install(ca: AcceptedCa): Promise<StoreResult> {
+    const before = await this.status(ca);
+    if (before.installed) return before;
+    if (!(await stat(join(this.location, "cert9.db")).catch(() => undefined))) {
+      if (!this.create) throw new RelayError("CA_INSTALL_FAILED", `${this.location} holds no NSS database (cert9.db)`);
+      const created = await this.certutil(["-N", "--empty-password"]);
+      if (created.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `certutil could not create ${this.location}: ${created.stderr.trim()}`);
+    }
+    const dir = await mkdtemp(join(tmpdir(), "relay-onboard-nss-"));
+    try {
+      const file = join(dir, "ca.pem");
+      await writeFile(file, ca.pem);
+      const r = await this.certutil(["-A", "-n", nssNickname(ca), "-t", SERVER_AUTH_ROOT_TRUST, "-a", "-i", file]);
+      if (r.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `certutil could not add the certificate to ${this.location}: ${r.stderr.trim()}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const after = await this.status(ca);
+    if (!after.installed) throw new RelayError("CA_INSTALL_FAILED", `certutil reported success but ${this.location} does not trust the certificate`);
+    return { ...after, changed: true };
+  }
+
+  async remove(ca: AcceptedCa): Promise<StoreResult> {
+    const nick = nssNickname(ca);
+    let changed = false;
+    // A nickname can hold several entries; delete until none is left (bounded).
+    for (let i = 0; i < 8; i++) {
+      const listed = await this.certutil(["-L", "-n", nick]);
+      if (listed.code !== 0) break;
+      const r = await this.certutil(["-D", "-n", nick]);
+      if (r.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `certutil could not delete the certificate from ${this.location}: ${r.stderr.trim()}`);
+      changed = true;
+    }
+    return this.result(false, changed);
+  }
+}
+
+/** NSS databases in the user's home: Thunderbird and Firefox profiles (also snap and flatpak), Chromium's. */
+export async function findNssDatabases(home = homedir()): Promise<string[]> {
+  const profileRoots = [
+    ".thunderbird",
+    "snap/thunderbird/common/.thunderbird",
+    ".var/app/org.mozilla.Thunderbird/.thunderbird",
+    ".mozilla/firefox",
+    "snap/firefox/common/.mozilla/firefox",
+    ".var/app/org.mozilla.firefox/.mozilla/firefox",
+  ].map((p) => join(home, p));
+  const found: string[] = [];
+  const hasDb = (dir: string) => stat(join(dir, "cert9.db")).then((s) => s.isFile(), () => false);
+  for (const root of profileRoots) {
+    for (const entry of await readdir(root).catch(() => [] as string[])) {
+      const dir = join(root, entry);
+      if (await hasDb(dir)) found.push(dir);
+    }
+  }
+  for (const dir of [join(home, ".pki", "nssdb"), join(home, ".local", "share", "pki", "nssdb")]) {
+    if (await hasDb(dir)) found.push(dir);
+  }
+  return found;
+}

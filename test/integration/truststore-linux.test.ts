@@ -1,0 +1,197 @@
+// The Linux system store with the real update-ca-certificates (first in temporary directories,
+// then once for real as root), and NSS databases with the real certutil. Success is judged by
+// `openssl verify` and `certutil -V` accepting a certificate the org CA issued.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { run } from "../../src/cli/main.js";
+import type { CliIo } from "../../src/cli/io.js";
+import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
+import { acceptCa } from "../../src/truststore/accept.js";
+import { FAMILIES, LinuxSystemStore, type LinuxFamily } from "../../src/truststore/linux.js";
+import { NssStore, nssNickname, parseTrust } from "../../src/truststore/nss.js";
+import { createRootCa, issueServerCert, tempDir } from "../helpers/org.js";
+
+const isRoot = process.getuid?.() === 0;
+const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+const hasUpdateCa = spawnSync("sh", ["-c", "test -x /usr/sbin/update-ca-certificates"]).status === 0;
+
+async function orgPki(name: string) {
+  const ca = await createRootCa(`${name} Root CA`);
+  const leaf = await issueServerCert(ca, ["relay.internal.test"]);
+  const accepted = acceptCa(ca.certPem, sha256Hex(singleCertificateDer(ca.certPem)), `${name} Org`);
+  return { ca, leaf, accepted };
+}
+
+/** A Debian-family store whose directories are all temporary (update-ca-certificates' own options). */
+async function tempDebian(): Promise<{ family: LinuxFamily; etc: string }> {
+  const dir = await tempDir("ro-ca-");
+  const [local, etc, certs] = [join(dir, "local"), join(dir, "etc"), join(dir, "share")];
+  for (const d of [local, etc, certs]) await mkdir(d, { recursive: true });
+  // Like a real system, the distribution ships roots of its own: with none at all,
+  // update-ca-certificates leaves a stale bundle behind when the last local root goes.
+  const conf = join(dir, "ca-certificates.conf");
+  await mkdir(join(certs, "distro"));
+  await writeFile(join(certs, "distro", "Distro_Root.crt"), (await createRootCa("Distro Root")).certPem);
+  await writeFile(conf, "distro/Distro_Root.crt\n");
+  const options = ["--certsconf", conf, "--certsdir", certs, "--localcertsdir", local, "--etccertsdir", etc, "--hooksdir", join(dir, "hooks")];
+  return {
+    family: { ...FAMILIES.debian, anchorsDir: local, bundle: join(etc, "ca-certificates.crt"), refresh: (removing) => ["update-ca-certificates", [...options, ...(removing ? ["--fresh"] : [])]] },
+    etc,
+  };
+}
+
+function opensslVerify(caPath: string, leafPem: string): boolean {
+  // With no file argument openssl verify reads the certificate from standard input.
+  return spawnSync("openssl", ["verify", "-CApath", caPath], { input: leafPem }).status === 0;
+}
+
+describe.skipIf(!hasUpdateCa)("Linux system store (Debian family), in temporary directories", () => {
+  it("install → openssl verify accepts the org's leaf; twice changes nothing; remove → it fails again", async () => {
+    const { leaf, accepted } = await orgPki("Temp");
+    const { family, etc } = await tempDebian();
+    const store = new LinuxSystemStore({ family });
+    expect(opensslVerify(etc, leaf.certPem)).toBe(false);
+
+    const installed = await store.install(accepted);
+    expect(installed).toMatchObject({ installed: true, changed: true });
+    expect(installed.location).toBe(join(family.anchorsDir, `${accepted.label}.crt`));
+    expect(opensslVerify(etc, leaf.certPem)).toBe(true);
+    expect(await store.status(accepted)).toMatchObject({ installed: true });
+    expect(await store.install(accepted)).toMatchObject({ installed: true, changed: false });
+
+    expect(await store.remove(accepted)).toMatchObject({ installed: false, changed: true });
+    expect(opensslVerify(etc, leaf.certPem)).toBe(false);
+    expect(await readdir(family.anchorsDir)).toEqual([]);
+    expect(await store.remove(accepted)).toMatchObject({ installed: false, changed: false });
+  });
+
+  it("removes only the certificate with that fingerprint", async () => {
+    const [a, b] = [await orgPki("Keep"), await orgPki("Drop")];
+    const { family, etc } = await tempDebian();
+    const store = new LinuxSystemStore({ family });
+    await store.install(a.accepted);
+    await store.install(b.accepted);
+    await store.remove(b.accepted);
+    expect(opensslVerify(etc, a.leaf.certPem)).toBe(true);
+    expect(opensslVerify(etc, b.leaf.certPem)).toBe(false);
+  });
+
+  it("checks the result itself: a refresh that does not add the certificate is a failure, and leaves nothing behind", async () => {
+    const { accepted } = await orgPki("Broken");
+    const { family } = await tempDebian();
+    // A refresh that "succeeds" without doing anything, as update-ca-certificates does for bad input.
+    const store = new LinuxSystemStore({ family: { ...family, refresh: () => ["true", []] } });
+    await expect(store.install(accepted)).rejects.toMatchObject({ code: "CA_INSTALL_FAILED", message: expect.stringMatching(/does not contain/) as unknown });
+    expect(await readdir(family.anchorsDir)).toEqual([]);
+  });
+});
+
+describe.skipIf(!isRoot || !hasUpdateCa)("Linux system store, for real as root", () => {
+  it("relay-onboard ca install/status/remove on /etc/ssl/certs, judged by openssl verify", async () => {
+    const { ca, leaf } = await orgPki("Real");
+    const dir = await tempDir("ro-real-");
+    const certFile = join(dir, "root.pem");
+    await writeFile(certFile, ca.certPem);
+    const sha = sha256Hex(singleCertificateDer(ca.certPem));
+    const cli = async (args: string[]) => {
+      let out = "";
+      const io: CliIo = { stdout: (t) => void (out += t), stderr: () => undefined, env: {}, now: () => new Date() };
+      const status = await run(["ca", ...args, "--cert", certFile, "--sha256", sha, "--store", "system", "--json"], io);
+      return { status, report: JSON.parse(out) as { stores: Array<{ installed: boolean; changed: boolean }> } };
+    };
+    try {
+      expect(opensslVerify("/etc/ssl/certs", leaf.certPem)).toBe(false);
+      const first = await cli(["install", "--yes"]);
+      expect(first.status).toBe(0);
+      expect(first.report.stores[0]).toMatchObject({ installed: true, changed: true });
+      expect(opensslVerify("/etc/ssl/certs", leaf.certPem)).toBe(true);
+      expect((await cli(["status"])).status).toBe(0);
+      expect((await cli(["install", "--yes"])).report.stores[0]).toMatchObject({ installed: true, changed: false });
+      const removed = await cli(["remove", "--yes"]);
+      expect(removed.report.stores[0]).toMatchObject({ installed: false, changed: true });
+      expect(opensslVerify("/etc/ssl/certs", leaf.certPem)).toBe(false);
+      const status = await cli(["status"]);
+      expect(status.status).toBe(1);
+      expect(status.report.stores[0]?.installed).toBe(false);
+    } finally {
+      // Never leave a test root behind on the machine.
+      await cli(["remove", "--yes"]).catch(() => undefined);
+    }
+  });
+
+  it("refuses a leaf, an expired CA and a mismatched fingerprint with CA_REJECTED, changing nothing", async () => {
+    const { ca, leaf } = await orgPki("Refused");
+    const expired = await createRootCa("Expired Root", { notBefore: new Date("2020-01-01"), notAfter: new Date("2021-01-01") });
+    const dir = await tempDir("ro-refused-");
+    const before = { anchors: await readdir("/usr/local/share/ca-certificates"), bundle: await readFile("/etc/ssl/certs/ca-certificates.crt", "utf8") };
+    for (const [name, pem, sha] of [
+      ["leaf", leaf.certPem, sha256Hex(singleCertificateDer(leaf.certPem))],
+      ["expired", expired.certPem, sha256Hex(singleCertificateDer(expired.certPem))],
+      ["mismatch", ca.certPem, sha256Hex(singleCertificateDer(expired.certPem))],
+    ] as const) {
+      const file = join(dir, `${name}.pem`);
+      await writeFile(file, pem);
+      let out = "";
+      const io: CliIo = { stdout: (t) => void (out += t), stderr: () => undefined, env: {}, now: () => new Date() };
+      const status = await run(["ca", "install", "--cert", file, "--sha256", sha, "--store", "system", "--yes", "--json"], io);
+      expect(status, name).toBe(3);
+      expect(JSON.parse(out), name).toMatchObject({ ok: false, code: "CA_REJECTED" });
+    }
+    expect(await readdir("/usr/local/share/ca-certificates")).toEqual(before.anchors);
+    expect(await readFile("/etc/ssl/certs/ca-certificates.crt", "utf8")).toBe(before.bundle);
+  });
+});
+
+describe.skipIf(!has("certutil"))("NSS databases with the real certutil", () => {
+  async function newDb(): Promise<string> {
+    const dir = await tempDir("ro-nss-");
+    execFileSync("certutil", ["-N", "-d", `sql:${dir}`, "--empty-password"]);
+    return dir;
+  }
+  const verifyLeaf = (dir: string, leafPem: string) => {
+    // certutil -V checks a certificate against the database's trust: import the leaf, validate for SSL server use.
+    spawnSync("certutil", ["-A", "-d", `sql:${dir}`, "-n", "leaf", "-t", ",,", "-a"], { input: leafPem });
+    const r = spawnSync("certutil", ["-V", "-d", `sql:${dir}`, "-n", "leaf", "-u", "V"], { encoding: "utf8" });
+    spawnSync("certutil", ["-D", "-d", `sql:${dir}`, "-n", "leaf"]);
+    return r.status === 0 && /certificate is valid/i.test(r.stdout);
+  };
+
+  it("install with server-auth trust (C,,), idempotent, remove; certutil -V judges the org's leaf", async () => {
+    const { leaf, accepted } = await orgPki("Nss");
+    const dir = await newDb();
+    const store = new NssStore(dir);
+    expect(verifyLeaf(dir, leaf.certPem)).toBe(false);
+    expect(await store.install(accepted)).toMatchObject({ installed: true, changed: true, message: "trust C,," });
+    const listing = execFileSync("certutil", ["-L", "-d", `sql:${dir}`], { encoding: "utf8" });
+    expect(parseTrust(listing, nssNickname(accepted))).toBe("C,,");
+    expect(listing).toContain(nssNickname(accepted));
+    expect(verifyLeaf(dir, leaf.certPem)).toBe(true);
+    expect(await store.install(accepted)).toMatchObject({ installed: true, changed: false });
+    expect(await store.remove(accepted)).toMatchObject({ installed: false, changed: true });
+    expect(verifyLeaf(dir, leaf.certPem)).toBe(false);
+    expect(await store.remove(accepted)).toMatchObject({ installed: false, changed: false });
+    expect(await store.status(accepted)).toMatchObject({ installed: false });
+  });
+
+  it("refuses a directory without a database unless asked to create one (Chromium's nssdb)", async () => {
+    const { accepted } = await orgPki("Create");
+    const empty = await tempDir("ro-nss-empty-");
+    await expect(new NssStore(empty).install(accepted)).rejects.toMatchObject({ code: "CA_INSTALL_FAILED" });
+    expect(await readdir(empty)).toEqual([]);
+    expect(await new NssStore(empty, { create: true }).install(accepted)).toMatchObject({ installed: true, changed: true });
+  });
+
+  it("relay-onboard ca install --nss-db works end to end and reports per store", async () => {
+    const { ca } = await orgPki("Cli");
+    const dir = await newDb();
+    const file = join(dir, "..", `${Date.now()}-root.pem`);
+    await writeFile(file, ca.certPem);
+    let out = "";
+    const io: CliIo = { stdout: (t) => void (out += t), stderr: () => undefined, env: {}, now: () => new Date() };
+    const status = await run(["ca", "install", "--cert", file, "--sha256", sha256Hex(singleCertificateDer(ca.certPem)), "--nss-db", dir, "--yes", "--json"], io);
+    expect(status).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ ok: true, stores: [{ store: "nss", location: dir, installed: true, changed: true }] });
+  });
+});
