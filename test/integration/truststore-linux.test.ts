@@ -183,6 +183,33 @@ describe.skipIf(!has("certutil"))("NSS databases with the real certutil", () => 
     expect(await new NssStore(empty, { create: true }).install(accepted)).toMatchObject({ installed: true, changed: true });
   });
 
+  it("without --yes and without a terminal, install refuses (exit 2) and changes nothing", async () => {
+    const { ca } = await orgPki("Consent");
+    const dir = await newDb();
+    const file = join(await tempDir("ro-consent-"), "root.pem");
+    await writeFile(file, ca.certPem);
+    const before = execFileSync("certutil", ["-L", "-d", `sql:${dir}`], { encoding: "utf8" });
+    let out = "";
+    const io: CliIo = { stdout: (t) => void (out += t), stderr: () => undefined, env: {}, now: () => new Date() };
+    const status = await run(["ca", "install", "--cert", file, "--sha256", sha256Hex(singleCertificateDer(ca.certPem)), "--nss-db", dir, "--json"], io);
+    expect(status).toBe(2);
+    expect(JSON.parse(out)).toMatchObject({ ok: false, code: "USAGE", message: expect.stringMatching(/--yes/) as unknown });
+    expect(execFileSync("certutil", ["-L", "-d", `sql:${dir}`], { encoding: "utf8" })).toBe(before);
+  });
+
+  it("takes the CA from the verified configuration", async () => {
+    const { createDemoOrg } = await import("../../src/demo/org.js");
+    const org = await createDemoOrg(await tempDir("ro-ca-org-"), new Date());
+    const dir = await newDb();
+    let out = "";
+    const io: CliIo = { stdout: (t) => void (out += t), stderr: () => undefined, env: {}, now: () => new Date() };
+    const args = ["--config", org.files.config, "--trust", org.files.trustedKeys, "--state-dir", join(org.dir, "state"), "--nss-db", dir, "--json"];
+    expect(await run(["ca", "install", "--yes", ...args], io)).toBe(0);
+    const report = JSON.parse(out) as { ca: { organization: string; sha256: string } };
+    expect(report.ca.organization).toBe("Relay Onboard Demo Org");
+    expect(report.ca.sha256).toBe(sha256Hex(singleCertificateDer(org.ca.certPem)));
+  });
+
   it("relay-onboard ca install --nss-db works end to end and reports per store", async () => {
     const { ca } = await orgPki("Cli");
     const dir = await newDb();

@@ -1,0 +1,144 @@
+// Windows and macOS backends (and Linux's pkexec path) against the exact argument vectors they
+// must run and the outputs those tools print (test/fixtures/, see its README).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
+import { acceptCa } from "../../src/truststore/accept.js";
+import { FAMILIES, LinuxSystemStore, pkexecArgs } from "../../src/truststore/linux.js";
+import { MacStore, parseFindCertificate, PROFILE_ROUTE, SYSTEM_KEYCHAIN } from "../../src/truststore/macos.js";
+import type { Runner, RunResult } from "../../src/truststore/run.js";
+import type { AcceptedCa } from "../../src/truststore/types.js";
+import { WindowsStore } from "../../src/truststore/windows.js";
+import { tempDir, testCa } from "../helpers/org.js";
+
+const fixture = (...p: string[]) => readFileSync(join(import.meta.dirname, "..", "fixtures", ...p), "utf8");
+let ca: AcceptedCa;
+beforeAll(async () => {
+  const root = await testCa();
+  ca = acceptCa(root.certPem, sha256Hex(singleCertificateDer(root.certPem)), "Test Org");
+});
+
+/** A runner that records every call and answers from a script of (matcher → result). */
+function scripted(answers: Array<[(cmd: string, args: readonly string[]) => boolean, RunResult | (() => RunResult)]>) {
+  const calls: Array<{ cmd: string; args: readonly string[] }> = [];
+  const runner: Runner = async (cmd, args) => {
+    calls.push({ cmd, args });
+    const hit = answers.find(([match]) => match(cmd, args));
+    if (!hit) throw new Error(`unexpected command: ${cmd} ${args.join(" ")}`);
+    return typeof hit[1] === "function" ? hit[1]() : hit[1];
+  };
+  return { runner, calls };
+}
+const ok = (stdout = ""): RunResult => ({ code: 0, stdout, stderr: "" });
+
+describe("Windows Root store", () => {
+  it("user scope: checks by thumbprint, adds with certutil -user -f -addstore Root, then confirms", async () => {
+    let present = false;
+    const { runner, calls } = scripted([
+      [(c) => c === "powershell.exe", () => ok(present ? `${ca.sha1.toUpperCase()}\r\n` : "")],
+      [(c, a) => c === "certutil.exe" && a.includes("-addstore"), () => ((present = true), ok(fixture("windows", "certutil-addstore-ok.txt")))],
+    ]);
+    const store = new WindowsStore("user", { runner });
+    expect(await store.install(ca)).toMatchObject({ store: "windows-user", location: "Cert:\\CurrentUser\\Root", installed: true, changed: true });
+    const add = calls.find((c) => c.cmd === "certutil.exe")!;
+    expect(add.args.slice(0, 4)).toEqual(["-user", "-f", "-addstore", "Root"]);
+    expect(add.args[4]).toMatch(new RegExp(`${ca.label}\\.cer$`));
+    expect(calls[0]!.args).toEqual(["-NoProfile", "-NonInteractive", "-Command", `Get-ChildItem -LiteralPath 'Cert:\\CurrentUser\\Root' | Where-Object { $_.Thumbprint -eq '${ca.sha1.toUpperCase()}' } | ForEach-Object { $_.Thumbprint }`]);
+    expect(await store.install(ca)).toMatchObject({ installed: true, changed: false });
+  });
+
+  it("machine scope uses the machine store (no -user) and removes by thumbprint", async () => {
+    let present = true;
+    const { runner, calls } = scripted([
+      [(c) => c === "powershell.exe", () => ok(present ? ca.sha1.toUpperCase() : "")],
+      [(c, a) => c === "certutil.exe" && a.includes("-delstore"), () => ((present = false), ok(fixture("windows", "certutil-delstore-ok.txt")))],
+    ]);
+    const store = new WindowsStore("machine", { runner });
+    expect(await store.remove(ca)).toMatchObject({ store: "windows-machine", location: "Cert:\\LocalMachine\\Root", installed: false, changed: true });
+    expect(calls.find((c) => c.cmd === "certutil.exe")!.args).toEqual(["-delstore", "Root", ca.sha1.toUpperCase()]);
+    expect(calls[0]!.args[3]).toContain("Cert:\\LocalMachine\\Root");
+  });
+
+  it("the user answering No, and access denied, are CA_INSTALL_FAILED with a clear reason", async () => {
+    for (const [code, file, message] of [
+      [0x800704c7, "certutil-addstore-cancelled.txt", /answered No/],
+      [0x80070005, "certutil-addstore-denied.txt", /0x80070005/],
+    ] as const) {
+      const { runner } = scripted([
+        [(c) => c === "powershell.exe", ok("")],
+        [(c) => c === "certutil.exe", { code, stdout: fixture("windows", file), stderr: "" }],
+      ]);
+      await expect(new WindowsStore("user", { runner }).install(ca)).rejects.toMatchObject({ code: "CA_INSTALL_FAILED", message: expect.stringMatching(message) as unknown });
+    }
+  });
+});
+
+describe("macOS keychains", () => {
+  const present = () => fixture("macos", "find-certificate-present.txt").replaceAll("{{SHA256}}", ca.sha256.toUpperCase()).replaceAll("{{SHA1}}", ca.sha1.toUpperCase()).replaceAll("{{SUBJECT}}", "Relay Onboard Test Root CA");
+
+  it("parses find-certificate -a -Z output by SHA-256", () => {
+    expect(parseFindCertificate(fixture("macos", "find-certificate-absent.txt"))).toEqual(["5c8b86ae6f5e9e9dfa39e0a4d1a7f5a1b0d1d2f1e0c9b8a7f6e5d4c3b2a19081"]);
+    expect(parseFindCertificate(present())).toContain(ca.sha256);
+  });
+
+  it("login keychain: add-trusted-cert -r trustRoot -k <login>, then confirms", async () => {
+    let installed = false;
+    const { runner, calls } = scripted([
+      [(_c, a) => a[0] === "find-certificate", () => ok(installed ? present() : fixture("macos", "find-certificate-absent.txt"))],
+      [(_c, a) => a[0] === "add-trusted-cert", () => ((installed = true), ok())],
+    ]);
+    const store = new MacStore("login", { runner, keychain: "/Users/alice/Library/Keychains/login.keychain-db" });
+    expect(await store.install(ca)).toMatchObject({ store: "macos-login", installed: true, changed: true });
+    expect(calls[0]).toEqual({ cmd: "/usr/bin/security", args: ["find-certificate", "-a", "-Z", "/Users/alice/Library/Keychains/login.keychain-db"] });
+    const add = calls.find((c) => c.args[0] === "add-trusted-cert")!;
+    expect(add.args.slice(0, 5)).toEqual(["add-trusted-cert", "-r", "trustRoot", "-k", "/Users/alice/Library/Keychains/login.keychain-db"]);
+  });
+
+  it("System keychain: -d for admin trust; removal drops the trust setting then deletes by SHA-1", async () => {
+    let installed = true;
+    const { runner, calls } = scripted([
+      [(_c, a) => a[0] === "find-certificate", () => ok(installed ? present() : "")],
+      [(_c, a) => a[0] === "remove-trusted-cert", ok()],
+      [(_c, a) => a[0] === "delete-certificate", () => ((installed = false), ok())],
+    ]);
+    const store = new MacStore("system", { runner });
+    expect(store.location).toBe(SYSTEM_KEYCHAIN);
+    expect(await store.remove(ca)).toMatchObject({ store: "macos-system", installed: false, changed: true });
+    expect(calls.find((c) => c.args[0] === "remove-trusted-cert")!.args[1]).toBe("-d");
+    expect(calls.find((c) => c.args[0] === "delete-certificate")!.args).toEqual(["delete-certificate", "-Z", ca.sha1.toUpperCase(), SYSTEM_KEYCHAIN]);
+  });
+
+  it("unattended, or when no one can approve, points IT to the configuration profile", async () => {
+    const { runner, calls } = scripted([[(_c, a) => a[0] === "find-certificate", ok("")]]);
+    await expect(new MacStore("system", { runner, interactive: false }).install(ca)).rejects.toMatchObject({ code: "CA_INSTALL_FAILED", message: PROFILE_ROUTE });
+    expect(calls.some((c) => c.args[0] === "add-trusted-cert")).toBe(false);
+    const denied = scripted([
+      [(_c, a) => a[0] === "find-certificate", ok("")],
+      [(_c, a) => a[0] === "add-trusted-cert", { code: 1, stdout: "", stderr: fixture("macos", "add-trusted-cert-no-ui.txt") }],
+    ]);
+    await expect(new MacStore("login", { runner: denied.runner }).install(ca)).rejects.toMatchObject({ message: expect.stringMatching(/configuration profile/) as unknown });
+  });
+});
+
+describe("Linux without root: pkexec", () => {
+  it("one pkexec call runs a fixed script with the paths as positional parameters", async () => {
+    const install = await pkexecArgs("install", "/usr/local/share/ca-certificates/x.crt", ca.pem, "update-ca-certificates", []);
+    expect(install.argv.slice(0, 4)).toEqual(["/bin/sh", "-c", 'install -m 0644 -- "$1" "$2" || exit 1; shift 2; exec "$@"', "sh"]);
+    expect(install.argv.slice(5)).toEqual(["/usr/local/share/ca-certificates/x.crt", "update-ca-certificates"]);
+    expect(readFileSync(install.argv[4]!, "utf8")).toBe(ca.pem);
+    await install.cleanup();
+    const remove = await pkexecArgs("remove", "/etc/pki/ca-trust/source/anchors/x.pem", undefined, "update-ca-trust", ["extract"]);
+    expect(remove.argv).toEqual(["/bin/sh", "-c", 'rm -f -- "$1" || exit 1; shift; exec "$@"', "sh", "/etc/pki/ca-trust/source/anchors/x.pem", "update-ca-trust", "extract"]);
+  });
+
+  it("a declined or unavailable pkexec prompt is CA_INSTALL_FAILED saying so, and nothing is written", async () => {
+    const dir = await tempDir("ro-pkexec-");
+    for (const code of [126, 127]) {
+      const { runner, calls } = scripted([[(c) => c === "pkexec", { code, stdout: "", stderr: "Error executing command as another user: Request dismissed" }]]);
+      const store = new LinuxSystemStore({ family: { ...FAMILIES.debian, anchorsDir: dir, bundle: join(dir, "bundle.crt") }, runner, elevate: true });
+      await expect(store.install(ca)).rejects.toMatchObject({ code: "CA_INSTALL_FAILED", message: expect.stringMatching(/declined or is not available/) as unknown });
+      expect(calls[0]!.cmd).toBe("pkexec");
+    }
+  });
+});
