@@ -22,11 +22,11 @@ beforeAll(async () => {
 /** A runner that records every call and answers from a script of (matcher → result). */
 function scripted(answers: Array<[(cmd: string, args: readonly string[]) => boolean, RunResult | (() => RunResult)]>) {
   const calls: Array<{ cmd: string; args: readonly string[] }> = [];
-  const runner: Runner = async (cmd, args) => {
+  const runner: Runner = (cmd, args) => {
     calls.push({ cmd, args });
     const hit = answers.find(([match]) => match(cmd, args));
-    if (!hit) throw new Error(`unexpected command: ${cmd} ${args.join(" ")}`);
-    return typeof hit[1] === "function" ? hit[1]() : hit[1];
+    if (!hit) return Promise.reject(new Error(`unexpected command: ${cmd} ${args.join(" ")}`));
+    return Promise.resolve(typeof hit[1] === "function" ? hit[1]() : hit[1]);
   };
   return { runner, calls };
 }
