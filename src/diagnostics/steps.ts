@@ -47,6 +47,11 @@ export class StepRecorder {
     }
   }
 
+  /** Records a failure that happened outside any step. */
+  fail(id: string, title: string, failure: RelayError): void {
+    this.results.push({ id, title, status: "fail", code: failure.code, message: failure.message, hint: failure.hint, startMs: this.at(), durationMs: 0 });
+  }
+
   skip(id: string, title: string, message: string): void {
     this.results.push({ id, title, status: "skip", code: "OK", message, startMs: this.at(), durationMs: 0 });
   }

@@ -61,6 +61,9 @@ export function checkUserInput(options: SubmissionOptions): void {
     if (value !== undefined && !ADDRESS.test(value)) throw new RelayError("BAD_INPUT", `the ${what} "${value}" is not an email address`);
   }
   if (options.credentials && options.credentials.secret.length === 0) throw new RelayError("BAD_INPUT", "the password is empty");
+  if (options.credentials && options.from === undefined && !ADDRESS.test(options.credentials.user)) {
+    throw new RelayError("BAD_INPUT", "the login name is not an email address: give the sender address (--from) for the relay test");
+  }
 }
 
 function expect2xx(reply: Reply, code: number, fail: () => RelayError): void {
@@ -180,10 +183,10 @@ export async function runSubmissionTest(options: SubmissionOptions): Promise<Sub
       throw new RelayError("AUTH_FAILED", `the login was refused: ${oneLine(reply)}`);
     });
 
-    if (!from) throw new RelayError("BAD_INPUT", "no sender address: give --from (the user name is not an address)");
-    const internal = options.internalRecipient ?? from;
+    const sender = from!; // checkUserInput guarantees a sender address whenever there are credentials
+    const internal = options.internalRecipient ?? sender;
     const external = options.externalRecipient ?? RESERVED_EXTERNAL_RECIPIENT;
-    const envelope = [`MAIL FROM:<${from}>`, `RCPT TO:<${internal}>`, `RCPT TO:<${external}>`];
+    const envelope = [`MAIL FROM:<${sender}>`, `RCPT TO:<${internal}>`, `RCPT TO:<${external}>`];
     const replies: Reply[] = [];
     const collect = async (what: string) => replies.push(await c.readReply({ what }));
     if (caps.pipelining) {
@@ -200,7 +203,7 @@ export async function runSubmissionTest(options: SubmissionOptions): Promise<Sub
     planned.shift();
     await steps.run("mail-from", "Sender (MAIL FROM)", async () => {
       const r = await replyAt(0, "MAIL FROM");
-      if (r.code !== 250) throw new RelayError("SENDER_REJECTED", `MAIL FROM:<${from}> was refused: ${oneLine(r)}`);
+      if (r.code !== 250) throw new RelayError("SENDER_REJECTED", `MAIL FROM:<${sender}> was refused: ${oneLine(r)}`);
       return oneLine(r);
     });
     planned.shift();
@@ -223,6 +226,8 @@ export async function runSubmissionTest(options: SubmissionOptions): Promise<Sub
     return result({ ...(tls ? { tls } : {}) });
   } catch (err) {
     const failure = err instanceof RelayError ? err : new RelayError("PROTOCOL_ERROR", `unexpected error: ${(err as Error).message}`);
+    // A failure outside any step must still show as a failed check, or the verdict would say "pass".
+    if (!steps.results.slice(firstCheck).some((c) => c.status === "fail")) steps.fail("session", "Submission test", failure);
     for (const [id, title] of planned) steps.skip(id, title, "not tested: an earlier step failed");
     conn?.destroy();
     return result({ failure, ...(tls ? { tls } : {}) });

@@ -292,6 +292,7 @@ describe("submission test: user input", () => {
       { credentials: { user: "user\0", secret: PASSWORD } },
       { from: "user@internal.test\nDATA" },
       { externalRecipient: "a@b.test\r\n" },
+      { credentials: { user: "CORP\\alice", secret: PASSWORD } }, // a login that is no address, and no --from
     ]) {
       const result = await test(server, extra);
       expect(result.failure?.code).toBe("BAD_INPUT");
