@@ -14,6 +14,7 @@ export const PACKAGES = [
   "libio-socket-ssl-perl",
   "libauthen-sasl-perl", // swaks: AUTH
   "libnss3-tools", // certutil: NSS databases (Thunderbird, Firefox, Chromium)
+  "thunderbird", // reads back the profiles we write (headless, over Marionette)
 ];
 
 function installed(pkg) {

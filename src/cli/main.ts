@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { RelayError } from "../diagnostics/codes.js";
 import { registerAuditCommand } from "./auditCommand.js";
 import { registerCaCommand } from "./caCommand.js";
+import { registerConfigureCommand } from "./configureCommand.js";
 import { registerCheckCommand } from "./checkCommand.js";
 import { registerConfigCommands } from "./configCommands.js";
 import { registerDemoCommand } from "./demoCommand.js";
@@ -15,7 +16,6 @@ export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.j
 // Commands of the contract that later work delivers. They exist so --help shows the whole tool,
 // and they say plainly that they are not available rather than pretending to work.
 const PENDING: Array<[string, string]> = [
-  ["configure", "write the account settings into Thunderbird, Outlook or Apple Mail"],
   ["onboard", "the whole flow, unattended: verify, trust, test, configure"],
 ];
 
@@ -30,6 +30,7 @@ function buildProgram(io: CliIo): Command {
   registerCheckCommand(program, io, VERSION);
   registerAuditCommand(program, io, VERSION);
   registerCaCommand(program, io);
+  registerConfigureCommand(program, io);
   for (const [name, description] of PENDING) {
     program
       .command(name)

@@ -224,7 +224,7 @@ describe("the command line itself", () => {
   });
 
   it("says plainly which commands are not available yet, exit 2", async () => {
-    for (const command of ["configure", "onboard"]) {
+    for (const command of ["onboard"]) {
       const result = await cli([command, "--json"]);
       expect(result.status).toBe(2);
       expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, code: "USAGE", message: expect.stringMatching(/not yet available/) as unknown });

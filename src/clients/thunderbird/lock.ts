@@ -1,0 +1,42 @@
+// Is Thunderbird using this profile right now? The lock file's presence is not enough: a crash
+// leaves `lock` (a symlink "host:+pid") and `.parentlock`/`parent.lock` behind. On Linux and macOS
+// the symlink's process is checked for life; on Windows parent.lock is held open exclusively.
+import { open, readlink } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+
+export interface LockState {
+  running: boolean;
+  /** Why we think so, for messages. */
+  detail: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by someone else
+  }
+}
+
+export async function profileLock(profile: string, platform: NodeJS.Platform = process.platform): Promise<LockState> {
+  if (platform === "win32") {
+    const handle = await open(join(profile, "parent.lock"), "r+").catch((err: NodeJS.ErrnoException) => err);
+    if (handle instanceof Error) {
+      if (handle.code === "ENOENT") return { running: false, detail: "no parent.lock" };
+      return { running: true, detail: `parent.lock is held (${handle.code ?? handle.message})` };
+    }
+    await handle.close();
+    return { running: false, detail: "parent.lock is stale" };
+  }
+  const target = await readlink(join(profile, "lock")).catch(() => undefined);
+  if (target === undefined) return { running: false, detail: "no lock" };
+  const match = /^(.*):\+(\d+)$/.exec(target);
+  if (!match) return { running: true, detail: `unrecognised lock "${target}"` };
+  const [, host, pid] = match as unknown as [string, string, string];
+  // A lock from another machine (profile on a network share) cannot be checked: assume it is live.
+  const local = [hostname(), "127.0.0.1", "127.0.1.1"].includes(host) || host.startsWith("127.");
+  if (!local) return { running: true, detail: `locked by ${host}` };
+  return alive(Number(pid)) ? { running: true, detail: `process ${pid} holds it` } : { running: false, detail: `stale lock of process ${pid}` };
+}
