@@ -74,8 +74,8 @@ const comment = fc.constantFrom("// comment", "/* block */", "# hash", "");
 describe("writing the relay account (property over varied existing prefs.js files)", () => {
   it("keeps every pre-existing preference we do not own, and a second run changes nothing", async () => {
     const config = await orgConfig();
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(prefName, prefValue, comment), { maxLength: 25 }), fc.boolean(), async (entries, singleQuotes) => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(prefName, prefValue, comment), { maxLength: 25 }), fc.boolean(), (entries, singleQuotes) => {
         const lines = entries.map(([n, v, c]) => {
           const value = typeof v === "string" && singleQuotes ? `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n").replace(/\r/g, "\\r")}'` : formatValue(v);
           return `${c ? c + "\n" : ""}user_pref(${formatValue(n)}, ${value});`;
