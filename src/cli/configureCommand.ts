@@ -1,11 +1,18 @@
 // `relay-onboard configure thunderbird`: the relay account in a Thunderbird profile.
 // (apple-mail and outlook are still to come, and say so.)
 import type { Command } from "commander";
+import { readFile } from "node:fs/promises";
+import type { OrgConfig } from "../config/schema.js";
+import { writeFileAtomic } from "../fs/atomic.js";
 import { RelayError } from "../diagnostics/codes.js";
 import { optionalConfig, type TargetFlags } from "./checkCommand.js";
 import { printJson, type CliIo } from "./io.js";
 
 interface ConfigureFlags extends Omit<TargetFlags, "ca"> {
+  out?: string;
+  signCert?: string;
+  signPassEnv?: string;
+  open?: boolean;
   email?: string;
   name?: string;
   profile?: string;
@@ -20,8 +27,8 @@ const ADDRESS = /^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/;
 export function registerConfigureCommand(program: Command, io: CliIo): void {
   program
     .command("configure")
-    .description("write the account settings into a mail client: thunderbird (apple-mail and outlook: not yet available)")
-    .argument("<client>", "thunderbird")
+    .description("write the account settings into a mail client: thunderbird, apple-mail (outlook: not yet available)")
+    .argument("<client>", "thunderbird or apple-mail")
     .option("--config <file|url>", "the signed configuration (with --trust)")
     .option("--trust <jwks>", "the trusted public keys")
     .option("--state-dir <dir>", "rollback state directory")
@@ -31,10 +38,14 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
     .option("--thunderbird-root <dir>", "where Thunderbird's profiles.ini is (default: this platform's places)")
     .option("--dry-run", "print the exact changes without writing anything")
     .option("--no-ca", "do not add the organisation's root to the profile's certificate store")
+    .option("--out <file>", "apple-mail: where to write the .mobileconfig profile")
+    .option("--sign-cert <p12>", "apple-mail: sign the profile with this PKCS#12 certificate (RSA)")
+    .option("--sign-pass-env <name>", "apple-mail: environment variable holding the PKCS#12 password")
+    .option("--open", "apple-mail on macOS: hand the profile to the system to install")
     .option("--json", "print one JSON document")
     .action(async (client: string, opts: ConfigureFlags) => {
-      if (client === "apple-mail" || client === "outlook") throw new RelayError("USAGE", `\`relay-onboard configure ${client}\` is not yet available`);
-      if (client !== "thunderbird") throw new RelayError("USAGE", "the client is thunderbird, apple-mail or outlook");
+      if (client === "outlook") throw new RelayError("USAGE", "`relay-onboard configure outlook` is not yet available");
+      if (client !== "thunderbird" && client !== "apple-mail") throw new RelayError("USAGE", "the client is thunderbird, apple-mail or outlook");
       if (!opts.email) throw new RelayError("USAGE", "give --email");
       if (!ADDRESS.test(opts.email) || /[\r\n\0]/.test(opts.email)) throw new RelayError("BAD_INPUT", `"${opts.email}" is not an email address`);
       if (opts.name !== undefined && /[\r\n\0]/.test(opts.name)) throw new RelayError("BAD_INPUT", "the name contains a line break or NUL");
@@ -42,6 +53,7 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
       const loaded = await optionalConfig(target, io);
       if (!loaded) throw new RelayError("USAGE", "give --config and --trust");
       const config = loaded.payload.config;
+      if (client === "apple-mail") return appleMail(io, opts, loaded.payload.iss, config, opts.email);
 
       const { findThunderbirdProfiles, listProfiles } = await import("../clients/thunderbird/profiles.js");
       let profile = opts.profile;
@@ -76,4 +88,33 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
       }
       if (ca?.code) throw new RelayError(ca.code as "CA_INSTALL_FAILED", ca.message ?? "the root could not be added to the profile");
     });
+}
+
+async function appleMail(io: CliIo, opts: ConfigureFlags, iss: string, config: OrgConfig, email: string): Promise<void> {
+  if (!opts.out) throw new RelayError("USAGE", "give --out FILE.mobileconfig");
+  if (opts.signCert && !opts.signPassEnv) throw new RelayError("USAGE", "--sign-cert needs --sign-pass-env NAME (the password is never a flag value)");
+  if (opts.open && process.platform !== "darwin") throw new RelayError("USAGE", "--open works on macOS only; copy the profile to the Mac and open it there");
+  const { buildMobileconfig } = await import("../clients/applemail/profile.js");
+  const xml = buildMobileconfig({ iss, config, email, ...(opts.name ? { fullName: opts.name } : {}) });
+  let data: string | Buffer = xml;
+  if (opts.signCert) {
+    const password = io.env[opts.signPassEnv!];
+    if (password === undefined) throw new RelayError("BAD_INPUT", `the environment variable ${opts.signPassEnv} is not set`);
+    const p12 = await readFile(opts.signCert).catch((err: NodeJS.ErrnoException) => {
+      throw new RelayError("BAD_INPUT", `cannot read --sign-cert ${opts.signCert}: ${err.code ?? err.message}`);
+    });
+    const { signProfile } = await import("../clients/applemail/sign.js");
+    data = signProfile(xml, p12, password, io.now());
+  }
+  await writeFileAtomic(opts.out, data);
+  if (opts.open) {
+    const { runCommand } = await import("../truststore/run.js");
+    const r = await runCommand("/usr/bin/open", [opts.out]);
+    if (r.code !== 0) throw new RelayError("CLIENT_NOT_FOUND", `macOS could not open the profile: ${r.stderr.trim()}`);
+  }
+  if (opts.json) printJson(io, { ok: true, code: "OK", client: "apple-mail", out: opts.out, signed: Boolean(opts.signCert) });
+  else {
+    io.stdout(`Apple Mail profile written to ${opts.out}${opts.signCert ? " (signed)" : ""}.\n`);
+    io.stdout(opts.open ? "macOS opened it: approve it in System Settings > Privacy & Security > Profiles.\n" : "Open it on the Mac (or deploy it through MDM) and approve it in System Settings > Privacy & Security > Profiles.\n");
+  }
 }
