@@ -65,7 +65,7 @@ export function validatePayload(payload: Record<string, unknown>, schemaName?: s
       continue;
     }
     if (!typeOk(spec.type, value)) problems.push(`${name}: ${spec.key} should be ${spec.type}`);
-    if (spec.rangelist && !spec.rangelist.includes(value)) problems.push(`${name}: ${spec.key}=${String(value)} is not one of ${spec.rangelist.join(", ")}`);
+    if (spec.rangelist && !spec.rangelist.includes(value)) problems.push(`${name}: ${spec.key}=${JSON.stringify(value)} is not one of ${spec.rangelist.join(", ")}`);
   }
   for (const key of Object.keys(payload)) if (!keys.some((s) => s.key === key)) problems.push(`${name}: unknown key ${key}`);
   return problems;
