@@ -13,6 +13,7 @@ interface ConfigureFlags extends Omit<TargetFlags, "ca"> {
   signCert?: string;
   signPassEnv?: string;
   open?: boolean;
+  apply?: boolean;
   email?: string;
   name?: string;
   profile?: string;
@@ -27,8 +28,8 @@ const ADDRESS = /^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/;
 export function registerConfigureCommand(program: Command, io: CliIo): void {
   program
     .command("configure")
-    .description("write the account settings into a mail client: thunderbird, apple-mail (outlook: not yet available)")
-    .argument("<client>", "thunderbird or apple-mail")
+    .description("write the account settings into a mail client: thunderbird, apple-mail or outlook")
+    .argument("<client>", "thunderbird, apple-mail or outlook (or detect: list the clients found)")
     .option("--config <file|url>", "the signed configuration (with --trust)")
     .option("--trust <jwks>", "the trusted public keys")
     .option("--state-dir <dir>", "rollback state directory")
@@ -42,10 +43,22 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
     .option("--sign-cert <p12>", "apple-mail: sign the profile with this PKCS#12 certificate (RSA)")
     .option("--sign-pass-env <name>", "apple-mail: environment variable holding the PKCS#12 password")
     .option("--open", "apple-mail on macOS: hand the profile to the system to install")
+    .option("--apply", "outlook on Windows: import the PRF into classic Outlook (OUTLOOK.EXE /importprf)")
     .option("--json", "print one JSON document")
     .action(async (client: string, opts: ConfigureFlags) => {
-      if (client === "outlook") throw new RelayError("USAGE", "`relay-onboard configure outlook` is not yet available");
-      if (client !== "thunderbird" && client !== "apple-mail") throw new RelayError("USAGE", "the client is thunderbird, apple-mail or outlook");
+      if (client === "detect") {
+        const { detectClients } = await import("../clients/detect.js");
+        const clients = await detectClients();
+        if (opts.json) printJson(io, { ok: true, code: "OK", clients });
+        else {
+          for (const c of clients) {
+            io.stdout(`${c.client}: ${c.installed ? "found" : "not found"}${c.note ? ` (${c.note})` : ""}\n`);
+            for (const p of c.profiles) io.stdout(`  ${p.isDefault ? "*" : " "} ${p.name}  ${p.location}\n`);
+          }
+        }
+        return;
+      }
+      if (client !== "thunderbird" && client !== "apple-mail" && client !== "outlook") throw new RelayError("USAGE", "the client is thunderbird, apple-mail or outlook");
       if (!opts.email) throw new RelayError("USAGE", "give --email");
       if (!ADDRESS.test(opts.email) || /[\r\n\0]/.test(opts.email)) throw new RelayError("BAD_INPUT", `"${opts.email}" is not an email address`);
       if (opts.name !== undefined && /[\r\n\0]/.test(opts.name)) throw new RelayError("BAD_INPUT", "the name contains a line break or NUL");
@@ -54,6 +67,7 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
       if (!loaded) throw new RelayError("USAGE", "give --config and --trust");
       const config = loaded.payload.config;
       if (client === "apple-mail") return appleMail(io, opts, loaded.payload.iss, config, opts.email);
+      if (client === "outlook") return outlook(io, opts, config, opts.email);
 
       const { findThunderbirdProfiles, listProfiles } = await import("../clients/thunderbird/profiles.js");
       let profile = opts.profile;
@@ -96,6 +110,10 @@ async function appleMail(io: CliIo, opts: ConfigureFlags, iss: string, config: O
   if (opts.open && process.platform !== "darwin") throw new RelayError("USAGE", "--open works on macOS only; copy the profile to the Mac and open it there");
   const { buildMobileconfig } = await import("../clients/applemail/profile.js");
   const xml = buildMobileconfig({ iss, config, email, ...(opts.name ? { fullName: opts.name } : {}) });
+  if (opts.dryRun) {
+    io.stdout(xml);
+    return;
+  }
   let data: string | Buffer = xml;
   if (opts.signCert) {
     const password = io.env[opts.signPassEnv!];
@@ -116,5 +134,35 @@ async function appleMail(io: CliIo, opts: ConfigureFlags, iss: string, config: O
   else {
     io.stdout(`Apple Mail profile written to ${opts.out}${opts.signCert ? " (signed)" : ""}.\n`);
     io.stdout(opts.open ? "macOS opened it: approve it in System Settings > Privacy & Security > Profiles.\n" : "Open it on the Mac (or deploy it through MDM) and approve it in System Settings > Privacy & Security > Profiles.\n");
+  }
+}
+
+async function outlook(io: CliIo, opts: ConfigureFlags, config: OrgConfig, email: string): Promise<void> {
+  if (!opts.out) throw new RelayError("USAGE", "give --out FILE.prf");
+  if (opts.apply && process.platform !== "win32") throw new RelayError("USAGE", "--apply works on Windows only; copy the PRF to the PC and import it there");
+  const { buildPrf, encodePrf, manualSteps, renderPrf } = await import("../clients/outlook/prf.js");
+  const request = { config, email, ...(opts.name ? { fullName: opts.name } : {}) };
+  const text = renderPrf(buildPrf(request));
+  if (opts.dryRun) {
+    io.stdout(text);
+    return;
+  }
+  await writeFileAtomic(opts.out, encodePrf(text));
+  let applied = false;
+  let manual: string[] | undefined;
+  if (opts.apply) {
+    const { applyPrf, detectOutlook } = await import("../clients/outlook/windows.js");
+    const install = await detectOutlook();
+    if (install.newOutlookInUse) manual = manualSteps(request);
+    else {
+      await applyPrf(install, opts.out);
+      applied = true;
+    }
+  }
+  if (opts.json) printJson(io, { ok: true, code: "OK", client: "outlook", out: opts.out, applied, ...(manual ? { manualSteps: manual } : {}) });
+  else {
+    io.stdout(`Outlook profile file written to ${opts.out}${applied ? " and imported into classic Outlook" : ""}.\n`);
+    if (manual) io.stdout(`The new Outlook is in use and cannot import it. Enter these settings by hand:\n${manual.map((m) => `  - ${m}`).join("\n")}\n`);
+    else if (!applied) io.stdout('Import it on the PC with: outlook.exe /importprf "<path to the .prf>"\n');
   }
 }
