@@ -29,13 +29,24 @@ export function parsePort(text: string | undefined, flag: string): number | unde
   return Number(text);
 }
 
-/** The verified configuration when --config/--trust are given (both or neither). */
+/** The managed policy this run obeys (injected in tests). */
+export async function currentPolicy(io: CliIo) {
+  if (io.policy) return io.policy();
+  const { loadPolicy } = await import("../policy/sources.js");
+  return loadPolicy();
+}
+
+/**
+ * The verified configuration, from managed policy, --config/--trust, or a bundled org file (in that
+ * order of precedence); undefined when there is none at all.
+ */
 export async function optionalConfig(opts: TargetFlags, io: CliIo): Promise<LoadedConfig | undefined> {
-  if (opts.config === undefined && opts.trust === undefined) return undefined;
-  if (opts.config === undefined || opts.trust === undefined) throw new RelayError("USAGE", "--config and --trust go together");
+  const { resolveConfigSource } = await import("../policy/resolve.js");
+  const source = await resolveConfigSource(opts, await currentPolicy(io), io.bundledOrgFile);
+  if (!source) return undefined;
   // jose and zod are loaded only when a configuration is actually used.
   const { loadConfig } = await import("../config/load.js");
-  return loadConfig({ config: opts.config, trust: opts.trust, now: io.now(), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
+  return loadConfig({ config: source.config, trust: source.trust, now: io.now(), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
 }
 
 export async function caFromFlag(path: string): Promise<string> {

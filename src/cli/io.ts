@@ -1,12 +1,17 @@
 // How commands talk to the outside: injected streams (so tests run the CLI in-process), and the
 // one format for failures, in text and in JSON.
 import { FAILURE_CODES, RelayError, exitStatusFor, type FailureCode } from "../diagnostics/codes.js";
+import type { Policy } from "../policy/policy.js";
 
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   now: () => Date;
+  /** Reads managed policy; tests inject their own, the real CLI reads the OS's (never an env var). */
+  policy?: () => Promise<Policy | undefined>;
+  /** Where a branded build's org file is looked for (tests inject one). */
+  bundledOrgFile?: string;
 }
 
 export const processIo: CliIo = {

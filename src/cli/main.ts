@@ -2,10 +2,10 @@
 // the real CLI in-process; bin/relay-onboard.js is the thin process wrapper.
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
-import { RelayError } from "../diagnostics/codes.js";
 import { registerAuditCommand } from "./auditCommand.js";
 import { registerCaCommand } from "./caCommand.js";
 import { registerConfigureCommand } from "./configureCommand.js";
+import { registerOnboardCommand } from "./onboardCommand.js";
 import { registerCheckCommand } from "./checkCommand.js";
 import { registerConfigCommands } from "./configCommands.js";
 import { registerDemoCommand } from "./demoCommand.js";
@@ -13,11 +13,6 @@ import { CheckFailed, printFailure, processIo, toFailure, type CliIo } from "./i
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
-// Commands of the contract that later work delivers. They exist so --help shows the whole tool,
-// and they say plainly that they are not available rather than pretending to work.
-const PENDING: Array<[string, string]> = [
-  ["onboard", "the whole flow, unattended: verify, trust, test, configure"],
-];
 
 function buildProgram(io: CliIo): Command {
   const program = new Command("relay-onboard")
@@ -31,16 +26,7 @@ function buildProgram(io: CliIo): Command {
   registerAuditCommand(program, io, VERSION);
   registerCaCommand(program, io);
   registerConfigureCommand(program, io);
-  for (const [name, description] of PENDING) {
-    program
-      .command(name)
-      .description(`${description} (not yet available)`)
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .action(() => {
-        throw new RelayError("USAGE", `\`relay-onboard ${name}\` is not yet available in version ${VERSION}`);
-      });
-  }
+  registerOnboardCommand(program, io, VERSION);
   registerDemoCommand(program, io, VERSION);
   // Subcommands inherit the output routing and the no-exit behaviour.
   const inherit = (cmd: Command) => {

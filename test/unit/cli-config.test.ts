@@ -223,14 +223,6 @@ describe("the command line itself", () => {
     }
   });
 
-  it("says plainly which commands are not available yet, exit 2", async () => {
-    for (const command of ["onboard"]) {
-      const result = await cli([command, "--json"]);
-      expect(result.status).toBe(2);
-      expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, code: "USAGE", message: expect.stringMatching(/not yet available/) as unknown });
-    }
-  });
-
   it("treats unknown commands, unknown options and missing options as usage errors, exit 2", async () => {
     expect((await cli(["frobnicate"])).status).toBe(2);
     expect((await cli(["config", "verify", "--config", "x", "--trust", "y", "--frob"])).status).toBe(2);

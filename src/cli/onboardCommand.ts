@@ -1,0 +1,108 @@
+// `relay-onboard onboard`: the whole flow, unattended, for MDM scripts. Exit 0 when everything is
+// in place (also when nothing had to change), 1 when the relay test failed, 2 bad usage, 3 the
+// configuration was refused, 4 an action failed — never the codes MDM tools reserve (1618, 1641,
+// 3010, 1707).
+import type { Command } from "commander";
+import { join } from "node:path";
+import { RelayError } from "../diagnostics/codes.js";
+import { userStateDir } from "../paths.js";
+import { CA_STORES, CLIENT_NAMES, type CaStoreSetting, type ClientName } from "../policy/policy.js";
+import { currentPolicy, optionalConfig, type TargetFlags } from "./checkCommand.js";
+import { CheckFailed, printJson, toFailure, type CliIo } from "./io.js";
+import { readPassword } from "./password.js";
+
+interface OnboardFlags extends TargetFlags {
+  email?: string;
+  name?: string;
+  passwordEnv?: string;
+  passwordStdin?: boolean;
+  clients?: string;
+  caStore?: string;
+  logDir?: string;
+  outDir?: string;
+  yes?: boolean;
+  json?: boolean;
+}
+
+export function registerOnboardCommand(program: Command, io: CliIo, version: string): void {
+  program
+    .command("onboard")
+    .description("the whole flow, unattended: verify, trust, test, configure (for MDM scripts)")
+    .option("--config <file|url>", "the signed configuration (with --trust; managed policy wins)")
+    .option("--trust <jwks>", "the trusted public keys")
+    .option("--state-dir <dir>", "rollback state and lock directory")
+    .option("--email <addr>", "the user's email address")
+    .option("--name <name>", "the user's full name")
+    .option("--password-env <name>", "test the relay with the password in this environment variable")
+    .option("--password-stdin", "test the relay with the password read from standard input")
+    .option("--clients <list>", `clients to configure, comma-separated (${CLIENT_NAMES.join(", ")}); default: those found`)
+    .option("--ca-store <store>", `where the root goes: ${CA_STORES.join(", ")}`, undefined)
+    .option("--log-dir <dir>", "where onboard.log goes (default: the platform's log place)")
+    .option("--out-dir <dir>", "where Apple Mail / Outlook profile files are written (default: the state directory)")
+    .option("--yes", "required: consent to install and configure without asking")
+    .option("--json", "print one JSON document")
+    .action(async (opts: OnboardFlags) => {
+      if (!opts.yes) throw new RelayError("USAGE", "onboard changes this machine without asking: pass --yes");
+      if (!opts.email || !/^[^\s<>@]+@[^\s<>@]+$/.test(opts.email)) throw new RelayError("USAGE", "give --email with the user's address");
+      const policy = await currentPolicy(io);
+      const clients = pick("clients", opts.clients?.split(",").map((c) => c.trim()).filter(Boolean), policy?.clients, policy?.source);
+      if (clients?.some((c) => !(CLIENT_NAMES as readonly string[]).includes(c))) throw new RelayError("USAGE", `--clients takes ${CLIENT_NAMES.join(", ")}`);
+      const caStore = pick("caStore", opts.caStore, policy?.caStore, policy?.source) ?? "auto";
+      if (!(CA_STORES as readonly string[]).includes(caStore)) throw new RelayError("USAGE", `--ca-store must be one of ${CA_STORES.join(", ")}`);
+      if (caStore === "none" && policy?.allowSkipCa === false && policy.caStore !== "none") {
+        throw new RelayError("USAGE", `managed policy (${policy.source}) does not allow skipping the root certificate`);
+      }
+
+      const stateDir = opts.stateDir ?? userStateDir();
+      const { acquireLock } = await import("../runlock.js");
+      const release = await acquireLock(join(stateDir, "onboard.lock"));
+      const { RunLog, defaultLogDir } = await import("../runlog.js");
+      const { isElevated } = await import("../truststore/select.js");
+      const log = new RunLog(opts.logDir ?? defaultLogDir(await isElevated()));
+      try {
+        await log.open();
+        await log.write("info", `onboard ${version} for ${opts.email} (ca-store ${caStore}${clients ? `, clients ${clients.join(",")}` : ""}${policy ? `, policy ${policy.source}` : ""})`);
+        let loaded;
+        try {
+          loaded = await optionalConfig({ ...opts, stateDir }, io);
+        } catch (err) {
+          const failure = toFailure(err);
+          await log.write("error", `${failure.code}: ${failure.message}`);
+          throw err;
+        }
+        if (!loaded) throw new RelayError("USAGE", "no configuration: give --config and --trust, or set them by managed policy");
+        const password = opts.passwordEnv !== undefined || opts.passwordStdin ? await readPassword(io, opts, undefined) : undefined;
+        const { onboard } = await import("../onboarding.js");
+        const result = await onboard({
+          loaded,
+          email: opts.email,
+          ...(opts.name ? { fullName: opts.name } : {}),
+          ...(password !== undefined ? { password } : {}),
+          ...(clients ? { clients: clients as ClientName[] } : {}),
+          caStore: caStore as CaStoreSetting,
+          outDir: opts.outDir ?? stateDir,
+          now: io.now(),
+          version,
+          onStep: (step) => void log.write(step.status === "failed" ? "error" : "info", `${step.id} ${step.status}${step.code ? ` ${step.code}` : ""}: ${step.message}`),
+        });
+        const code = result.steps.find((s) => s.status === "failed")?.code ?? "OK";
+        await log.write(result.exitStatus === 0 ? "info" : "error", `finished: exit ${result.exitStatus}, ${result.changed ? "changes made" : "nothing changed"}`);
+        if (opts.json) printJson(io, { ok: result.exitStatus === 0, code, changed: result.changed, steps: result.steps, log: log.file });
+        else {
+          for (const s of result.steps) io.stdout(`[${s.status.toUpperCase().padEnd(9)}] ${s.title}: ${s.message}${s.code ? ` (${s.code})` : ""}\n`);
+          io.stdout(`${result.changed ? "Changes were made." : "Everything was already in place."} Log: ${log.file}\n`);
+        }
+        if (result.exitStatus !== 0) throw new CheckFailed(result.exitStatus);
+      } finally {
+        await release();
+      }
+    });
+}
+
+/** A setting from the command line or managed policy; policy wins, and a conflicting flag is an error. */
+function pick<T>(name: string, flag: T | undefined, policy: T | undefined, source: string | undefined): T | undefined {
+  if (policy !== undefined && flag !== undefined && JSON.stringify(flag) !== JSON.stringify(policy)) {
+    throw new RelayError("USAGE", `managed policy (${source ?? "?"}) sets ${name}; the command line cannot change it`);
+  }
+  return policy ?? flag;
+}

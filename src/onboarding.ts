@@ -1,0 +1,156 @@
+// The one onboarding flow, used by `relay-onboard onboard` and (later) the app: the verified
+// configuration → the root CA in the OS stores → the relay test (when a password is given) → the
+// mail clients. Each step reports done / unchanged / skipped / failed; a run that finds everything
+// in place changes nothing and succeeds.
+import { join } from "node:path";
+import type { LoadedConfig } from "./config/load.js";
+import { FAILURE_CODES, RelayError, type FailureCode } from "./diagnostics/codes.js";
+import type { CaStoreSetting, ClientName } from "./policy/policy.js";
+
+export type StepStatus = "done" | "unchanged" | "skipped" | "failed";
+
+export interface OnboardStep {
+  id: string;
+  title: string;
+  status: StepStatus;
+  message: string;
+  code?: FailureCode;
+  hint?: string;
+}
+
+export interface OnboardOptions {
+  loaded: LoadedConfig;
+  email: string;
+  fullName?: string;
+  /** When given, the relay is tested with this login before the clients are configured. */
+  password?: string;
+  /** Clients to configure; default: every one detected on this machine. */
+  clients?: ClientName[];
+  caStore: CaStoreSetting;
+  /** Where generated profiles (Apple Mail, Outlook) are written. */
+  outDir: string;
+  platform?: NodeJS.Platform;
+  thunderbirdRoots?: string[];
+  now?: Date;
+  version: string;
+  onStep?: (step: OnboardStep) => void;
+}
+
+export interface OnboardResult {
+  steps: OnboardStep[];
+  changed: boolean;
+  /** 0 everything in place; 1 the relay test found a problem; 4 an action failed. */
+  exitStatus: 0 | 1 | 4;
+}
+
+export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
+  const steps: OnboardStep[] = [];
+  const record = (step: OnboardStep) => {
+    const full = step.code && !step.hint ? { ...step, hint: FAILURE_CODES[step.code].hint } : step;
+    steps.push(full);
+    options.onStep?.(full);
+  };
+  const attempt = async (id: string, title: string, body: () => Promise<Omit<OnboardStep, "id" | "title">>) => {
+    try {
+      record({ id, title, ...(await body()) });
+    } catch (err) {
+      if (!(err instanceof RelayError)) throw err;
+      record({ id, title, status: "failed", message: err.message, code: err.code });
+    }
+  };
+  const { loaded } = options;
+  const config = loaded.payload.config;
+  const platform = options.platform ?? process.platform;
+
+  record({
+    id: "config",
+    title: "Organisation's configuration",
+    status: loaded.previousVer === loaded.payload.ver ? "unchanged" : "done",
+    message: `${config.organization.name}, version ${loaded.payload.ver}, signed by ${loaded.signers.join(", ")}`,
+  });
+
+  const { acceptCa } = await import("./truststore/accept.js");
+  const ca = acceptCa(config.rootCa.pem, config.rootCa.sha256, config.organization.name, options.now);
+  if (options.caStore === "none") {
+    record({ id: "ca", title: "Root certificate", status: "skipped", message: "managed policy or --ca-store none: not installed in the system's stores" });
+  } else {
+    await attempt("ca", "Root certificate", async () => {
+      const { selectStores } = await import("./truststore/select.js");
+      const stores = await selectStores({ choice: options.caStore as "auto" | "system" | "user" | "nss", platform, interactive: false });
+      const results = [];
+      for (const store of stores) results.push(await store.install(ca));
+      const changed = results.some((r) => r.changed);
+      return { status: changed ? "done" : "unchanged", message: results.map((r) => `${r.store}: ${r.changed ? "installed" : "already there"}`).join("; ") };
+    });
+  }
+
+  if (options.password !== undefined) {
+    const { applyUsernameTemplate } = await import("./config/template.js");
+    const { runCheck } = await import("./diagnostics/check.js");
+    const sub = config.submission;
+    const report = await runCheck({
+      host: sub.host, port: sub.port, security: sub.security, caPem: config.rootCa.pem, mechanisms: sub.auth,
+      credentials: { user: applyUsernameTemplate(sub.username, options.email), secret: options.password },
+      from: options.email, gridPorts: [], version: options.version,
+      ...(config.probe ? { externalRecipient: config.probe.externalRecipient } : {}),
+    });
+    const failed = report.checks.find((c) => c.status === "fail");
+    record(
+      failed
+        ? { id: "test", title: "Sending through the relay", status: "failed", message: failed.message, code: failed.code === "OK" ? "PROTOCOL_ERROR" : failed.code }
+        : { id: "test", title: "Sending through the relay", status: "done", message: `${sub.host}:${sub.port} accepts ${options.email} (no mail was sent)` },
+    );
+  } else {
+    record({ id: "test", title: "Sending through the relay", status: "skipped", message: "no password source given (--password-env or --password-stdin)" });
+  }
+
+  const { detectClients } = await import("./clients/detect.js");
+  const detected = await detectClients({ platform, ...(options.thunderbirdRoots ? { thunderbirdRoots: options.thunderbirdRoots } : {}) });
+  const wanted = options.clients ?? detected.filter((c) => c.installed).map((c) => c.client);
+  if (wanted.length === 0) record({ id: "clients", title: "Mail apps", status: "skipped", message: "no mail app found on this computer" });
+  for (const client of wanted) {
+    const found = detected.find((c) => c.client === client);
+    await attempt(`client:${client}`, clientTitle(client), async () => {
+      if (!found?.installed) throw new RelayError("CLIENT_NOT_FOUND", `${clientTitle(client)} was not found on this computer`);
+      switch (client) {
+        case "thunderbird": {
+          const profile = found.profiles.find((p) => p.isDefault) ?? found.profiles[0];
+          if (!profile) throw new RelayError("CLIENT_NOT_FOUND", "no Thunderbird profile to configure");
+          const { configureThunderbird } = await import("./clients/thunderbird/configure.js");
+          const result = await configureThunderbird({ profile: profile.location, config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}), ...(options.now ? { now: options.now } : {}) });
+          const { NssStore } = await import("./truststore/nss.js");
+          const nss = await new NssStore(profile.location, { create: true }).install(ca);
+          const changed = result.changed || nss.changed;
+          return { status: changed ? "done" : "unchanged", message: `profile ${profile.name}: ${result.changed ? `${result.changes.length} preference(s) set` : "already set up"}; root ${nss.changed ? "added to" : "already in"} its certificate store` };
+        }
+        case "apple-mail": {
+          const { buildMobileconfig } = await import("./clients/applemail/profile.js");
+          const { writeFileAtomic } = await import("./fs/atomic.js");
+          const out = join(options.outDir, "relay-onboard.mobileconfig");
+          await writeFileAtomic(out, buildMobileconfig({ iss: loaded.payload.iss, config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}) }));
+          return { status: "done", message: `profile written to ${out}: the user approves it in System Settings, or MDM deploys it` };
+        }
+        case "outlook": {
+          const { buildPrf, encodePrf, manualSteps, renderPrf } = await import("./clients/outlook/prf.js");
+          const { applyPrf, detectOutlook } = await import("./clients/outlook/windows.js");
+          const { writeFileAtomic } = await import("./fs/atomic.js");
+          const request = { config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}) };
+          const out = join(options.outDir, "relay-onboard.prf");
+          await writeFileAtomic(out, encodePrf(renderPrf(buildPrf(request))));
+          const install = await detectOutlook();
+          if (install.newOutlookInUse) return { status: "skipped", message: `the new Outlook cannot import profiles; enter by hand: ${manualSteps(request).join(" | ")}` };
+          await applyPrf(install, out);
+          return { status: "done", message: `imported ${out} into classic Outlook` };
+        }
+      }
+    });
+  }
+
+  const failedAction = steps.some((s) => s.status === "failed" && s.id !== "test");
+  const failedTest = steps.some((s) => s.status === "failed" && s.id === "test");
+  return { steps, changed: steps.some((s) => s.status === "done" && s.id !== "test"), exitStatus: failedAction ? 4 : failedTest ? 1 : 0 };
+}
+
+function clientTitle(client: ClientName): string {
+  return { thunderbird: "Thunderbird", outlook: "Outlook", "apple-mail": "Apple Mail" }[client];
+}

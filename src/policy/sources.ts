@@ -1,0 +1,101 @@
+// Where managed policy lives on each OS. @vscode/policy-watcher was considered: it covers Windows
+// and macOS only, builds native code (no prebuilt binaries reach our build machines) and watches for
+// changes we do not need; reading the three sources directly is small and testable with real exports.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { parse as parsePlist, parseBinary } from "plist";
+import { RelayError } from "../diagnostics/codes.js";
+import { parseJsonStrict } from "../config/json.js";
+import { runCommand, type Runner } from "../truststore/run.js";
+import { validatePolicy, type Policy, type RawPolicy } from "./policy.js";
+import { parseRegFile } from "./regfile.js";
+
+export const LINUX_POLICY_FILE = "/etc/relay-onboard/policy.json";
+export const WINDOWS_POLICY_KEYS = ["HKLM\\SOFTWARE\\Policies\\RelayOnboard", "HKCU\\SOFTWARE\\Policies\\RelayOnboard"];
+export const BUNDLE_ID = "org.relayonboard.app";
+
+const unreadable = (source: string, why: string) => new RelayError("BAD_INPUT", `managed policy ${source} cannot be read: ${why}`);
+
+export async function readLinuxPolicy(path = LINUX_POLICY_FILE): Promise<Policy | undefined> {
+  const text = await readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return undefined;
+    throw unreadable(path, err.code ?? err.message);
+  });
+  if (text === undefined) return undefined;
+  let raw: unknown;
+  try {
+    raw = parseJsonStrict(text);
+  } catch (err) {
+    throw unreadable(path, `not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw unreadable(path, "it must hold one JSON object");
+  return validatePolicy(raw as RawPolicy, path);
+}
+
+/** Reads both policy keys through `reg export` (HKLM wins value by value over HKCU). */
+export async function readWindowsPolicy(runner: Runner = runCommand): Promise<Policy | undefined> {
+  const dir = await mkdtemp(join(tmpdir(), "relay-onboard-policy-"));
+  try {
+    const merged: RawPolicy = {};
+    const sources: string[] = [];
+    for (const key of WINDOWS_POLICY_KEYS) {
+      const file = join(dir, "policy.reg");
+      const r = await runner("reg.exe", ["export", key, file, "/y"]);
+      if (r.code !== 0) continue; // the key does not exist
+      const values = parseRegExport(await readFile(file), key);
+      for (const [name, value] of values) if (!(name in merged)) merged[name] = value;
+      if (values.size > 0) sources.push(key);
+    }
+    return sources.length ? validatePolicy(merged, sources.join(" + ")) : undefined;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `reg export` writes UTF-16LE with a BOM, and the long hive names. */
+export function parseRegExport(data: Buffer, key: string): Map<string, unknown> {
+  const text = data[0] === 0xff && data[1] === 0xfe ? data.subarray(2).toString("utf16le") : data.toString("utf8");
+  const long = key.replace(/^HKLM\\/i, "HKEY_LOCAL_MACHINE\\").replace(/^HKCU\\/i, "HKEY_CURRENT_USER\\");
+  try {
+    return parseRegFile(text, long);
+  } catch (err) {
+    throw unreadable(key, (err as Error).message);
+  }
+}
+
+/** Managed preferences: values forced by MDM for the app's bundle id (machine-wide, then this user). */
+export async function readMacPolicy(options: { root?: string; user?: string } = {}): Promise<Policy | undefined> {
+  const root = options.root ?? "/Library/Managed Preferences";
+  const user = options.user ?? userInfo().username;
+  const merged: RawPolicy = {};
+  const sources: string[] = [];
+  for (const path of [join(root, `${BUNDLE_ID}.plist`), join(root, user, `${BUNDLE_ID}.plist`)]) {
+    const data = await readFile(path).catch(() => undefined);
+    if (!data) continue;
+    const values = parseManagedPlist(data, path);
+    for (const [name, value] of Object.entries(values)) if (!(name in merged)) merged[name] = value;
+    sources.push(path);
+  }
+  return sources.length ? validatePolicy(merged, sources.join(" + ")) : undefined;
+}
+
+export function parseManagedPlist(data: Buffer, source: string): RawPolicy {
+  let parsed: unknown;
+  try {
+    parsed = data.subarray(0, 8).toString("latin1") === "bplist00" ? parseBinary(data) : parsePlist(data.toString("utf8"));
+  } catch (err) {
+    throw unreadable(source, (err as Error).message);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw unreadable(source, "it must hold a dictionary");
+  // Profile bookkeeping keys (Payload…) can travel with custom settings; every other key is ours
+  // and is checked by name.
+  return Object.fromEntries(Object.entries(parsed as RawPolicy).filter(([k]) => !k.startsWith("Payload")));
+}
+
+export async function loadPolicy(options: { platform?: NodeJS.Platform; runner?: Runner; linuxFile?: string; macRoot?: string } = {}): Promise<Policy | undefined> {
+  const platform = options.platform ?? process.platform;
+  if (platform === "win32") return readWindowsPolicy(options.runner);
+  if (platform === "darwin") return readMacPolicy(options.macRoot ? { root: options.macRoot } : {});
+  return readLinuxPolicy(options.linuxFile ?? LINUX_POLICY_FILE);
+}
