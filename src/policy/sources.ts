@@ -47,7 +47,8 @@ export async function readWindowsPolicy(runner: Runner = runCommand): Promise<Po
       for (const [name, value] of values) if (!(name in merged)) merged[name] = value;
       if (values.size > 0) sources.push(key);
     }
-    return sources.length ? validatePolicy(merged, sources.join(" + ")) : undefined;
+    // Awaited here, inside try: a rejection must not wait for the finally block unhandled.
+    return sources.length ? await validatePolicy(merged, sources.join(" + ")) : undefined;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
