@@ -1,6 +1,7 @@
 // One onboarding at a time: a lock file created exclusively, holding the owner's PID. A lock left by
 // a process that no longer exists (a crash, a killed MDM script) is taken over.
-import { open, readFile, rm } from "node:fs/promises";
+import { mkdir, open, readFile, rm } from "node:fs/promises";
+import { dirname } from "node:path";
 import { RelayError } from "./diagnostics/codes.js";
 
 function alive(pid: number): boolean {
@@ -13,6 +14,7 @@ function alive(pid: number): boolean {
 }
 
 export async function acquireLock(path: string): Promise<() => Promise<void>> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const handle = await open(path, "wx", 0o644);

@@ -1,0 +1,91 @@
+// `relay-onboard onboard --yes` as an MDM script runs it: a real process, a sandbox home with a
+// Thunderbird profile, the demo organisation's relay on loopback. Twice: both exit 0, the second
+// changes nothing, and the log holds no secret.
+import { execFile } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDemoEnvironment, type DemoEnvironment } from "../../src/demo/environment.js";
+import { tempDir } from "../helpers/org.js";
+
+const exec = promisify(execFile);
+const BIN = join(import.meta.dirname, "..", "..", "bin", "relay-onboard.js");
+let env: DemoEnvironment;
+let home: string;
+let profile: string;
+
+beforeAll(async () => {
+  env = await startDemoEnvironment(await tempDir("ro-onboard-org-"), new Date());
+  home = await tempDir("ro-onboard-home-");
+  profile = join(home, ".thunderbird", "abcd1234.default-release");
+  await mkdir(profile, { recursive: true });
+  await writeFile(join(home, ".thunderbird", "profiles.ini"), "[Profile0]\nName=default-release\nIsRelative=1\nPath=abcd1234.default-release\nDefault=1\n\n[General]\nStartWithLastProfile=1\nVersion=2\n");
+});
+afterAll(async () => env.stop());
+
+interface OnboardReport {
+  ok: boolean;
+  code: string;
+  changed: boolean;
+  steps: Array<{ id: string; status: string; message: string; code?: string }>;
+  log: string;
+}
+
+async function onboard(extra: string[] = [], password = env.user.password): Promise<{ status: number; report: OnboardReport; stderr: string }> {
+  const args = [BIN, "onboard", "--config", env.org.files.config, "--trust", env.org.files.trustedKeys, "--email", env.user.email, "--name", "Demo User", "--password-env", "RELAY_PW", "--ca-store", "none", "--yes", "--json", "--log-dir", join(home, "logs"), "--state-dir", join(home, "state"), ...extra];
+  const r = await exec(process.execPath, args, { env: { PATH: process.env["PATH"], HOME: home, RELAY_PW: password } }).then(
+    (ok) => ({ status: 0, stdout: ok.stdout, stderr: ok.stderr }),
+    (err: { code: number; stdout: string; stderr: string }) => ({ status: err.code, stdout: err.stdout, stderr: err.stderr }),
+  );
+  return { status: r.status, report: JSON.parse(r.stdout) as OnboardReport, stderr: r.stderr };
+}
+
+describe("relay-onboard onboard", () => {
+  it("run twice in a sandbox home: exit 0 both times, the second changes nothing, and the log has no secret", async () => {
+    const first = await onboard();
+    expect(first.status, JSON.stringify(first.report.steps)).toBe(0);
+    expect(first.report.changed).toBe(true);
+    expect(first.report.steps.map((s) => [s.id, s.status])).toEqual([["config", "done"], ["ca", "skipped"], ["test", "done"], ["client:thunderbird", "done"]]);
+    const prefs = await readFile(join(profile, "prefs.js"), "utf8");
+    expect(prefs).toContain(`user_pref("mail.smtpserver.smtp1.port", ${env.relay.port});`);
+
+    const second = await onboard();
+    expect(second.status).toBe(0);
+    expect(second.report.changed).toBe(false);
+    expect(second.report.steps.map((s) => [s.id, s.status])).toEqual([["config", "unchanged"], ["ca", "skipped"], ["test", "done"], ["client:thunderbird", "unchanged"]]);
+    expect(await readFile(join(profile, "prefs.js"), "utf8")).toBe(prefs);
+
+    const log = await readFile(second.report.log, "utf8");
+    expect(log).toMatch(/finished: exit 0, nothing changed/);
+    for (const form of [env.user.password, Buffer.from(env.user.password).toString("base64"), Buffer.from(`\0${env.user.email}\0${env.user.password}`).toString("base64")]) {
+      expect(log).not.toContain(form);
+      expect(JSON.stringify(first.report) + JSON.stringify(second.report)).not.toContain(form);
+    }
+  });
+
+  it("a wrong password is a failed relay test (exit 1) but the rest still happens; a missing client is exit 4", async () => {
+    const wrong = await onboard([], "not-the-password");
+    expect(wrong.status).toBe(1);
+    expect(wrong.report.steps.find((s) => s.id === "test")).toMatchObject({ status: "failed", code: "AUTH_FAILED" });
+    expect(wrong.report.steps.find((s) => s.id === "client:thunderbird")?.status).toBe("unchanged");
+    const missing = await onboard(["--clients", "outlook"]);
+    expect(missing.status).toBe(4);
+    expect(missing.report.steps.find((s) => s.id === "client:outlook")).toMatchObject({ status: "failed", code: "CLIENT_NOT_FOUND" });
+  });
+
+  it("refuses without --yes, and while another run holds the lock", async () => {
+    const noYes = await exec(process.execPath, [BIN, "onboard", "--email", "a@b.test", "--json"], { env: { PATH: process.env["PATH"], HOME: home } }).catch((e: { code: number; stdout: string }) => e);
+    expect("code" in noYes && noYes.code).toBe(2);
+    const lockDir = join(home, "state");
+    await mkdir(lockDir, { recursive: true });
+    // A live process (this test) holds the lock.
+    await writeFile(join(lockDir, "onboard.lock"), String(process.pid));
+    const locked = await onboard();
+    expect(locked.status).toBe(4);
+    expect(locked.report).toMatchObject({ ok: false, code: "ALREADY_RUNNING" });
+    // A lock left by a process that is gone is taken over.
+    await writeFile(join(lockDir, "onboard.lock"), "999999");
+    expect((await onboard()).status).toBe(0);
+  });
+});
