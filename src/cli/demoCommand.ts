@@ -10,6 +10,8 @@ import { RESERVED_EXTERNAL_RECIPIENT } from "../smtp/submission.js";
 import { AUDIT_PASS } from "./auditCommand.js";
 import { renderTextReport } from "../diagnostics/textReport.js";
 import { describeConfig } from "./configSummary.js";
+import { RelayError } from "../diagnostics/codes.js";
+import { currentPolicy } from "./checkCommand.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
 
 export function registerDemoCommand(program: Command, io: CliIo, version: string): void {
@@ -20,6 +22,9 @@ export function registerDemoCommand(program: Command, io: CliIo, version: string
     .option("--keep-running", "keep the demo servers running until interrupted, to try commands against them")
     .option("--json", "print one JSON document")
     .action(async (opts: { dir?: string; keepRunning?: boolean; json?: boolean }) => {
+      const policy = await currentPolicy(io);
+      // Where IT manages the tool, the demo organisation is offered only if policy allows it.
+      if (policy && policy.allowDemo !== true) throw new RelayError("USAGE", `managed policy (${policy.source}) does not allow the demo organisation (allowDemo)`);
       const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), "relay-onboard-demo-")));
       // Loaded on demand: certificate generation and the SMTP servers are heavy, and only the demo needs them.
       const { startDemoEnvironment } = await import("../demo/environment.js");

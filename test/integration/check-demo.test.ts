@@ -131,6 +131,13 @@ describe("reports", () => {
 });
 
 describe("relay-onboard demo", () => {
+  it("is refused where managed policy exists and does not allow it", async () => {
+    let out = "";
+    const io: CliIo = { stdout: (t) => void (out += t), stderr: () => undefined, env: {}, now: () => new Date(), policy: () => Promise.resolve({ source: "test policy" }) };
+    expect(await run(["demo", "--json"], io)).toBe(2);
+    expect(JSON.parse(out)).toMatchObject({ code: "USAGE", message: expect.stringMatching(/allowDemo/) as unknown });
+  });
+
   it("verifies the configuration and passes the check end to end", async () => {
     const result = await cli(["demo", "--dir", await tempDir("ro-demo-"), "--json"]);
     expect(result.status).toBe(0);
