@@ -5,7 +5,7 @@ import { Transcript } from "../smtp/transcript.js";
 import { RelayError } from "./codes.js";
 import { probePort, resolveHost, type ResolvedHost } from "./network.js";
 import { verdictOf, type Report } from "./report.js";
-import { StepRecorder } from "./steps.js";
+import { StepRecorder, type CheckResult } from "./steps.js";
 
 export const MAIL_PORTS = [25, 465, 587] as const;
 
@@ -13,6 +13,8 @@ export interface CheckOptions
   extends Pick<SubmissionOptions, "host" | "port" | "security" | "caPem" | "mechanisms" | "credentials" | "from" | "internalRecipient" | "externalRecipient"> {
   /** Deadline for the whole diagnosis. */
   timeoutMs?: number;
+  /** Told about each check as it finishes. */
+  onStep?: (check: CheckResult) => void;
   /** Ports for the reachability grid (default 25, 465, 587); [] to skip it. */
   gridPorts?: readonly number[];
   version: string;
@@ -30,7 +32,7 @@ export async function runCheck(options: CheckOptions): Promise<Report> {
   const totalMs = options.timeoutMs ?? 30_000;
   const stepMs = Math.min(10_000, totalMs);
   const transcript = new Transcript(origin);
-  const dnsSteps = new StepRecorder(origin);
+  const dnsSteps = new StepRecorder(origin, options.onStep);
   let resolved: ResolvedHost | undefined;
   try {
     await dnsSteps.run("dns", `Resolve ${options.host}`, async () => {
@@ -41,8 +43,8 @@ export async function runCheck(options: CheckOptions): Promise<Report> {
     // Reported in the dns check; nothing else can run.
   }
 
-  const gridSteps = new StepRecorder(origin);
-  const submissionSteps = new StepRecorder(origin);
+  const gridSteps = new StepRecorder(origin, options.onStep);
+  const submissionSteps = new StepRecorder(origin, options.onStep);
   const tasks: Array<Promise<unknown>> = [];
   let submission: Awaited<ReturnType<typeof runSubmissionTest>> | undefined;
   if (resolved) {

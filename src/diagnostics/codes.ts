@@ -155,6 +155,10 @@ export const FAILURE_CODES = {
     title: "The command was not used correctly",
     hint: "Run the command with --help to see its options.",
   },
+  KEYCHAIN_FAILED: {
+    title: "The password could not be kept in the system keychain",
+    hint: "The test still ran; the password was not saved anywhere. Unlock the keychain (or sign in again) and retry, or type the password in the mail app.",
+  },
   ALREADY_RUNNING: {
     title: "Another onboarding is already running",
     hint: "Wait for the other run to finish (MDM may have started it), then try again.",
@@ -175,7 +179,7 @@ export function isFailureCode(value: string): value is FailureCode {
 export function exitStatusFor(code: FailureCode): 1 | 2 | 3 | 4 {
   if (code === "USAGE" || code === "BAD_INPUT") return 2;
   if (code.startsWith("CONFIG_") || code === "CA_REJECTED") return 3;
-  if (code === "CA_INSTALL_FAILED" || code === "CLIENT_RUNNING" || code === "CLIENT_NOT_FOUND" || code === "ALREADY_RUNNING") return 4;
+  if (code === "CA_INSTALL_FAILED" || code === "CLIENT_RUNNING" || code === "CLIENT_NOT_FOUND" || code === "ALREADY_RUNNING" || code === "KEYCHAIN_FAILED") return 4;
   return 1;
 }
 

@@ -23,7 +23,16 @@ export interface StepOutcome {
 
 export class StepRecorder {
   readonly results: CheckResult[] = [];
-  constructor(private readonly origin = performance.now()) {}
+  constructor(
+    private readonly origin = performance.now(),
+    /** Told about each step as it finishes (live progress in the app). */
+    private readonly onResult?: (result: CheckResult) => void,
+  ) {}
+
+  private push(result: CheckResult): void {
+    this.results.push(result);
+    this.onResult?.(result);
+  }
 
   private at(): number {
     return Math.round(performance.now() - this.origin);
@@ -36,23 +45,23 @@ export class StepRecorder {
     try {
       const outcome = await body();
       const { message, status = "pass", code } = typeof outcome === "string" ? { message: outcome } : outcome;
-      this.results.push({
+      this.push({
         id, title, status, code: code ?? "OK", message, startMs, durationMs: Math.round(performance.now() - start),
         ...(code ? { hint: FAILURE_CODES[code].hint } : {}),
       });
     } catch (err) {
       const failure = err instanceof RelayError ? err : new RelayError("PROTOCOL_ERROR", `unexpected error: ${(err as Error).message}`);
-      this.results.push({ id, title, status: "fail", code: failure.code, message: failure.message, hint: failure.hint, startMs, durationMs: Math.round(performance.now() - start) });
+      this.push({ id, title, status: "fail", code: failure.code, message: failure.message, hint: failure.hint, startMs, durationMs: Math.round(performance.now() - start) });
       throw failure;
     }
   }
 
   /** Records a failure that happened outside any step. */
   fail(id: string, title: string, failure: RelayError): void {
-    this.results.push({ id, title, status: "fail", code: failure.code, message: failure.message, hint: failure.hint, startMs: this.at(), durationMs: 0 });
+    this.push({ id, title, status: "fail", code: failure.code, message: failure.message, hint: failure.hint, startMs: this.at(), durationMs: 0 });
   }
 
   skip(id: string, title: string, message: string): void {
-    this.results.push({ id, title, status: "skip", code: "OK", message, startMs: this.at(), durationMs: 0 });
+    this.push({ id, title, status: "skip", code: "OK", message, startMs: this.at(), durationMs: 0 });
   }
 }

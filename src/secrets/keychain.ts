@@ -1,0 +1,32 @@
+// The user's password in the OS keychain (Windows Credential Manager, macOS Keychain, the Secret
+// Service on Linux) through @napi-rs/keyring: maintained, prebuilt binaries in its npm packages
+// (keytar is archived). Never written anywhere else.
+import { RelayError } from "../diagnostics/codes.js";
+
+export const KEYCHAIN_SERVICE = "Relay Onboard";
+
+export interface Keychain {
+  save(account: string, password: string): Promise<void>;
+  load(account: string): Promise<string | undefined>;
+  remove(account: string): Promise<boolean>;
+}
+
+export async function osKeychain(service = KEYCHAIN_SERVICE): Promise<Keychain> {
+  const { Entry } = await import("@napi-rs/keyring");
+  const entry = (account: string) => {
+    if (!account || /[\r\n\0]/.test(account)) throw new RelayError("BAD_INPUT", "invalid keychain account name");
+    return new Entry(service, account);
+  };
+  const wrap = <T>(what: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      throw new RelayError("KEYCHAIN_FAILED", `the system keychain refused to ${what}: ${(err as Error).message}`);
+    }
+  };
+  return {
+    save: (account, password) => Promise.resolve(wrap("store the password", () => entry(account).setPassword(password))),
+    load: (account) => Promise.resolve(wrap("read the password", () => entry(account).getPassword() ?? undefined)),
+    remove: (account) => Promise.resolve(wrap("delete the password", () => entry(account).deletePassword())),
+  };
+}
