@@ -16,7 +16,26 @@ export default tseslint.config(
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/switch-exhaustiveness-check": ["error", { considerDefaultExhaustiveForUnions: true }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
-      "no-restricted-imports": ["error", { paths: [{ name: "electron", message: "src/ is the core: it never imports electron." }] }],
+    },
+  },
+  {
+    files: ["src/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: [{ name: "electron", message: "src/ is the core: it never imports electron." }] }] },
+  },
+  {
+    // The renderer reaches the core only through the preload API: types from src/, nothing else.
+    files: ["renderer/**/*.{ts,tsx}"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: [{ name: "electron", message: "the renderer talks to main only through window.relayOnboard." }],
+          patterns: [
+            { group: ["../../src/*", "../../src/**"], allowTypeImports: true, message: "the renderer may import only types from src/." },
+            { group: ["node:*"], message: "no Node in the renderer." },
+          ],
+        },
+      ],
     },
   },
   {

@@ -25,6 +25,8 @@ export interface OrganisationView {
   signers: string[];
   support: Support;
   demo: boolean;
+  /** Demo organisation only: its throw-away login, so the wizard can be tried end to end. */
+  demoLogin?: { email: string; password: string };
   relay: { host: string; port: number; security: "starttls" | "tls" };
 }
 

@@ -58,6 +58,7 @@ export class AppService {
       signers: loaded.signers,
       support: { ...c.organization.support, ...this.policy?.support },
       demo: this.demo !== undefined,
+      ...(this.demo ? { demoLogin: { ...this.demo.user } } : {}),
       relay: { host: c.submission.host, port: c.submission.port, security: c.submission.security },
     };
   }

@@ -1,0 +1,67 @@
+// The Electron main process: one window, hardened (see security.ts); every privileged action goes
+// through the declared IPC surface to the core service in src/. `npm start` runs it where Electron
+// is available (not on our build machines).
+import { app, BrowserWindow, dialog, ipcMain, shell } from "electron";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { PROGRESS_EVENT } from "../src/app/api.js";
+import { AppService } from "../src/app/service.js";
+import { VERSION } from "../src/cli/main.js";
+import { writeFileAtomic } from "../src/fs/atomic.js";
+import { userStateDir } from "../src/paths.js";
+import { loadPolicy } from "../src/policy/sources.js";
+import { osKeychain } from "../src/secrets/keychain.js";
+import { denyPermissions, hardenContents, mayOpenExternal, registerHandlers, windowOptions, type Handlers } from "./security.js";
+
+const here = import.meta.dirname;
+const indexHtml = join(here, "..", "..", "renderer", "index.html");
+const appUrl = pathToFileURL(indexHtml).href;
+
+app.enableSandbox();
+
+async function start(): Promise<void> {
+  const service = new AppService({
+    version: VERSION,
+    stateDir: userStateDir(),
+    policy: () => loadPolicy(),
+    keychain: await osKeychain(),
+    ...(app.isPackaged ? { bundledOrgFile: join(process.resourcesPath, "org", "org.json") } : {}),
+  });
+  const window = new BrowserWindow(windowOptions(join(here, "preload.cjs")));
+  hardenContents(window.webContents, appUrl);
+  denyPermissions(window.webContents.session);
+  const progress = (step: unknown) => window.webContents.send(PROGRESS_EVENT, step);
+  const handlers: Handlers = {
+    "app:state": () => service.state(),
+    "app:use-demo": () => service.useDemo(),
+    "ca:details": () => service.caDetails(),
+    "ca:install": () => service.installCa(),
+    "relay:test": (arg) => service.test(arg, progress),
+    "relay:diagnose": () => service.diagnose(progress),
+    "clients:list": () => service.clients(),
+    "clients:configure": (arg) => service.configure(arg),
+    "support:summary": () => Promise.resolve(service.supportSummary()),
+    "support:open-url": async () => {
+      const url = service.supportUrl();
+      if (!mayOpenExternal(url)) return false;
+      await shell.openExternal(url);
+      return true;
+    },
+    "report:save": async ({ format }) => {
+      const content = await service.report(format);
+      const choice = await dialog.showSaveDialog(window, { defaultPath: `relay-onboard-report.${format}`, filters: [{ name: format.toUpperCase(), extensions: [format] }] });
+      if (choice.canceled || !choice.filePath) return { saved: false };
+      await writeFileAtomic(choice.filePath, content);
+      return { saved: true, path: choice.filePath };
+    },
+  };
+  registerHandlers(ipcMain, handlers, appUrl);
+  window.once("ready-to-show", () => window.show());
+  await window.loadFile(indexHtml);
+  app.on("window-all-closed", () => {
+    void service.dispose().finally(() => app.quit());
+  });
+}
+
+app.on("web-contents-created", (_event, contents) => hardenContents(contents, appUrl));
+void app.whenReady().then(start);
