@@ -7,11 +7,11 @@ import { pathToFileURL } from "node:url";
 import { PROGRESS_EVENT } from "../src/app/api.js";
 import { AppService } from "../src/app/service.js";
 import { VERSION } from "../src/cli/main.js";
-import { writeFileAtomic } from "../src/fs/atomic.js";
 import { userStateDir } from "../src/paths.js";
 import { loadPolicy } from "../src/policy/sources.js";
 import { osKeychain } from "../src/secrets/keychain.js";
-import { denyPermissions, hardenContents, mayOpenExternal, registerHandlers, windowOptions, type Handlers } from "./security.js";
+import { createHandlers } from "./handlers.js";
+import { denyPermissions, hardenContents, registerHandlers, windowOptions } from "./security.js";
 
 const here = import.meta.dirname;
 const indexHtml = join(here, "..", "..", "renderer", "index.html");
@@ -30,31 +30,14 @@ async function start(): Promise<void> {
   const window = new BrowserWindow(windowOptions(join(here, "preload.cjs")));
   hardenContents(window.webContents, appUrl);
   denyPermissions(window.webContents.session);
-  const progress = (step: unknown) => window.webContents.send(PROGRESS_EVENT, step);
-  const handlers: Handlers = {
-    "app:state": () => service.state(),
-    "app:use-demo": () => service.useDemo(),
-    "ca:details": () => service.caDetails(),
-    "ca:install": () => service.installCa(),
-    "relay:test": (arg) => service.test(arg, progress),
-    "relay:diagnose": () => service.diagnose(progress),
-    "clients:list": () => service.clients(),
-    "clients:configure": (arg) => service.configure(arg),
-    "support:summary": () => Promise.resolve(service.supportSummary()),
-    "support:open-url": async () => {
-      const url = service.supportUrl();
-      if (!mayOpenExternal(url)) return false;
-      await shell.openExternal(url);
-      return true;
-    },
-    "report:save": async ({ format }) => {
-      const content = await service.report(format);
+  const handlers = createHandlers(service, {
+    openExternal: (url) => shell.openExternal(url),
+    chooseSavePath: async (format) => {
       const choice = await dialog.showSaveDialog(window, { defaultPath: `relay-onboard-report.${format}`, filters: [{ name: format.toUpperCase(), extensions: [format] }] });
-      if (choice.canceled || !choice.filePath) return { saved: false };
-      await writeFileAtomic(choice.filePath, content);
-      return { saved: true, path: choice.filePath };
+      return choice.canceled ? undefined : choice.filePath;
     },
-  };
+    sendProgress: (step) => window.webContents.send(PROGRESS_EVENT, step),
+  });
   registerHandlers(ipcMain, handlers, appUrl);
   window.once("ready-to-show", () => window.show());
   await window.loadFile(indexHtml);

@@ -1,0 +1,41 @@
+// What each IPC channel does: a thin mapping onto the core service. The Electron-specific parts
+// (opening the browser, the save dialog, sending progress to the window) are passed in, so the UI
+// tests drive exactly these handlers through the browser's bindings.
+import type { TestProgress } from "../src/app/api.js";
+import type { AppService } from "../src/app/service.js";
+import { writeFileAtomic } from "../src/fs/atomic.js";
+import { mayOpenExternal, type Handlers } from "./security.js";
+
+export interface HandlerDeps {
+  openExternal(url: string): Promise<void>;
+  /** Asks the user where to save; undefined when they cancel. */
+  chooseSavePath(format: "json" | "html"): Promise<string | undefined>;
+  sendProgress(step: TestProgress): void;
+}
+
+export function createHandlers(service: AppService, deps: HandlerDeps): Handlers {
+  return {
+    "app:state": () => service.state(),
+    "app:use-demo": () => service.useDemo(),
+    "ca:details": () => service.caDetails(),
+    "ca:install": () => service.installCa(),
+    "relay:test": (arg) => service.test(arg, (step) => deps.sendProgress(step)),
+    "relay:diagnose": () => service.diagnose((step) => deps.sendProgress(step)),
+    "clients:list": () => service.clients(),
+    "clients:configure": (arg) => service.configure(arg),
+    "support:summary": () => Promise.resolve(service.supportSummary()),
+    "support:open-url": async () => {
+      const url = service.supportUrl();
+      if (!mayOpenExternal(url)) return false;
+      await deps.openExternal(url);
+      return true;
+    },
+    "report:save": async ({ format }) => {
+      const content = await service.report(format);
+      const path = await deps.chooseSavePath(format);
+      if (!path) return { saved: false };
+      await writeFileAtomic(path, content);
+      return { saved: true, path };
+    },
+  };
+}
