@@ -117,7 +117,7 @@ export function Diagnostics({ headingRef, initial }: { headingRef: React.RefObje
                       <td>{port}</td>
                       <td>{family === "ipv6" ? "IPv6" : "IPv4"}</td>
                       <td>
-                        <span className={`badge ${c.status}`}>{c.status === "pass" ? "open" : "blocked"}</span> {c.message}
+                        <span className={`badge ${c.status}`}>{c.status === "pass" ? "open" : c.code === "CONNECT_REFUSED" ? "closed" : "blocked"}</span> {c.message}
                       </td>
                     </tr>
                   );
@@ -147,7 +147,7 @@ export function Diagnostics({ headingRef, initial }: { headingRef: React.RefObje
             </div>
           )}
           <h2>Conversation with the server</h2>
-          <pre className="transcript" tabIndex={0} aria-label="Transcript">
+          <pre className="transcript" tabIndex={0} role="region" aria-label="Transcript">
             {report.transcript.map((t) => `+${t.t}ms ${t.dir === "client" ? "C:" : t.dir === "server" ? "S:" : "* "} ${t.text}`).join("\n")}
           </pre>
         </>

@@ -1,0 +1,97 @@
+// Drives the built renderer in Debian's Chromium (playwright-core). The preload API is provided
+// through Playwright bindings that call the same IPC handlers Electron's main process registers —
+// with the same argument validation — in front of the real core service.
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { extname, join, normalize } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { ARGUMENTS } from "../../electron/security.js";
+import { createHandlers } from "../../electron/handlers.js";
+import type { Channel, TestProgress } from "../../src/app/api.js";
+import type { AppService } from "../../src/app/service.js";
+
+const require = createRequire(import.meta.url);
+
+export const RENDERER_DIR = join(import.meta.dirname, "..", "..", "dist", "renderer");
+export const SCREENSHOTS = join(import.meta.dirname, "..", "..", "test-output", "screenshots");
+
+const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
+
+/** Serves dist/renderer on loopback (the page Electron would load from the file system). */
+export async function serveRenderer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname)).replace(/^\/+/, "") || "index.html";
+    if (path.includes("..")) return void res.writeHead(400).end();
+    readFile(join(RENDERER_DIR, path)).then(
+      (data) => res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" }).end(data),
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/index.html`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+export interface AppPage {
+  page: Page;
+  /** Content-Security-Policy violations the page reported (must stay empty). */
+  cspViolations: string[];
+  saved: string[];
+  close(): Promise<void>;
+}
+
+export async function openApp(browser: Browser, url: string, service: AppService, saveDir?: string): Promise<AppPage> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  const cspViolations: string[] = [];
+  const saved: string[] = [];
+  page.on("console", (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
+  });
+  const handlers = createHandlers(service, {
+    openExternal: () => Promise.resolve(),
+    chooseSavePath: (format) => Promise.resolve(saveDir ? join(saveDir, `report.${format}`) : undefined),
+    sendProgress: (step: TestProgress) => void page.evaluate((s) => (globalThis as unknown as { __progress?: (s: unknown) => void }).__progress?.(s), step).catch(() => undefined),
+  });
+  await page.exposeBinding("__ipc", async (_source, channel: Channel, arg: unknown) => {
+    const parsed = ARGUMENTS[channel].safeParse(arg);
+    if (!parsed.success) throw new Error(`invalid arguments for ${channel}`);
+    const result = await (handlers[channel] as (a: unknown) => Promise<unknown>)(parsed.data);
+    if (channel === "report:save") saved.push(JSON.stringify(result));
+    return result;
+  });
+  // What the preload script exposes, built on the binding above.
+  await page.addInitScript(() => {
+    const listeners = new Set<(s: unknown) => void>();
+    const w = globalThis as unknown as Record<string, unknown>;
+    w["__progress"] = (s: unknown) => listeners.forEach((l) => l(s));
+    w["relayOnboard"] = {
+      call: (channel: string, arg?: unknown) => (w["__ipc"] as (c: string, a: unknown) => Promise<unknown>)(channel, arg),
+      onProgress: (listener: (s: unknown) => void) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+  });
+  await page.goto(url);
+  return { page, cspViolations, saved, close: () => context.close() };
+}
+
+/** axe-core on the current screen: the serious and critical violations (must be none). */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const source = await readFile(require.resolve("axe-core/axe.min.js"), "utf8");
+  await page.evaluate(source);
+  const result = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (o?: unknown) => Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: unknown }> }> }> } }).axe;
+    return axe.run();
+  });
+  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}): ${v.help} — ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+}
