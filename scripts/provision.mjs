@@ -15,6 +15,10 @@ export const PACKAGES = [
   "libauthen-sasl-perl", // swaks: AUTH
   "libnss3-tools", // certutil: NSS databases (Thunderbird, Firefox, Chromium)
   "thunderbird", // reads back the profiles we write (headless, over Marionette)
+  "chromium", // the desktop app's UI tests (playwright-core drives it)
+  "gnome-keyring", // a real Secret Service for the keychain test
+  "dbus", // dbus-run-session: a private D-Bus session for gnome-keyring
+  "python3", // a port that silently drops packets, in the UI and benchmark tests
 ];
 
 function installed(pkg) {

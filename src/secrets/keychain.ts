@@ -21,6 +21,7 @@ export async function osKeychain(service = KEYCHAIN_SERVICE): Promise<Keychain> 
     try {
       return fn();
     } catch (err) {
+      if (err instanceof RelayError) throw err;
       throw new RelayError("KEYCHAIN_FAILED", `the system keychain refused to ${what}: ${(err as Error).message}`);
     }
   };
