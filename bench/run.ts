@@ -134,5 +134,47 @@ async function benchSubmission(): Promise<void> {
   }
 }
 
+/** The renderer: its JavaScript size (gzip) and navigation → first screen in headless Chromium. */
+async function benchApp(): Promise<void> {
+  const { readdir, readFile: read } = await import("node:fs/promises");
+  const { gzipSync } = await import("node:zlib");
+  const { launchChromium, serveRenderer, RENDERER_DIR } = await import("../test/helpers/appHarness.js");
+  const assets = join(RENDERER_DIR, "assets");
+  let gzip = 0;
+  for (const file of (await readdir(assets)).filter((f) => f.endsWith(".js"))) gzip += gzipSync(await read(join(assets, file))).length;
+  console.log(`renderer:   JavaScript ${(gzip / 1024).toFixed(1)} KB gzip (target < 150 KB)`);
+  const browser = await launchChromium();
+  const site = await serveRenderer();
+  const peerUrl = site.url.replace("index.html", "bench-peer.html");
+  const { writeFile } = await import("node:fs/promises");
+  await writeFile(join(RENDERER_DIR, "bench-peer.html"), "<!doctype html><html lang=en><title>peer</title><h1>Your organisation</h1></html>");
+  try {
+    const measure = async (url: string) => {
+      const page = await browser.newPage();
+      // A string, not a function: tsx would wrap a function with helpers the page does not have.
+      await page.addInitScript("window.relayOnboard = { call: () => Promise.resolve({ demoOffered: true, support: {} }), onProgress: () => () => undefined };");
+      await page.goto(url);
+      await page.getByRole("heading", { level: 1, name: "Your organisation" }).waitFor();
+      const ms = (await page.evaluate("performance.now()")) as number;
+      await page.close();
+      return ms;
+    };
+    await measure(site.url);
+    const app: number[] = [];
+    const peer: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      app.push(await measure(site.url));
+      peer.push(await measure(peerUrl));
+    }
+    console.log(`first screen: ${median(app).toFixed(0)} ms from navigation (median of 9; target < 300 ms); a static page with the same heading: ${median(peer).toFixed(0)} ms: ratio ${(median(app) / median(peer)).toFixed(2)}`);
+  } finally {
+    const { rm } = await import("node:fs/promises");
+    await rm(join(RENDERER_DIR, "bench-peer.html"), { force: true });
+    await site.close();
+    await browser.close();
+  }
+}
+
 await benchVerify();
+await benchApp();
 await benchSubmission();
