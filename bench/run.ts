@@ -155,7 +155,7 @@ async function benchApp(): Promise<void> {
       await page.addInitScript("window.relayOnboard = { call: () => Promise.resolve({ demoOffered: true, support: {} }), onProgress: () => () => undefined };");
       await page.goto(url);
       await page.getByRole("heading", { level: 1, name: "Your organisation" }).waitFor();
-      const ms = (await page.evaluate("performance.now()")) as number;
+      const ms = await page.evaluate<number>("performance.now()");
       await page.close();
       return ms;
     };
