@@ -24,6 +24,7 @@ export function createHandlers(service: AppService, deps: HandlerDeps): Handlers
     "clients:list": () => service.clients(),
     "clients:configure": (arg) => service.configure(arg),
     "support:summary": () => Promise.resolve(service.supportSummary()),
+    "relay:send-test": (arg) => service.sendTestMessage(arg),
     "support:open-url": async () => {
       const url = service.supportUrl();
       if (!mayOpenExternal(url)) return false;

@@ -83,6 +83,7 @@ export const ARGUMENTS: { [C in Channel]: z.ZodType<ArgOf<C>> } = {
   "support:summary": z.undefined(),
   "support:open-url": z.undefined(),
   "report:save": z.strictObject({ format: z.enum(["json", "html"]) }),
+  "relay:send-test": z.strictObject({ password: z.string().min(1).max(1024).optional() }),
 };
 
 export type Handlers = { [C in Channel]: (arg: ArgOf<C>, event: IpcMainInvokeEvent) => Promise<ResultOf<C>> };

@@ -383,6 +383,9 @@ function MailApps({ headingRef, email, onNext }: { headingRef: HeadingRef; email
 
 function Done({ headingRef, orgName, email }: { headingRef: HeadingRef; orgName: string; email: string }) {
   const [summary, setSummary] = useState<SupportSummary | undefined>();
+  const [sending, setSending] = useState(false);
+  const [sent, setSent] = useState<{ sent: boolean; message: string; problem?: Problem } | undefined>();
+  const [password, setPassword] = useState("");
   useEffect(() => {
     void api().call("support:summary").then(setSummary);
   }, []);
@@ -399,6 +402,31 @@ function Done({ headingRef, orgName, email }: { headingRef: HeadingRef; orgName:
           If you call the helpdesk, give them this reference: <strong className="reference">{summary.reference}</strong>
         </p>
       )}
+      <h2>Want to be sure?</h2>
+      <p>Relay Onboard sends no mail unless you ask. It can send one short message to your own address.</p>
+      {sent?.problem?.code === "USAGE" && (
+        <>
+          <label htmlFor="again">Password (not kept)</label>
+          <input id="again" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+        </>
+      )}
+      <button
+        type="button"
+        disabled={sending}
+        onClick={() => {
+          setSending(true);
+          void api()
+            .call("relay:send-test", password ? { password } : {})
+            .then(setSent, (err: unknown) => setSent({ sent: false, message: messageOf(err).message, problem: messageOf(err) }))
+            .finally(() => {
+              setSending(false);
+              setPassword("");
+            });
+        }}
+      >
+        {sending ? "Sending…" : "Send me a test message"}
+      </button>
+      {sent && (sent.sent ? <p className="ok" role="status">{sent.message}</p> : sent.problem && sent.problem.code !== "USAGE" ? <ProblemBox problem={sent.problem} /> : <p role="status">{sent.message}</p>)}
     </section>
   );
 }

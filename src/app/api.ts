@@ -98,6 +98,8 @@ export interface Api {
   "support:summary": [void, SupportSummary];
   "support:open-url": [void, boolean];
   "report:save": [{ format: "json" | "html" }, { saved: boolean; path?: string }];
+  /** Sends one real message to the user's own address — only when the user asks. */
+  "relay:send-test": [{ password?: string }, { sent: boolean; message: string; problem?: Problem }];
 }
 
 export type Channel = keyof Api;
@@ -116,6 +118,7 @@ export const CHANNELS = [
   "support:summary",
   "support:open-url",
   "report:save",
+  "relay:send-test",
 ] as const satisfies readonly Channel[];
 
 /** The event channel main uses to stream test progress to the renderer. */

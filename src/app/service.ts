@@ -218,6 +218,27 @@ export class AppService {
       }));
   }
 
+  /** The one real message: to the user's own address, only on request. */
+  async sendTestMessage(request: { password?: string }): Promise<{ sent: boolean; message: string; problem?: Problem }> {
+    if (!this.email) return { sent: false, message: "Test sending first.", problem: problemOf(new RelayError("USAGE", "run the test first")) };
+    const password = request.password ?? (this.options.keychain ? await this.options.keychain.load(this.email) : undefined);
+    if (!password) return { sent: false, message: "Type your password to send the test message.", problem: problemOf(new RelayError("USAGE", "the password is not in the keychain")) };
+    const c = this.config().payload.config;
+    const { applyUsernameTemplate } = await import("../config/template.js");
+    const { sendTestMessage } = await import("../smtp/testMessage.js");
+    try {
+      const result = await sendTestMessage({
+        host: c.submission.host, port: c.submission.port, security: c.submission.security, caPem: c.rootCa.pem, mechanisms: c.submission.auth,
+        credentials: { user: applyUsernameTemplate(c.submission.username, this.email), secret: password },
+        email: this.email, organization: c.organization.name, now: this.now(),
+      });
+      return { sent: true, message: `Sent to ${this.email} (${result.reply}). It should arrive in a minute.` };
+    } catch (err) {
+      const problem = problemOf(err);
+      return { sent: false, message: problem.message, problem };
+    }
+  }
+
   supportSummary(): SupportSummary {
     const r = this.lastReport;
     const org = this.loaded?.payload.config.organization.name ?? "no organisation";

@@ -3,11 +3,11 @@
 import { randomBytes } from "node:crypto";
 import { createRootCa, issueServerCert } from "../certs/generate.js";
 import { createDemoOrg, DEMO_DOMAIN, type DemoOrg } from "./org.js";
-import { startConfigEndpoint, startDemoInbound, startDemoRelay, type RunningServer } from "./servers.js";
+import { startConfigEndpoint, startDemoInbound, startDemoRelay, type DemoMessage, type RunningServer } from "./servers.js";
 
 export interface DemoEnvironment {
   org: DemoOrg;
-  relay: RunningServer;
+  relay: RunningServer & { messages: DemoMessage[] };
   inbound: RunningServer;
   configUrl: string;
   user: { email: string; password: string };
@@ -20,7 +20,7 @@ export async function startDemoEnvironment(dir: string, now: Date): Promise<Demo
   const user = { email: `demo.user@${DEMO_DOMAIN}`, password: randomBytes(12).toString("base64url") };
   const started: RunningServer[] = [];
   try {
-    const relay = await startDemoRelay({ certPem: serverCert.certPem, keyPem: serverCert.keyPem, users: new Map([[user.email, user.password]]) });
+    const relay = await startDemoRelay({ certPem: serverCert.certPem, keyPem: serverCert.keyPem, users: new Map([[user.email, user.password]]), domains: [DEMO_DOMAIN] });
     started.push(relay);
     const inbound = await startDemoInbound({ domains: [DEMO_DOMAIN] });
     started.push(inbound);

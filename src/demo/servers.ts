@@ -3,7 +3,7 @@
 // relays nothing), and an HTTPS endpoint serving the signed configuration. Built on smtp-server.
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerSession } from "smtp-server";
+import { SMTPServer, type SMTPServerAuthentication, type SMTPServerSession } from "smtp-server";
 
 export interface Endpoint {
   host: string;
@@ -18,8 +18,8 @@ function rejection(message: string, responseCode: number): Error {
   return Object.assign(new Error(message), { responseCode });
 }
 
-function domainOf(address: SMTPServerAddress): string {
-  return address.address.slice(address.address.lastIndexOf("@") + 1).toLowerCase();
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf("@") + 1).toLowerCase();
 }
 
 async function listen(server: SMTPServer, host: string): Promise<RunningServer> {
@@ -37,10 +37,20 @@ export interface RelayOptions {
   keyPem: string;
   /** user name → password */
   users: ReadonlyMap<string, string>;
+  /** Mail for these domains is accepted into the demo mailbox (the only mail the demo takes). */
+  domains?: readonly string[];
   host?: string;
 }
 
-export async function startDemoRelay(options: RelayOptions): Promise<RunningServer> {
+export interface DemoMessage {
+  from: string;
+  to: string[];
+  bytes: number;
+}
+
+export async function startDemoRelay(options: RelayOptions): Promise<RunningServer & { messages: DemoMessage[] }> {
+  const messages: DemoMessage[] = [];
+  const domains = new Set((options.domains ?? []).map((d) => d.toLowerCase()));
   const server = new SMTPServer({
     name: "relay.demo.test",
     banner: "Relay Onboard demo relay",
@@ -68,12 +78,22 @@ export async function startDemoRelay(options: RelayOptions): Promise<RunningServ
       if (!session.user) return callback(rejection("Relay access denied", 554));
       callback();
     },
-    onData(stream, _session, callback) {
-      stream.resume();
-      stream.on("end", () => callback(rejection("The demo relay does not deliver mail", 554)));
+    onData(stream, session, callback) {
+      // The demo delivers only to its own domains (a test message to oneself), and keeps nothing
+      // but the envelope and the size.
+      let bytes = 0;
+      stream.on("data", (chunk: Buffer) => (bytes += chunk.length));
+      stream.on("end", () => {
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        if (!session.user || to.some((a) => !domains.has(domainOf(a)))) {
+          return callback(rejection("The demo relay delivers only to the demo organisation's own addresses", 554));
+        }
+        messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", to, bytes });
+        callback(null, "Delivered to the demo mailbox");
+      });
     },
   });
-  return listen(server, options.host ?? "127.0.0.1");
+  return { ...(await listen(server, options.host ?? "127.0.0.1")), messages };
 }
 
 export async function startDemoInbound(options: { domains: readonly string[]; host?: string }): Promise<RunningServer> {
@@ -86,7 +106,7 @@ export async function startDemoInbound(options: { domains: readonly string[]; ho
     logger: false,
     disableReverseLookup: true,
     onRcptTo(address, _session, callback) {
-      if (!domains.has(domainOf(address))) return callback(rejection("Relay access denied", 554));
+      if (!domains.has(domainOf(address.address))) return callback(rejection("Relay access denied", 554));
       callback();
     },
     onData(stream, _session, callback) {

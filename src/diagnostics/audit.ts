@@ -7,12 +7,11 @@
 // cancels; DATA is never sent.
 import type { SaslMechanism } from "../config/mechanisms.js";
 import type { Capabilities } from "../smtp/capabilities.js";
-import { handshake, replyLine, sayEhlo } from "../smtp/commands.js";
+import { replyLine, sayEhlo, secureImplicit, secureWithStartTls } from "../smtp/commands.js";
 import { SmtpConnection, type Deadline } from "../smtp/connection.js";
 import type { Reply } from "../smtp/reply.js";
 import type { Credentials } from "../smtp/sasl.js";
 import { runSubmissionTest } from "../smtp/submission.js";
-import { judgeCertificate } from "../smtp/tlsCheck.js";
 import { Transcript } from "../smtp/transcript.js";
 import { X509Certificate } from "node:crypto";
 import { RelayError } from "./codes.js";
@@ -57,19 +56,9 @@ export async function runAudit(options: AuditOptions): Promise<Report> {
     if (greeting.code !== 220) throw new RelayError("PROTOCOL_ERROR", `the greeting was ${line(greeting)}`);
     return { conn, caps: await sayEhlo(conn) };
   };
-  const startTls = async (conn: SmtpConnection, host: string) => {
-    const socket = await handshake(conn, host, options.caPem);
-    const problem = judgeCertificate(socket, host, caSubject);
-    if (problem) throw problem;
-  };
+  const startTls = (conn: SmtpConnection, host: string) => secureImplicit(conn, host, options.caPem, caSubject);
   const upgrade = async (s: Session, host: string): Promise<void> => {
-    if (!s.caps.starttls) throw new RelayError("STARTTLS_NOT_OFFERED", "the relay does not offer STARTTLS");
-    s.conn.send("STARTTLS");
-    const reply = await s.conn.readReply({ what: "STARTTLS" });
-    if (reply.code !== 220) throw new RelayError("STARTTLS_REFUSED", `STARTTLS was answered ${line(reply)}`);
-    if (s.conn.pendingBytes() > 0) throw new RelayError("RESPONSE_INJECTION", "bytes arrived after the 220 to STARTTLS and before TLS started");
-    await startTls(s.conn, host);
-    s.caps = await sayEhlo(s.conn);
+    s.caps = await secureWithStartTls(s.conn, s.caps, host, options.caPem, caSubject);
   };
   const close = async (s: Session | undefined) => {
     if (!s) return;

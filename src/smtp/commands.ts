@@ -4,7 +4,7 @@ import { RelayError } from "../diagnostics/codes.js";
 import { parseEhlo, type Capabilities } from "./capabilities.js";
 import type { SmtpConnection } from "./connection.js";
 import type { Reply } from "./reply.js";
-import { handshakeError, tlsOptions } from "./tlsCheck.js";
+import { handshakeError, judgeCertificate, tlsOptions } from "./tlsCheck.js";
 
 /** The last line of a reply with its code, as shown in reports. */
 export function replyLine(reply: Reply): string {
@@ -32,4 +32,26 @@ export async function handshake(conn: SmtpConnection, host: string, caPem: strin
   } catch (err) {
     throw handshakeError(err);
   }
+}
+
+/**
+ * STARTTLS on a connection whose EHLO offered it: the 220, the response-injection check, the
+ * handshake, and the certificate judged against the org root and the configured host. Returns the
+ * capabilities announced inside TLS (the only ones that count).
+ */
+export async function secureWithStartTls(conn: SmtpConnection, caps: Capabilities, host: string, caPem: string, caSubject: string): Promise<Capabilities> {
+  if (!caps.starttls) throw new RelayError("STARTTLS_NOT_OFFERED", "the server does not offer STARTTLS");
+  conn.send("STARTTLS");
+  const reply = await conn.readReply({ what: "STARTTLS" });
+  if (reply.code !== 220) throw new RelayError("STARTTLS_REFUSED", `STARTTLS was answered ${replyLine(reply)}`);
+  if (conn.pendingBytes() > 0) throw new RelayError("RESPONSE_INJECTION", "bytes arrived after the 220 to STARTTLS and before TLS started");
+  await secureImplicit(conn, host, caPem, caSubject);
+  return sayEhlo(conn);
+}
+
+/** The handshake and the certificate judgement (implicit TLS, or the second half of STARTTLS). */
+export async function secureImplicit(conn: SmtpConnection, host: string, caPem: string, caSubject: string): Promise<void> {
+  const socket = await handshake(conn, host, caPem);
+  const problem = judgeCertificate(socket, host, caSubject);
+  if (problem) throw problem;
 }

@@ -61,6 +61,11 @@ async function makeService(options: { policy?: Policy; thunderbird?: boolean; ke
   return service;
 }
 
+/** What the demo relay accepted for delivery (the demo mailbox). */
+function demoRelayMessages(service: AppService): unknown[] {
+  return (service as unknown as { demo?: { relay: { messages: unknown[] } } }).demo?.relay.messages ?? [];
+}
+
 async function shot(page: Page, name: string) {
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
@@ -137,6 +142,11 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium", () => {
 
     await screen(page, "All set", "09-done");
     await expect(page.locator(".reference").textContent()).resolves.toMatch(/^RO-[0-9A-F]{6}$/);
+    expect(demoRelayMessages(service)).toEqual([]); // nothing was sent so far
+    await page.getByRole("button", { name: "Send me a test message" }).click();
+    await page.getByText(/Sent to demo\.user@internal\.test/).waitFor({ timeout: 30_000 });
+    expect(demoRelayMessages(service)).toEqual([{ from: demoLogin.email, to: [demoLogin.email], bytes: expect.any(Number) as unknown }]);
+    await shot(page, "09b-test-message-sent");
 
     await page.getByRole("button", { name: "Diagnostics" }).click();
     await screen(page, "Diagnostics", "10-diagnostics-last-test");

@@ -130,6 +130,23 @@ describe("reports", () => {
   });
 });
 
+describe("the test message (the one real mail, on request)", () => {
+  it("is delivered to the user's own address through the demo relay, and ends DATA correctly", async () => {
+    const { sendTestMessage, testMessageLines } = await import("../../src/smtp/testMessage.js");
+    const before = env.relay.messages.length;
+    const result = await sendTestMessage({
+      host: env.relay.host, port: env.relay.port, security: "starttls", caPem: env.org.ca.certPem, mechanisms: ["PLAIN"],
+      credentials: { user: env.user.email, secret: env.user.password }, email: env.user.email, organization: "Demo",
+    });
+    expect(result.reply).toMatch(/^250 /);
+    expect(env.relay.messages.slice(before)).toEqual([{ from: env.user.email, to: [env.user.email], bytes: expect.any(Number) as unknown }]);
+    const lines = testMessageLines("a@internal.test", ".Org", new Date(0));
+    expect(lines.at(-1)).toBe(".");
+    expect(lines.slice(0, -1).filter((l) => l === ".")).toEqual([]);
+    await expect(sendTestMessage({ host: env.relay.host, port: env.relay.port, security: "starttls", caPem: env.org.ca.certPem, mechanisms: ["PLAIN"], credentials: { user: env.user.email, secret: "wrong" }, email: env.user.email, organization: "Demo" })).rejects.toMatchObject({ code: "AUTH_FAILED" });
+  });
+});
+
 describe("relay-onboard demo", () => {
   it("is refused where managed policy exists and does not allow it", async () => {
     let out = "";
