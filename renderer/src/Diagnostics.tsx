@@ -36,12 +36,26 @@ export function Diagnostics({ headingRef, initial }: { headingRef: React.RefObje
         <button type="button" className="primary" onClick={run} disabled={busy}>
           {busy ? "Running…" : "Run full diagnosis"}
         </button>
-        <button type="button" onClick={() => void api().call("support:summary").then(setSummary)} disabled={!report}>
+        <button
+          type="button"
+          onClick={() =>
+            void api()
+              .call("support:summary")
+              .then((s) => {
+                setSummary(s);
+                // Best effort: the text is also shown below, ready to select.
+                void navigator.clipboard?.writeText(s.text).catch(() => undefined);
+              })
+          }
+          disabled={!report}
+        >
           Copy support summary
         </button>
-        <button type="button" onClick={() => void api().call("report:save", { format: "html" }).then((r) => setSaved(r.saved ? `Saved to ${r.path ?? "the chosen file"}` : "Not saved"))} disabled={!report}>
-          Save report
-        </button>
+        {(["html", "json"] as const).map((format) => (
+          <button key={format} type="button" onClick={() => void api().call("report:save", { format }).then((r) => setSaved(r.saved ? `Saved to ${r.path ?? "the chosen file"}` : "Not saved"))} disabled={!report}>
+            Save report ({format.toUpperCase()})
+          </button>
+        ))}
       </div>
       {busy && (
         <ol className="progress" aria-live="polite" aria-label="Diagnosis progress">

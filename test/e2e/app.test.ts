@@ -157,10 +157,13 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium", () => {
     await expect(page.locator(".transcript").textContent()).resolves.toContain("[hidden: PLAIN authentication data]");
     await page.getByRole("button", { name: "Copy support summary" }).click();
     await expect(page.locator("#summary").inputValue()).resolves.toMatch(/reference RO-[0-9A-F]{6}/);
-    await page.getByRole("button", { name: "Save report" }).click();
-    await page.getByText(/Saved to/).waitFor();
+    await page.getByRole("button", { name: "Save report (HTML)" }).click();
+    await page.getByText(/Saved to .*report\.html/).waitFor();
     const html = await readFile(join(saveDir, "report.html"), "utf8");
     expect(html).toContain("Relay Onboard report");
+    await page.getByRole("button", { name: "Save report (JSON)" }).click();
+    await page.getByText(/Saved to .*report\.json/).waitFor();
+    expect(JSON.parse(await readFile(join(saveDir, "report.json"), "utf8"))).toMatchObject({ tool: { name: "relay-onboard" }, verdict: "pass" });
     await screen(page, "Diagnostics", "11-diagnostics-full");
 
     const everything = (await page.content()) + html;
