@@ -121,12 +121,21 @@ export class AppService {
     return acceptCa(c.rootCa.pem, c.rootCa.sha256, c.organization.name, this.now());
   }
 
-  async caDetails(): Promise<CaView> {
+  caDetails(): Promise<CaView> {
+    return this.eachStore("status");
+  }
+
+  installCa(): Promise<CaView> {
+    return this.eachStore("install");
+  }
+
+  /** Runs one operation on every store; a store that fails reports its problem, the others go on. */
+  private async eachStore(operation: "status" | "install"): Promise<CaView> {
     const ca = await this.ca();
-    const stores = [];
+    const stores: CaView["stores"] = [];
     for (const store of await this.stores()) {
       try {
-        stores.push(await store.status(ca));
+        stores.push(await store[operation](ca));
       } catch (err) {
         stores.push({ store: store.store, location: store.location, installed: false, problem: problemOf(err) });
       }
@@ -137,19 +146,6 @@ export class AppService {
   private caView(ca: Awaited<ReturnType<AppService["ca"]>>, stores: CaView["stores"]): CaView {
     const x509 = new X509Certificate(ca.der);
     return { subject: ca.subject, fingerprint: colonHex(ca.sha256), notBefore: new Date(x509.validFrom).toISOString(), notAfter: ca.notAfter.toISOString(), stores };
-  }
-
-  async installCa(): Promise<CaView> {
-    const ca = await this.ca();
-    const stores = [];
-    for (const store of await this.stores()) {
-      try {
-        stores.push(await store.install(ca));
-      } catch (err) {
-        stores.push({ store: store.store, location: store.location, installed: false, problem: problemOf(err) });
-      }
-    }
-    return this.caView(ca, stores);
   }
 
   async test(request: TestRequest, onProgress?: (step: TestProgress) => void): Promise<Report> {

@@ -2,10 +2,10 @@
 // (elevated). Presence is read from `security find-certificate -a -Z` by SHA-256. Since macOS 11 a
 // script cannot make a root trusted without a person approving it: unattended installs must use a
 // configuration profile with a com.apple.security.root payload (see `configure apple-mail`).
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { homedir, tmpdir } from "node:os";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { RelayError } from "../diagnostics/codes.js";
+import { confirmChange, withTempFile } from "./common.js";
 import { runCommand, type Runner } from "./run.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 
@@ -56,22 +56,11 @@ export class MacStore implements TrustStore {
     return { store: this.store, location: this.location, installed: parseFindCertificate(r.stdout).includes(ca.sha256), changed: false };
   }
 
-  private async withFile<T>(ca: AcceptedCa, body: (file: string) => Promise<T>): Promise<T> {
-    const dir = await mkdtemp(join(tmpdir(), "relay-onboard-ca-"));
-    try {
-      const file = join(dir, `${ca.label}.pem`);
-      await writeFile(file, ca.pem);
-      return await body(file);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-
   async install(ca: AcceptedCa): Promise<StoreResult> {
     const before = await this.status(ca);
     if (before.installed) return before;
     if (!this.interactive) throw new RelayError("CA_INSTALL_FAILED", PROFILE_ROUTE);
-    await this.withFile(ca, async (file) => {
+    await withTempFile(`${ca.label}.pem`, ca.pem, async (file) => {
       const [cmd, args] = this.args.add(file);
       const r = await this.runner(cmd, args);
       if (r.code !== 0) {
@@ -79,15 +68,13 @@ export class MacStore implements TrustStore {
         throw new RelayError("CA_INSTALL_FAILED", denied ? `the password prompt was declined or could not be shown. ${PROFILE_ROUTE}` : `security add-trusted-cert failed: ${r.stderr.trim()}`);
       }
     });
-    const after = await this.status(ca);
-    if (!after.installed) throw new RelayError("CA_INSTALL_FAILED", `security reported success but ${this.location} does not list the certificate`);
-    return { ...after, changed: true };
+    return confirmChange(this, ca, true, "security");
   }
 
   async remove(ca: AcceptedCa): Promise<StoreResult> {
     const before = await this.status(ca);
     if (!before.installed) return before;
-    await this.withFile(ca, async (file) => {
+    await withTempFile(`${ca.label}.pem`, ca.pem, async (file) => {
       if (this.scope === "system") {
         const [cmd, args] = this.args.removeTrust(file);
         await this.runner(cmd, args); // trust settings may already be gone; the delete below decides
@@ -96,8 +83,6 @@ export class MacStore implements TrustStore {
       const r = await this.runner(cmd, args);
       if (r.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `security delete-certificate failed: ${r.stderr.trim()}`);
     });
-    const after = await this.status(ca);
-    if (after.installed) throw new RelayError("CA_INSTALL_FAILED", `${this.location} still lists the certificate`);
-    return { ...after, changed: true };
+    return confirmChange(this, ca, false, "security");
   }
 }

@@ -1,11 +1,12 @@
 // NSS databases (cert9.db) through certutil from libnss3-tools: what Thunderbird uses for its own
 // trust, and Firefox and Chromium on Linux. The root is added with trust "C,," (a CA trusted to
 // issue server certificates; nothing for e-mail or code signing).
-import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { homedir, tmpdir } from "node:os";
+import { readdir, stat } from "node:fs/promises";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { singleCertificateDer, sha256Hex } from "../certs/pem.js";
 import { RelayError } from "../diagnostics/codes.js";
+import { confirmChange, withTempFile } from "./common.js";
 import { runCommand, type Runner } from "./run.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 
@@ -78,18 +79,11 @@ export class NssStore implements TrustStore {
       const created = await this.certutil(["-N", "--empty-password"]);
       if (created.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `certutil could not create ${this.location}: ${created.stderr.trim()}`);
     }
-    const dir = await mkdtemp(join(tmpdir(), "relay-onboard-nss-"));
-    try {
-      const file = join(dir, "ca.pem");
-      await writeFile(file, ca.pem);
+    await withTempFile("ca.pem", ca.pem, async (file) => {
       const r = await this.certutil(["-A", "-n", nssNickname(ca), "-t", SERVER_AUTH_ROOT_TRUST, "-a", "-i", file]);
       if (r.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `certutil could not add the certificate to ${this.location}: ${r.stderr.trim()}`);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-    const after = await this.status(ca);
-    if (!after.installed) throw new RelayError("CA_INSTALL_FAILED", `certutil reported success but ${this.location} does not trust the certificate`);
-    return { ...after, changed: true };
+    });
+    return confirmChange(this, ca, true, "certutil");
   }
 
   async remove(ca: AcceptedCa): Promise<StoreResult> {

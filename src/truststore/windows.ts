@@ -1,10 +1,8 @@
 // Windows: the Root store, current user (no admin; Windows itself asks the user to confirm) or
 // local machine (elevated, e.g. from MDM). certutil.exe adds and deletes; presence is read through
 // PowerShell's certificate provider by thumbprint (SHA-1), since certutil's text is localised.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { RelayError } from "../diagnostics/codes.js";
+import { confirmChange, withTempFile } from "./common.js";
 import { runCommand, type Runner } from "./run.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 
@@ -66,10 +64,7 @@ export class WindowsStore implements TrustStore {
   async install(ca: AcceptedCa): Promise<StoreResult> {
     const before = await this.status(ca);
     if (before.installed) return before;
-    const dir = await mkdtemp(join(tmpdir(), "relay-onboard-ca-"));
-    try {
-      const file = join(dir, `${ca.label}.cer`);
-      await writeFile(file, ca.der);
+    await withTempFile(`${ca.label}.cer`, ca.der, async (file) => {
       const [cmd, args] = this.args.add(file);
       const r = await this.runner(cmd, args);
       if (CANCELLED.includes(r.code)) throw new RelayError("CA_INSTALL_FAILED", "the Windows security prompt was answered No; nothing was installed");
@@ -77,12 +72,8 @@ export class WindowsStore implements TrustStore {
         const hint = this.scope === "machine" ? " (the machine store needs an elevated prompt)" : "";
         throw new RelayError("CA_INSTALL_FAILED", `certutil -addstore failed with ${hex(r.code)}${hint}: ${lastLine(r.stdout, r.stderr)}`);
       }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-    const after = await this.status(ca);
-    if (!after.installed) throw new RelayError("CA_INSTALL_FAILED", `certutil reported success but ${this.location} does not list the certificate`);
-    return { ...after, changed: true };
+    });
+    return confirmChange(this, ca, true, "certutil");
   }
 
   async remove(ca: AcceptedCa): Promise<StoreResult> {
@@ -91,9 +82,7 @@ export class WindowsStore implements TrustStore {
     const [cmd, args] = this.args.remove(this.thumbprint(ca));
     const r = await this.runner(cmd, args);
     if (r.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `certutil -delstore failed with ${hex(r.code)}: ${lastLine(r.stdout, r.stderr)}`);
-    const after = await this.status(ca);
-    if (after.installed) throw new RelayError("CA_INSTALL_FAILED", `${this.location} still lists the certificate`);
-    return { ...after, changed: true };
+    return confirmChange(this, ca, false, "certutil");
   }
 }
 

@@ -1,17 +1,11 @@
 // A minimal Marionette client (the remote protocol Gecko applications speak) to ask a real,
 // headless Thunderbird what it read from a profile: "<length>:<json>" frames over TCP.
 import { spawn, type ChildProcess } from "node:child_process";
-import { connect, createServer, type AddressInfo, type Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
+import { freePort } from "./net.js";
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 export class Marionette {
   private buffer = "";

@@ -4,8 +4,9 @@
 // deliberately misconfigured twins for the audit's negative cases. Needs root (Postfix's master).
 import { execFileSync } from "node:child_process";
 import { chmod, chown, mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { connect, createServer, type AddressInfo } from "node:net";
+import { connect } from "node:net";
 import { join } from "node:path";
+import { freePort } from "./net.js";
 import { issueServerCert, tempDir, testCa } from "./org.js";
 
 export const LAB_USER = "user@internal.test";
@@ -31,13 +32,6 @@ export const canRunPostfix = (): boolean => {
   }
 };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 const SERVICES = `pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup

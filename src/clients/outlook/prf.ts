@@ -6,13 +6,31 @@ import type { OrgConfig } from "../../config/schema.js";
 import { applyUsernameTemplate } from "../../config/template.js";
 import { RelayError } from "../../diagnostics/codes.js";
 
+const IDENTITY_MAPPINGS = {
+  AccountName: "PT_UNICODE,0x0002",
+  DisplayName: "PT_UNICODE,0x000B",
+  EmailAddress: "PT_UNICODE,0x000C",
+} as const;
+
+/** The SMTP half, the same for IMAP and POP accounts. */
+const SMTP_MAPPINGS = {
+  SMTPServer: "PT_UNICODE,0x0200",
+  SMTPUseAuth: "PT_LONG,0x0203",
+  SMTPAuthMethod: "PT_LONG,0x0208",
+  SMTPUserName: "PT_UNICODE,0x0204",
+  SMTPUseSPA: "PT_LONG,0x0207",
+  ConnectionType: "PT_LONG,0x000F",
+  ConnectionOID: "PT_UNICODE,0x0010",
+  SMTPPort: "PT_LONG,0x0201",
+  SMTPSecureConnection: "PT_LONG,0x020A",
+  ServerTimeOut: "PT_LONG,0x0209",
+} as const;
+
 /** Section 7 of the documented PRF format: account keys → MAPI property type and id. */
 export const ACCOUNT_MAPPINGS = {
   IMAP_I_Mail: {
     AccountType: "IMAP",
-    AccountName: "PT_UNICODE,0x0002",
-    DisplayName: "PT_UNICODE,0x000B",
-    EmailAddress: "PT_UNICODE,0x000C",
+    ...IDENTITY_MAPPINGS,
     IMAPServer: "PT_UNICODE,0x0100",
     IMAPUserName: "PT_UNICODE,0x0101",
     IMAPUseSPA: "PT_LONG,0x0108",
@@ -20,24 +38,13 @@ export const ACCOUNT_MAPPINGS = {
     ReplyEmailAddress: "PT_UNICODE,0x0103",
     IMAPPort: "PT_LONG,0x0104",
     IMAPUseSSL: "PT_LONG,0x0105",
-    SMTPServer: "PT_UNICODE,0x0200",
-    SMTPUseAuth: "PT_LONG,0x0203",
-    SMTPAuthMethod: "PT_LONG,0x0208",
-    SMTPUserName: "PT_UNICODE,0x0204",
-    SMTPUseSPA: "PT_LONG,0x0207",
-    ConnectionType: "PT_LONG,0x000F",
-    ConnectionOID: "PT_UNICODE,0x0010",
-    SMTPPort: "PT_LONG,0x0201",
-    SMTPSecureConnection: "PT_LONG,0x020A",
-    ServerTimeOut: "PT_LONG,0x0209",
+    ...SMTP_MAPPINGS,
     CheckNewImap: "PT_LONG,0x1100",
     RootFolder: "PT_UNICODE,0x1101",
   },
   I_Mail: {
     AccountType: "POP3",
-    AccountName: "PT_UNICODE,0x0002",
-    DisplayName: "PT_UNICODE,0x000B",
-    EmailAddress: "PT_UNICODE,0x000C",
+    ...IDENTITY_MAPPINGS,
     POP3Server: "PT_UNICODE,0x0100",
     POP3UserName: "PT_UNICODE,0x0101",
     POP3UseSPA: "PT_LONG,0x0108",
@@ -45,16 +52,7 @@ export const ACCOUNT_MAPPINGS = {
     ReplyEmailAddress: "PT_UNICODE,0x0103",
     POP3Port: "PT_LONG,0x0104",
     POP3UseSSL: "PT_LONG,0x0105",
-    SMTPServer: "PT_UNICODE,0x0200",
-    SMTPUseAuth: "PT_LONG,0x0203",
-    SMTPAuthMethod: "PT_LONG,0x0208",
-    SMTPUserName: "PT_UNICODE,0x0204",
-    SMTPUseSPA: "PT_LONG,0x0207",
-    ConnectionType: "PT_LONG,0x000F",
-    ConnectionOID: "PT_UNICODE,0x0010",
-    SMTPPort: "PT_LONG,0x0201",
-    SMTPSecureConnection: "PT_LONG,0x020A",
-    ServerTimeOut: "PT_LONG,0x0209",
+    ...SMTP_MAPPINGS,
     LeaveOnServer: "PT_LONG,0x1000",
   },
 } as const;

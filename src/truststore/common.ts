@@ -1,0 +1,27 @@
+// What every backend does the same way: hand the certificate to a tool through a private temp
+// file, and believe a tool's success only after reading the store back.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RelayError } from "../diagnostics/codes.js";
+import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
+
+export async function withTempFile<T>(name: string, data: string | Buffer, body: (path: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "relay-onboard-ca-"));
+  try {
+    const path = join(dir, name);
+    await writeFile(path, data, { mode: 0o644 });
+    return await body(path);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Reads the store back after a change; the tool's exit status alone is not trusted. */
+export async function confirmChange(store: TrustStore, ca: AcceptedCa, installed: boolean, tool: string): Promise<StoreResult> {
+  const after = await store.status(ca);
+  if (after.installed !== installed) {
+    throw new RelayError("CA_INSTALL_FAILED", installed ? `${tool} reported success but ${store.location} does not trust the certificate` : `${store.location} still lists the certificate`);
+  }
+  return { ...after, changed: true };
+}
