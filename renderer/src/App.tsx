@@ -22,6 +22,16 @@ export function ProblemBox({ problem }: { problem: Problem }) {
   );
 }
 
+/** A button's busy state around one call to main. */
+function useBusy(): [boolean, (work: () => Promise<unknown>) => void] {
+  const [busy, setBusy] = useState(false);
+  const run = (work: () => Promise<unknown>) => {
+    setBusy(true);
+    void work().finally(() => setBusy(false));
+  };
+  return [busy, run];
+}
+
 function messageOf(err: unknown): Problem {
   const e = err as { code?: string; message?: string };
   return { code: (e.code as Problem["code"]) ?? "BAD_INPUT", message: e.message ?? String(err), hint: "Try again; if it persists, call your helpdesk." };
@@ -97,7 +107,7 @@ export function App() {
 type HeadingRef = React.RefObject<HTMLHeadingElement | null>;
 
 function Organisation({ headingRef, state, onState, onNext }: { headingRef: HeadingRef; state: AppState; onState: (s: AppState) => void; onNext: () => void }) {
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useBusy();
   const org = state.organization;
   return (
     <section>
@@ -134,13 +144,7 @@ function Organisation({ headingRef, state, onState, onNext }: { headingRef: Head
                 type="button"
                 className="primary"
                 disabled={busy}
-                onClick={() => {
-                  setBusy(true);
-                  void api()
-                    .call("app:use-demo")
-                    .then(onState, (err: unknown) => onState({ ...state, problem: messageOf(err) }))
-                    .finally(() => setBusy(false));
-                }}
+                onClick={() => run(() => api().call("app:use-demo").then(onState, (err: unknown) => onState({ ...state, problem: messageOf(err) })))}
               >
                 {busy ? "Starting the demo…" : "Use the demo organisation"}
               </button>
@@ -155,7 +159,7 @@ function Organisation({ headingRef, state, onState, onNext }: { headingRef: Head
 function Trust({ headingRef, onNext }: { headingRef: HeadingRef; onNext: () => void }) {
   const [ca, setCa] = useState<CaView | undefined>();
   const [problem, setProblem] = useState<Problem | undefined>();
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useBusy();
   useEffect(() => {
     void api().call("ca:details").then(setCa, (err: unknown) => setProblem(messageOf(err)));
   }, []);
@@ -194,13 +198,7 @@ function Trust({ headingRef, onNext }: { headingRef: HeadingRef; onNext: () => v
               type="button"
               className="primary"
               disabled={busy}
-              onClick={() => {
-                setBusy(true);
-                void api()
-                  .call("ca:install")
-                  .then(setCa, (err: unknown) => setProblem(messageOf(err)))
-                  .finally(() => setBusy(false));
-              }}
+              onClick={() => run(() => api().call("ca:install").then(setCa, (err: unknown) => setProblem(messageOf(err))))}
             >
               {busy ? "Installing…" : "Install the certificate"}
             </button>
@@ -310,7 +308,7 @@ function MailApps({ headingRef, email, onNext }: { headingRef: HeadingRef; email
   const [chosen, setChosen] = useState<Set<ClientView["client"]>>(new Set());
   const [results, setResults] = useState<ClientResult[] | undefined>();
   const [problem, setProblem] = useState<Problem | undefined>();
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useBusy();
   useEffect(() => {
     void api()
       .call("clients:list")
@@ -363,13 +361,7 @@ function MailApps({ headingRef, email, onNext }: { headingRef: HeadingRef; email
           type="button"
           className="primary"
           disabled={busy || chosen.size === 0}
-          onClick={() => {
-            setBusy(true);
-            void api()
-              .call("clients:configure", { email, clients: [...chosen] })
-              .then(setResults, (err: unknown) => setProblem(messageOf(err)))
-              .finally(() => setBusy(false));
-          }}
+          onClick={() => run(() => api().call("clients:configure", { email, clients: [...chosen] }).then(setResults, (err: unknown) => setProblem(messageOf(err))))}
         >
           {busy ? "Setting up…" : "Set up the selected apps"}
         </button>
