@@ -97,13 +97,14 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
   config
     .command("verify")
     .description("fetch and verify a signed configuration, and record its version (rollback protection)")
-    .requiredOption("--config <file|url>", "https:// URL, file: URL or path of the signed configuration")
-    .requiredOption("--trust <jwks>", "the trusted public keys (trusted-keys.json)")
+    .option("--config <file|url>", "https:// URL, file: URL or path of the signed configuration (default: managed policy, then a bundled org file)")
+    .option("--trust <jwks>", "the trusted public keys (trusted-keys.json)")
     .option("--state-dir <dir>", "where the highest version seen per issuer is kept")
     .option("--json", "print one JSON document")
-    .action(async (opts: { config: string; trust: string; stateDir?: string; json?: boolean }) => {
-      const { loadConfig } = await import("../config/load.js");
-      const loaded = await loadConfig({ config: opts.config, trust: opts.trust, now: io.now(), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
+    .action(async (opts: { config?: string; trust?: string; stateDir?: string; json?: boolean }) => {
+      const { optionalConfig } = await import("./checkCommand.js");
+      const loaded = await optionalConfig(opts, io);
+      if (!loaded) throw new RelayError("USAGE", "give --config and --trust (or set them by managed policy)");
       if (opts.json) printJson(io, configSummaryJson(loaded));
       else io.stdout(describeConfig(loaded));
     });

@@ -211,6 +211,26 @@ describe("config verify refuses bad documents with code and exit status 3", () =
   });
 });
 
+describe("managed policy on the command line", () => {
+  it("config verify takes the configuration from policy, and refuses a flag that contradicts it", async () => {
+    const ws = await workspace();
+    expect((await cli(["config", "sign", "--key", ws.key, "--in", ws.payload, "--out", ws.out])).status).toBe(0);
+    const { parseTrustedKeys } = await import("../../src/config/trustedKeys.js");
+    const policy = { source: "test policy", configUrl: ws.out, trustedKeys: await parseTrustedKeys(await readFile(ws.trust, "utf8")) };
+    const run2 = async (args: string[]) => {
+      let stdout = "";
+      const io: CliIo = { stdout: (t) => void (stdout += t), stderr: () => undefined, env: {}, now: () => NOW, policy: () => Promise.resolve(policy) };
+      return { status: await run(args, io), stdout };
+    };
+    const fromPolicy = await run2(["config", "verify", "--state-dir", ws.state, "--json"]);
+    expect(fromPolicy.status).toBe(0);
+    expect(JSON.parse(fromPolicy.stdout)).toMatchObject({ ok: true, source: ws.out });
+    const overridden = await run2(["config", "verify", "--config", "https://evil.example/c.jws", "--json"]);
+    expect(overridden.status).toBe(2);
+    expect(JSON.parse(overridden.stdout)).toMatchObject({ code: "USAGE", message: expect.stringMatching(/managed policy/) as unknown });
+  });
+});
+
 describe("the command line itself", () => {
   it("answers --version and --help for every command", async () => {
     const version = await cli(["--version"]);
