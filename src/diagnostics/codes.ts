@@ -98,6 +98,10 @@ export const FAILURE_CODES = {
     title: "The server's certificate has expired",
     hint: "Check this computer's date and time; otherwise IT must renew the relay's certificate.",
   },
+  CERT_EXPIRING: {
+    title: "The server's certificate expires soon",
+    hint: "Sending works today. IT should renew the relay's certificate before it expires (a warning, not a failure).",
+  },
   CERT_NOT_YET_VALID: {
     title: "The server's certificate is not valid yet",
     hint: "Check this computer's date and time; otherwise IT issued the certificate with a future date.",

@@ -243,7 +243,7 @@ async function certificateStep(steps: StepRecorder, conn: SmtpConnection, host: 
     const leaf = info()?.chain[0];
     const daysLeft = leaf ? Math.floor((Date.parse(leaf.notAfter) - Date.now()) / 86_400_000) : Infinity;
     if (daysLeft < CERT_WARN_DAYS) {
-      return { status: "warn", message: `valid for ${host}, issued by your organisation, but expires in ${daysLeft} day(s) (${leaf?.notAfter}); IT should renew it`, code: "CERT_EXPIRED" };
+      return { status: "warn", message: `valid for ${host}, issued by your organisation, but expires in ${daysLeft} day(s) (${leaf?.notAfter}); IT should renew it`, code: "CERT_EXPIRING" };
     }
     return `valid for ${host}, issued by your organisation (${caSubject}), expires ${leaf?.notAfter ?? "?"}`;
   });

@@ -273,7 +273,7 @@ describe("submission test: certificates and TLS versions", () => {
     const server = await serve({}, await issueServerCert(ca, ["127.0.0.1"], { notBefore: new Date(Date.now() - 86400e3), notAfter: new Date(Date.now() + 86400e3 * 10) }));
     const result = await test(server);
     expect(result.failure).toBeUndefined();
-    expect(result.checks.find((c) => c.id === "certificate")).toMatchObject({ status: "warn" });
+    expect(result.checks.find((c) => c.id === "certificate")).toMatchObject({ status: "warn", code: "CERT_EXPIRING", message: expect.stringMatching(/expires in \d+ day/) as unknown });
   });
 
   it("a TLS 1.0-only server → TLS_VERSION_TOO_OLD", async () => {
