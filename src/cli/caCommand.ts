@@ -75,7 +75,8 @@ export function registerCaCommand(program: Command, io: CliIo): void {
       const ca = action === "install" ? acceptCa(pem, pinned, organization, io.now()) : identifyCa(pem, pinned, organization);
       const { selectStores } = await import("../truststore/select.js");
       const choice = opts.nssDb?.length ? "nss" : (opts.store as StoreChoice);
-      const interactive = !opts.yes && Boolean(process.stdin.isTTY);
+      // Someone at a terminal can answer the OS prompt (macOS) even with --yes; an MDM run cannot.
+      const interactive = Boolean(process.stdin.isTTY);
       const stores = await selectStores({ choice, ...(opts.nssDb ? { nssDbs: opts.nssDb } : {}), interactive });
 
       if (action === "install" && !opts.yes) {
