@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Bundles what must be one file: the sandboxed preload (CommonJS, Electron allows it no imports)
+// and the CLI (ESM, split on its lazy imports; one file starts ~40% faster than hundreds of
+// module lookups). The native keychain module and Electron stay outside.
+import { build } from "esbuild";
+
+await build({
+  entryPoints: ["electron/preload.ts"],
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  external: ["electron"],
+  outfile: "dist/app/electron/preload.cjs",
+  logLevel: "warning",
+});
+
+await build({
+  entryPoints: ["src/cli/main.ts"],
+  bundle: true,
+  splitting: true,
+  platform: "node",
+  format: "esm",
+  outdir: "dist/cli-bundle",
+  external: ["@napi-rs/keyring", "electron"],
+  // Bundled CommonJS dependencies call require(); give ESM chunks one.
+  banner: { js: "import { createRequire as __relayRequire } from 'node:module'; const require = __relayRequire(import.meta.url);" },
+  logLevel: "warning",
+});
