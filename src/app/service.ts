@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { X509Certificate } from "node:crypto";
 import { join } from "node:path";
+import { isUserEmail } from "../address.js";
 import type { LoadedConfig } from "../config/load.js";
 import { colonHex } from "../certs/pem.js";
 import { FAILURE_CODES, RelayError } from "../diagnostics/codes.js";
@@ -32,7 +33,6 @@ export function problemOf(err: unknown): Problem {
   return { code: relay.code, message: relay.message, hint: FAILURE_CODES[relay.code].hint };
 }
 
-const ADDRESS = /^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/;
 
 export class AppService {
   private loaded: LoadedConfig | undefined;
@@ -149,7 +149,7 @@ export class AppService {
   }
 
   async test(request: TestRequest, onProgress?: (step: TestProgress) => void): Promise<Report> {
-    if (!ADDRESS.test(request.email) || /[\r\n\0]/.test(request.email)) throw new RelayError("BAD_INPUT", "this is not an email address");
+    if (!isUserEmail(request.email)) throw new RelayError("BAD_INPUT", "this is not an email address");
     const loaded = this.config();
     const c = loaded.payload.config;
     this.email = request.email;
@@ -197,7 +197,7 @@ export class AppService {
   }
 
   async configure(request: { email: string; name?: string; clients: Array<ClientView["client"]> }): Promise<ClientResult[]> {
-    if (!ADDRESS.test(request.email)) throw new RelayError("BAD_INPUT", "this is not an email address");
+    if (!isUserEmail(request.email)) throw new RelayError("BAD_INPUT", "this is not an email address");
     const { onboard } = await import("../onboarding.js");
     const result = await onboard({
       loaded: this.config(), email: request.email, ...(request.name ? { fullName: request.name } : {}),

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import type { OrgConfig } from "../config/schema.js";
 import { writeFileAtomic } from "../fs/atomic.js";
+import { isUserEmail } from "../address.js";
 import { RelayError } from "../diagnostics/codes.js";
 import { optionalConfig, type TargetFlags } from "./checkCommand.js";
 import { printJson, type CliIo } from "./io.js";
@@ -23,7 +24,6 @@ interface ConfigureFlags extends Omit<TargetFlags, "ca"> {
   json?: boolean;
 }
 
-const ADDRESS = /^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/;
 
 export function registerConfigureCommand(program: Command, io: CliIo): void {
   program
@@ -60,7 +60,7 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
       }
       if (client !== "thunderbird" && client !== "apple-mail" && client !== "outlook") throw new RelayError("USAGE", "the client is thunderbird, apple-mail or outlook");
       if (!opts.email) throw new RelayError("USAGE", "give --email");
-      if (!ADDRESS.test(opts.email) || /[\r\n\0]/.test(opts.email)) throw new RelayError("BAD_INPUT", `"${opts.email}" is not an email address`);
+      if (!isUserEmail(opts.email)) throw new RelayError("BAD_INPUT", `"${opts.email}" is not an email address`);
       if (opts.name !== undefined && /[\r\n\0]/.test(opts.name)) throw new RelayError("BAD_INPUT", "the name contains a line break or NUL");
       const { ca: _noCa, ...target } = opts;
       const loaded = await optionalConfig(target, io);

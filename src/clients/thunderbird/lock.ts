@@ -4,20 +4,12 @@
 import { open, readlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { processAlive } from "../../pid.js";
 
 export interface LockState {
   running: boolean;
   /** Why we think so, for messages. */
   detail: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by someone else
-  }
 }
 
 export async function profileLock(profile: string, platform: NodeJS.Platform = process.platform): Promise<LockState> {
@@ -38,5 +30,5 @@ export async function profileLock(profile: string, platform: NodeJS.Platform = p
   // A lock from another machine (profile on a network share) cannot be checked: assume it is live.
   const local = [hostname(), "127.0.0.1", "127.0.1.1"].includes(host) || host.startsWith("127.");
   if (!local) return { running: true, detail: `locked by ${host}` };
-  return alive(Number(pid)) ? { running: true, detail: `process ${pid} holds it` } : { running: false, detail: `stale lock of process ${pid}` };
+  return processAlive(Number(pid)) ? { running: true, detail: `process ${pid} holds it` } : { running: false, detail: `stale lock of process ${pid}` };
 }
