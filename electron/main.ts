@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { PROGRESS_EVENT } from "../src/app/api.js";
 import { AppService } from "../src/app/service.js";
-import { VERSION } from "../src/cli/main.js";
+import { VERSION } from "../src/version.js";
 import { userStateDir } from "../src/paths.js";
 import { loadPolicy } from "../src/policy/sources.js";
 import { osKeychain } from "../src/secrets/keychain.js";

@@ -3,7 +3,7 @@
 // denial, IPC sender and argument validation, and which URL may open in the browser.
 import type { BrowserWindowConstructorOptions, IpcMain, IpcMainInvokeEvent, Session, WebContents } from "electron";
 import { z } from "zod";
-import { USER_EMAIL } from "../src/address.js";
+import { isEmailAddress } from "../src/address.js";
 import { CHANNELS, type ArgOf, type Channel, type ResultOf } from "../src/app/api.js";
 
 export function windowOptions(preload: string): BrowserWindowConstructorOptions {
@@ -68,7 +68,7 @@ export function mayOpenExternal(url: string | undefined): url is string {
   }
 }
 
-const email = z.string().max(254).regex(USER_EMAIL);
+const email = z.string().max(254).refine(isEmailAddress, "not an email address");
 const clientName = z.enum(["thunderbird", "outlook", "apple-mail"]);
 
 /** What each channel accepts; anything else is refused before the service sees it. */

@@ -1,7 +1,20 @@
-// The user's email address as typed into the tool: one @, a dotted domain, and nothing that could
-// break a command line or an SMTP command (spaces, CR/LF, angle brackets, NUL).
-export const USER_EMAIL = /^[^\s<>@\0]+@[^\s<>@\0]+\.[^\s<>@\0]+$/;
+// The one email-address check, for every address the tool is given (typed by the user, from a
+// flag, from managed policy) before it goes into a login template, an SMTP envelope, a profile or
+// a command line: one @, a non-empty local part, a domain with a dot (or an address literal), and
+// nothing that could break a command or a protocol line (spaces, CR/LF, angle brackets, NUL, other
+// control characters).
+import { RelayError, type FailureCode } from "./errors.js";
 
-export function isUserEmail(text: string): boolean {
-  return USER_EMAIL.test(text);
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const EMAIL = /^[^\s<>@\u0000-\u001f\u007f]+@(?:[^\s<>@\u0000-\u001f\u007f.]+\.)+[^\s<>@\u0000-\u001f\u007f.]+$/;
+
+export function isEmailAddress(text: string): boolean {
+  return text.length <= 254 && EMAIL.test(text);
+}
+
+/** Returns the address, or throws `code` (BAD_INPUT unless told) naming what it was. */
+export function requireEmailAddress(text: string, what: string, code: FailureCode = "BAD_INPUT"): string {
+  if (/[\r\n\0]/.test(text)) throw new RelayError(code, `the ${what} contains a line break or NUL character`);
+  if (!isEmailAddress(text)) throw new RelayError(code, `the ${what} "${text}" is not an email address`);
+  return text;
 }

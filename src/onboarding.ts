@@ -4,7 +4,7 @@
 // in place changes nothing and succeeds.
 import { join } from "node:path";
 import type { LoadedConfig } from "./config/load.js";
-import { FAILURE_CODES, RelayError, type FailureCode } from "./diagnostics/codes.js";
+import { FAILURE_CODES, RelayError, type FailureCode } from "./errors.js";
 import type { CaStoreSetting, ClientName } from "./policy/policy.js";
 
 export type StepStatus = "done" | "unchanged" | "skipped" | "failed";

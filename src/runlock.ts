@@ -2,7 +2,7 @@
 // a process that no longer exists (a crash, a killed MDM script) is taken over.
 import { mkdir, open, readFile, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { RelayError } from "./diagnostics/codes.js";
+import { RelayError } from "./errors.js";
 import { processAlive } from "./pid.js";
 
 export async function acquireLock(path: string): Promise<() => Promise<void>> {

@@ -1,7 +1,7 @@
 // The desktop app's one IPC surface: channel names and the argument and result types, declared
 // once and imported by the Electron main process, the preload script and (types only) the
 // renderer. No runtime dependencies, so the sandboxed preload can bundle it.
-import type { FailureCode } from "../diagnostics/codes.js";
+import type { FailureCode } from "../errors.js";
 import type { Report } from "../diagnostics/report.js";
 
 export interface Problem {

@@ -4,10 +4,10 @@
 import { createHash } from "node:crypto";
 import { X509Certificate } from "node:crypto";
 import { join } from "node:path";
-import { isUserEmail } from "../address.js";
+import { requireEmailAddress } from "../address.js";
 import type { LoadedConfig } from "../config/load.js";
 import { colonHex } from "../certs/pem.js";
-import { FAILURE_CODES, RelayError } from "../diagnostics/codes.js";
+import { FAILURE_CODES, RelayError, asRelayError } from "../errors.js";
 import type { Report } from "../diagnostics/report.js";
 import type { CheckResult } from "../diagnostics/steps.js";
 import type { DemoEnvironment } from "../demo/environment.js";
@@ -28,8 +28,9 @@ export interface ServiceOptions {
   now?: () => Date;
 }
 
-export function problemOf(err: unknown): Problem {
-  const relay = err instanceof RelayError ? err : new RelayError("BAD_INPUT", `unexpected error: ${(err as Error).message}`);
+/** A thrown value as the window sees it; anything but a RelayError is a bug (INTERNAL). */
+export function problemOf(err: unknown, log?: string): Problem {
+  const relay = asRelayError(err, log);
   return { code: relay.code, message: relay.message, hint: FAILURE_CODES[relay.code].hint };
 }
 
@@ -149,7 +150,7 @@ export class AppService {
   }
 
   async test(request: TestRequest, onProgress?: (step: TestProgress) => void): Promise<Report> {
-    if (!isUserEmail(request.email)) throw new RelayError("BAD_INPUT", "this is not an email address");
+    requireEmailAddress(request.email, "email address");
     const loaded = this.config();
     const c = loaded.payload.config;
     this.email = request.email;
@@ -197,7 +198,7 @@ export class AppService {
   }
 
   async configure(request: { email: string; name?: string; clients: Array<ClientView["client"]> }): Promise<ClientResult[]> {
-    if (!isUserEmail(request.email)) throw new RelayError("BAD_INPUT", "this is not an email address");
+    requireEmailAddress(request.email, "email address");
     const { onboard } = await import("../onboarding.js");
     const result = await onboard({
       loaded: this.config(), email: request.email, ...(request.name ? { fullName: request.name } : {}),

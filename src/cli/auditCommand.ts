@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { applyUsernameTemplate } from "../config/template.js";
 import { runAudit } from "../diagnostics/audit.js";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { renderHtmlReport } from "../diagnostics/htmlReport.js";
 import { renderTextReport } from "../diagnostics/textReport.js";
 import { writeFileAtomic } from "../fs/atomic.js";

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import { colonHex } from "../certs/pem.js";
-import { RelayError, FAILURE_CODES } from "../diagnostics/codes.js";
+import { RelayError, FAILURE_CODES } from "../errors.js";
 import type { StoreChoice } from "../truststore/select.js";
 import type { AcceptedCa, StoreResult } from "../truststore/types.js";
 import { optionalConfig, type TargetFlags } from "./checkCommand.js";

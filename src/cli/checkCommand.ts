@@ -6,7 +6,7 @@ import { SASL_MECHANISMS, type SaslMechanism } from "../config/mechanisms.js";
 import { applyUsernameTemplate } from "../config/template.js";
 import { inspectCaCertificate } from "../certs/pem.js";
 import { runCheck } from "../diagnostics/check.js";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { renderHtmlReport } from "../diagnostics/htmlReport.js";
 import { renderTextReport } from "../diagnostics/textReport.js";
 import { writeFileAtomic } from "../fs/atomic.js";

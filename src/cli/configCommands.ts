@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SigningAlg } from "../config/trustedKeys.js";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { configSummaryJson, describeConfig } from "./configSummary.js";
 import { printJson, type CliIo } from "./io.js";

@@ -4,8 +4,8 @@ import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import type { OrgConfig } from "../config/schema.js";
 import { writeFileAtomic } from "../fs/atomic.js";
-import { isUserEmail } from "../address.js";
-import { RelayError } from "../diagnostics/codes.js";
+import { requireEmailAddress } from "../address.js";
+import { RelayError } from "../errors.js";
 import { optionalConfig, type TargetFlags } from "./checkCommand.js";
 import { printJson, type CliIo } from "./io.js";
 
@@ -60,7 +60,7 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
       }
       if (client !== "thunderbird" && client !== "apple-mail" && client !== "outlook") throw new RelayError("USAGE", "the client is thunderbird, apple-mail or outlook");
       if (!opts.email) throw new RelayError("USAGE", "give --email");
-      if (!isUserEmail(opts.email)) throw new RelayError("BAD_INPUT", `"${opts.email}" is not an email address`);
+      requireEmailAddress(opts.email, "email address");
       if (opts.name !== undefined && /[\r\n\0]/.test(opts.name)) throw new RelayError("BAD_INPUT", "the name contains a line break or NUL");
       const { ca: _noCa, ...target } = opts;
       const loaded = await optionalConfig(target, io);
@@ -126,9 +126,9 @@ async function appleMail(io: CliIo, opts: ConfigureFlags, iss: string, config: O
   }
   await writeFileAtomic(opts.out, data);
   if (opts.open) {
-    const { runCommand } = await import("../truststore/run.js");
+    const { runCommand } = await import("../processRunner.js");
     const r = await runCommand("/usr/bin/open", [opts.out]);
-    if (r.code !== 0) throw new RelayError("CLIENT_NOT_FOUND", `macOS could not open the profile: ${r.stderr.trim()}`);
+    if (r.code !== 0) throw new RelayError("CLIENT_WRITE_FAILED", `the profile was written, but macOS could not open it: ${r.stderr.trim()}`, { command: "open" });
   }
   if (opts.json) printJson(io, { ok: true, code: "OK", client: "apple-mail", out: opts.out, signed: Boolean(opts.signCert) });
   else {

@@ -10,7 +10,7 @@ import { RESERVED_EXTERNAL_RECIPIENT } from "../smtp/submission.js";
 import { AUDIT_PASS } from "./auditCommand.js";
 import { renderTextReport } from "../diagnostics/textReport.js";
 import { describeConfig } from "./configSummary.js";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { currentPolicy } from "./checkCommand.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
 

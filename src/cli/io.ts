@@ -1,6 +1,8 @@
 // How commands talk to the outside: injected streams (so tests run the CLI in-process), and the
 // one format for failures, in text and in JSON.
-import { FAILURE_CODES, RelayError, exitStatusFor, type FailureCode } from "../diagnostics/codes.js";
+import { FAILURE_CODES, RelayError, asRelayError, exitStatusFor, type FailureCode } from "../errors.js";
+import { recordInternalError } from "../internalLog.js";
+import { userStateDir } from "../paths.js";
 import type { Policy } from "../policy/policy.js";
 
 export interface CliIo {
@@ -12,6 +14,8 @@ export interface CliIo {
   policy?: () => Promise<Policy | undefined>;
   /** Where a branded build's org file is looked for (tests inject one). */
   bundledOrgFile?: string;
+  /** Where the stack of an unexpected error is written (default: the per-user state folder). */
+  internalLogDir?: string;
 }
 
 export const processIo: CliIo = {
@@ -26,11 +30,15 @@ export interface Failure {
   message: string;
 }
 
-/** Normalises anything thrown into a coded failure; unexpected errors keep their message. */
-export function toFailure(err: unknown): Failure {
+/**
+ * Normalises anything thrown into a coded failure. An exception that is not a RelayError is a bug:
+ * INTERNAL (exit 5), with its stack written to a log the message names.
+ */
+export async function toFailure(err: unknown, io: CliIo): Promise<Failure> {
   if (err instanceof RelayError) return { code: err.code, message: err.message };
-  const message = err instanceof Error ? err.message : String(err);
-  return { code: "BAD_INPUT", message: `unexpected error: ${message}` };
+  const log = await recordInternalError(err, io.internalLogDir ?? userStateDir(io.env), io.now());
+  const failure = asRelayError(err, log);
+  return { code: failure.code, message: failure.message };
 }
 
 export function printFailure(io: CliIo, failure: Failure, json: boolean): number {

@@ -58,6 +58,6 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
       return 2;
     }
     if (err instanceof CheckFailed) return err.status;
-    return printFailure(io, toFailure(err), json);
+    return printFailure(io, await toFailure(err, io), json);
   }
 }

@@ -4,11 +4,12 @@
 // 3010, 1707).
 import type { Command } from "commander";
 import { join } from "node:path";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError, asRelayError } from "../errors.js";
+import { requireEmailAddress } from "../address.js";
 import { userStateDir } from "../paths.js";
 import { CA_STORES, CLIENT_NAMES, type CaStoreSetting, type ClientName } from "../policy/policy.js";
 import { currentPolicy, optionalConfig, type TargetFlags } from "./checkCommand.js";
-import { CheckFailed, printJson, toFailure, type CliIo } from "./io.js";
+import { CheckFailed, printJson, type CliIo } from "./io.js";
 import { readPassword } from "./password.js";
 
 interface OnboardFlags extends TargetFlags {
@@ -43,7 +44,8 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
     .option("--json", "print one JSON document")
     .action(async (opts: OnboardFlags) => {
       if (!opts.yes) throw new RelayError("USAGE", "onboard changes this machine without asking: pass --yes");
-      if (!opts.email || !/^[^\s<>@]+@[^\s<>@]+$/.test(opts.email)) throw new RelayError("USAGE", "give --email with the user's address");
+      if (!opts.email) throw new RelayError("USAGE", "give --email with the user's address");
+      const email = requireEmailAddress(opts.email, "--email address", "USAGE");
       const policy = await currentPolicy(io);
       const clients = pick("clients", opts.clients?.split(",").map((c) => c.trim()).filter(Boolean), policy?.clients, policy?.source);
       if (clients?.some((c) => !(CLIENT_NAMES as readonly string[]).includes(c))) throw new RelayError("USAGE", `--clients takes ${CLIENT_NAMES.join(", ")}`);
@@ -61,21 +63,29 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
       const log = new RunLog(opts.logDir ?? defaultLogDir(await isElevated()));
       try {
         await log.open();
-        await log.write("info", `onboard ${version} for ${opts.email} (ca-store ${caStore}${clients ? `, clients ${clients.join(",")}` : ""}${policy ? `, policy ${policy.source}` : ""})`);
-        let loaded;
+        await log.write("info", `onboard ${version} for ${email} (ca-store ${caStore}${clients ? `, clients ${clients.join(",")}` : ""}${policy ? `, policy ${policy.source}` : ""})`);
         try {
-          loaded = await optionalConfig({ ...opts, stateDir }, io);
+          await onboardLogged();
         } catch (err) {
-          const failure = toFailure(err);
+          if (err instanceof CheckFailed) throw err;
+          // A bug's stack goes to the onboard log IT already collects, and the message names it.
+          if (!(err instanceof RelayError)) await log.write("error", err instanceof Error ? (err.stack ?? err.message) : String(err));
+          const failure = asRelayError(err, log.file);
           await log.write("error", `${failure.code}: ${failure.message}`);
-          throw err;
+          throw failure;
         }
+      } finally {
+        await release();
+      }
+
+      async function onboardLogged(): Promise<void> {
+        const loaded = await optionalConfig({ ...opts, stateDir }, io);
         if (!loaded) throw new RelayError("USAGE", "no configuration: give --config and --trust, or set them by managed policy");
         const password = opts.passwordEnv !== undefined || opts.passwordStdin ? await readPassword(io, opts, undefined) : undefined;
         const { onboard } = await import("../onboarding.js");
         const result = await onboard({
           loaded,
-          email: opts.email,
+          email,
           ...(opts.name ? { fullName: opts.name } : {}),
           ...(password !== undefined ? { password } : {}),
           ...(clients ? { clients: clients as ClientName[] } : {}),
@@ -93,8 +103,6 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
           io.stdout(`${result.changed ? "Changes were made." : "Everything was already in place."} Log: ${log.file}\n`);
         }
         if (result.exitStatus !== 0) throw new CheckFailed(result.exitStatus);
-      } finally {
-        await release();
       }
     });
 }

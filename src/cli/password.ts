@@ -1,6 +1,6 @@
 // Where a password may come from: never a flag value (it would show in process lists and shell
 // history) — an environment variable, standard input, or an interactive prompt.
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import type { CliIo } from "./io.js";
 
 export interface PasswordSource {

@@ -2,7 +2,7 @@
 import { access } from "node:fs/promises";
 import { findThunderbirdProfiles, thunderbirdRoots, type ThunderbirdProfile } from "./thunderbird/profiles.js";
 import { detectOutlook } from "./outlook/windows.js";
-import type { Runner } from "../truststore/run.js";
+import type { Runner } from "../processRunner.js";
 
 export interface DetectedClient {
   client: "thunderbird" | "outlook" | "apple-mail";

@@ -6,7 +6,7 @@ import { open, stat } from "node:fs/promises";
 import { request, type RequestOptions } from "node:https";
 import type { IncomingMessage } from "node:http";
 import { fileURLToPath } from "node:url";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { MAX_CONFIG_BYTES } from "./verify.js";
 
 export const MAX_REDIRECTS = 3;

@@ -1,7 +1,7 @@
 // The one path every command takes to a usable configuration: read the trusted keys, fetch the
 // document, verify it (with rollback state). Nothing from the document is used before this returns.
 import { readFile } from "node:fs/promises";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { userStateDir } from "../paths.js";
 import { fetchConfig, type FetchOptions } from "./fetch.js";
 import { RollbackState } from "./rollbackState.js";

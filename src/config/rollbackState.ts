@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { parseJsonStrict } from "./json.js";
 

@@ -1,5 +1,6 @@
 // The signed configuration's payload (DESIGN.md "The signed configuration"). Every object is strict:
 // an unknown field is an error, because a field we ignore is a setting IT believes is in force.
+import { isIP } from "node:net";
 import { z } from "zod";
 import { inspectCaCertificate } from "../certs/pem.js";
 import { SASL_MECHANISMS, type SaslMechanism } from "./mechanisms.js";
@@ -22,11 +23,18 @@ export function isHostName(value: string): boolean {
   const labels = value.split(".");
   return labels.length >= 1 && labels.every((l) => LABEL.test(l));
 }
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const host = z
-  .string()
-  .refine((h) => isHostName(h) || IPV4.test(h) || z.ipv6().safeParse(h).success, "must be a host name or an IP address");
-const domain = z.string().refine(isHostName, "must be a domain name");
+/**
+ * A server: a host name, or an IP literal that is a valid address. A name whose last label is all
+ * digits is an IPv4 literal (as URL parsers read it), so `999.999.999.999` is refused, not taken
+ * for a name.
+ */
+export function isHost(value: string): boolean {
+  if (value.includes(":")) return isIP(value) === 6;
+  if (/^\d+$/.test(value.slice(value.lastIndexOf(".") + 1))) return isIP(value) === 4;
+  return isHostName(value);
+}
+const host = z.string().refine(isHost, "must be a host name or a valid IP address");
+const domain = z.string().refine((d) => isHostName(d) && isHost(d), "must be a domain name");
 const port = z.int().min(1).max(65535);
 const email = z.email().max(254).refine((s) => !UNSAFE_CHARS.test(s), "must not contain control characters");
 

@@ -1,7 +1,7 @@
 // IT tooling: create signing keys and sign a configuration payload.
 import { CompactSign, GeneralSign, base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
 import { z } from "zod";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { parseJsonStrict } from "./json.js";
 import { describeIssues, unsignedPayloadSchema, type ConfigPayload } from "./schema.js";
 import { ALLOWED_ALGS, type SigningAlg } from "./trustedKeys.js";
@@ -78,10 +78,10 @@ export function readSignedVer(document: string): number {
   } else {
     payload = text.split(".")[1];
   }
-  if (payload === undefined) throw new Error("not a JWS");
+  if (payload === undefined) throw new RelayError("BAD_INPUT", "the previous document is not a signed configuration (JWS)");
   const claims = parseJsonStrict(new TextDecoder().decode(base64url.decode(payload)));
   const ver = (claims as { ver?: unknown }).ver;
-  if (typeof ver !== "number" || !Number.isSafeInteger(ver) || ver < 1) throw new Error("no valid ver in the payload");
+  if (typeof ver !== "number" || !Number.isSafeInteger(ver) || ver < 1) throw new RelayError("BAD_INPUT", "the previous document has no valid ver", { claim: "ver" });
   return ver;
 }
 

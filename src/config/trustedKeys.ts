@@ -1,7 +1,7 @@
 // The trusted key set: a JWKS of public signing keys plus the number of distinct signers required.
 import { importJWK, type CryptoKey, type JWK } from "jose";
 import { z } from "zod";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { parseJsonStrict } from "./json.js";
 import { describeIssues } from "./schema.js";
 

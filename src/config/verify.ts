@@ -2,7 +2,7 @@
 // trusted kids and threshold, then claims (validity window), schema, and rollback — in that order,
 // so the first failure reported is the most fundamental one.
 import { base64url, flattenedVerify, errors as joseErrors } from "jose";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { parseJsonStrict, UnsafeJsonError } from "./json.js";
 import type { RollbackState } from "./rollbackState.js";
 import { claimsSchema, describeIssues, payloadSchema, type ConfigPayload } from "./schema.js";

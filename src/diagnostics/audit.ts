@@ -14,7 +14,7 @@ import type { Credentials } from "../smtp/sasl.js";
 import { runSubmissionTest } from "../smtp/submission.js";
 import { Transcript } from "../smtp/transcript.js";
 import { X509Certificate } from "node:crypto";
-import { RelayError } from "./codes.js";
+import { RelayError } from "../errors.js";
 import { verdictOf, type Report } from "./report.js";
 import { StepRecorder } from "./steps.js";
 

@@ -2,7 +2,7 @@
 // test, run in parallel where independent, assembled into one report.
 import { checkUserInput, runSubmissionTest, type SubmissionOptions } from "../smtp/submission.js";
 import { Transcript } from "../smtp/transcript.js";
-import { RelayError } from "./codes.js";
+import { RelayError } from "../errors.js";
 import { probePort, resolveHost, type ResolvedHost } from "./network.js";
 import { verdictOf, type Report } from "./report.js";
 import { StepRecorder, type CheckResult } from "./steps.js";

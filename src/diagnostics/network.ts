@@ -1,7 +1,7 @@
 // Network checks that do not speak SMTP: name resolution and TCP reachability of the mail ports.
 import { lookup } from "node:dns/promises";
 import { connect, isIP } from "node:net";
-import { RelayError } from "./codes.js";
+import { RelayError } from "../errors.js";
 
 export interface ResolvedHost {
   v4: string[];

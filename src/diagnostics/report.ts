@@ -1,5 +1,5 @@
 // The JSON report of DESIGN.md, and the verdict rules.
-import type { FailureCode } from "./codes.js";
+import type { FailureCode } from "../errors.js";
 import type { CheckResult } from "./steps.js";
 import type { TlsInfo } from "../smtp/tlsCheck.js";
 import type { TranscriptEntry } from "../smtp/transcript.js";

@@ -1,5 +1,5 @@
 // Checks as the reports show them: each step timed, with its status, code, message and hint.
-import { FAILURE_CODES, RelayError, type FailureCode } from "./codes.js";
+import { FAILURE_CODES, asRelayError, type RelayError, type FailureCode } from "../errors.js";
 
 export type CheckStatus = "pass" | "warn" | "fail" | "skip";
 
@@ -50,7 +50,7 @@ export class StepRecorder {
         ...(code ? { hint: FAILURE_CODES[code].hint } : {}),
       });
     } catch (err) {
-      const failure = err instanceof RelayError ? err : new RelayError("PROTOCOL_ERROR", `unexpected error: ${(err as Error).message}`);
+      const failure = asRelayError(err);
       this.push({ id, title, status: "fail", code: failure.code, message: failure.message, hint: failure.hint, startMs, durationMs: Math.round(performance.now() - start) });
       throw failure;
     }

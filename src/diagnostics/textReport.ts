@@ -1,6 +1,6 @@
 // The human report: first the verdict and the next action, then the steps, TLS and the transcript.
 import { colonHex } from "../certs/pem.js";
-import { FAILURE_CODES } from "./codes.js";
+import { FAILURE_CODES } from "../errors.js";
 import type { Report } from "./report.js";
 import type { CheckResult } from "./steps.js";
 

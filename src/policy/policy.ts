@@ -2,7 +2,8 @@
 // (registry, managed preferences, policy.json) yields raw name → value pairs; this module checks them
 // by name. An invalid or unknown setting is an error naming it: a typo must never quietly leave a
 // weaker default in force.
-import { RelayError } from "../diagnostics/codes.js";
+import { isEmailAddress } from "../address.js";
+import { RelayError } from "../errors.js";
 import { parseTrustedKeys, type TrustedKeys } from "../config/trustedKeys.js";
 
 export const CLIENT_NAMES = ["thunderbird", "outlook", "apple-mail"] as const;
@@ -88,7 +89,7 @@ export async function validatePolicy(raw: RawPolicy, source: string): Promise<Po
   const support: NonNullable<Policy["support"]> = {};
   if (raw["supportEmail"] !== undefined) {
     support.email = asText(source, "supportEmail", raw["supportEmail"], 254);
-    if (!/^[^\s@]+@[^\s@]+$/.test(support.email)) throw bad(source, "supportEmail", "must be an email address");
+    if (!isEmailAddress(support.email)) throw bad(source, "supportEmail", "must be an email address");
   }
   if (raw["supportUrl"] !== undefined) {
     support.url = asText(source, "supportUrl", raw["supportUrl"]);

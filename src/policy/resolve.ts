@@ -3,7 +3,7 @@
 // file a branded build bundles (assets/org/org.json).
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { parseJsonStrict } from "../config/json.js";
 import { parseTrustedKeys, type TrustedKeys } from "../config/trustedKeys.js";
 import type { Policy } from "./policy.js";

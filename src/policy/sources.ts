@@ -1,15 +1,15 @@
 // Where managed policy lives on each OS. @vscode/policy-watcher was considered: it covers Windows
 // and macOS only, builds native code (no prebuilt binaries reach our build machines) and watches for
 // changes we do not need; reading the three sources directly is small and testable with real exports.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir, userInfo } from "node:os";
+import { readFile } from "node:fs/promises";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { parse as parsePlist, parseBinary } from "plist";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { parseJsonStrict } from "../config/json.js";
-import { runCommand, type Runner } from "../truststore/run.js";
+import { runCommand, type Runner } from "../processRunner.js";
 import { validatePolicy, type Policy, type RawPolicy } from "./policy.js";
-import { parseRegFile } from "./regfile.js";
+import { exportRegistryKey } from "../windows/registry.js";
 
 export const LINUX_POLICY_FILE = "/etc/relay-onboard/policy.json";
 export const WINDOWS_POLICY_KEYS = ["HKLM\\SOFTWARE\\Policies\\RelayOnboard", "HKCU\\SOFTWARE\\Policies\\RelayOnboard"];
@@ -35,34 +35,21 @@ export async function readLinuxPolicy(path = LINUX_POLICY_FILE): Promise<Policy 
 
 /** Reads both policy keys through `reg export` (HKLM wins value by value over HKCU). */
 export async function readWindowsPolicy(runner: Runner = runCommand): Promise<Policy | undefined> {
-  const dir = await mkdtemp(join(tmpdir(), "relay-onboard-policy-"));
-  try {
-    const merged: RawPolicy = {};
-    const sources: string[] = [];
-    for (const key of WINDOWS_POLICY_KEYS) {
-      const file = join(dir, "policy.reg");
-      const r = await runner("reg.exe", ["export", key, file, "/y"]);
-      if (r.code !== 0) continue; // the key does not exist
-      const values = parseRegExport(await readFile(file), key);
-      for (const [name, value] of values) if (!(name in merged)) merged[name] = value;
-      if (values.size > 0) sources.push(key);
+  const merged: RawPolicy = {};
+  const sources: string[] = [];
+  for (const key of WINDOWS_POLICY_KEYS) {
+    let values: Map<string, unknown>;
+    try {
+      const exported = await exportRegistryKey(key, runner, { strict: true });
+      if (!exported) continue; // the key does not exist
+      values = exported().values;
+    } catch (err) {
+      throw unreadable(key, (err as Error).message);
     }
-    // Awaited here, inside try: a rejection must not wait for the finally block unhandled.
-    return sources.length ? await validatePolicy(merged, sources.join(" + ")) : undefined;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    for (const [name, value] of values) if (!(name in merged)) merged[name] = value;
+    if (values.size > 0) sources.push(key);
   }
-}
-
-/** `reg export` writes UTF-16LE with a BOM, and the long hive names. */
-export function parseRegExport(data: Buffer, key: string): Map<string, unknown> {
-  const text = data[0] === 0xff && data[1] === 0xfe ? data.subarray(2).toString("utf16le") : data.toString("utf8");
-  const long = key.replace(/^HKLM\\/i, "HKEY_LOCAL_MACHINE\\").replace(/^HKCU\\/i, "HKEY_CURRENT_USER\\");
-  try {
-    return parseRegFile(text, long);
-  } catch (err) {
-    throw unreadable(key, (err as Error).message);
-  }
+  return sources.length ? validatePolicy(merged, sources.join(" + ")) : undefined;
 }
 
 /** Managed preferences: values forced by MDM for the app's bundle id (machine-wide, then this user). */

@@ -1,7 +1,7 @@
 // The user's password in the OS keychain (Windows Credential Manager, macOS Keychain, the Secret
 // Service on Linux) through @napi-rs/keyring: maintained, prebuilt binaries in its npm packages
 // (keytar is archived). Never written anywhere else.
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 
 export const KEYCHAIN_SERVICE = "Relay Onboard";
 

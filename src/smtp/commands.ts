@@ -1,6 +1,6 @@
 // Exchanges shared by the submission test and the audit: EHLO, the TLS handshake, reply display.
 import type { TLSSocket } from "node:tls";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { parseEhlo, type Capabilities } from "./capabilities.js";
 import type { SmtpConnection } from "./connection.js";
 import type { Reply } from "./reply.js";

@@ -2,7 +2,7 @@
 // parser, per-step deadlines bounded by an overall deadline, and the transcript.
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from "node:tls";
-import { RelayError, type FailureCode } from "../diagnostics/codes.js";
+import { RelayError, type FailureCode } from "../errors.js";
 import { ReplyParser, replyText, type Reply } from "./reply.js";
 import type { Transcript } from "./transcript.js";
 

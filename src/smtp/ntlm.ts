@@ -5,7 +5,7 @@
 // with bounds checks throughout.
 import { createHmac, randomBytes } from "node:crypto";
 import { md4 } from "hash-wasm";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 
 const SIGNATURE = Buffer.from("NTLMSSP\0", "latin1");
 

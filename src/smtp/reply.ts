@@ -1,6 +1,6 @@
 // SMTP reply parsing (RFC 5321 §4.2) with hard caps, so a hostile server can neither make us
 // buffer without bound nor smuggle an inconsistent multi-line reply past us.
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 
 export const LIMITS = {
   /** Longest reply line we accept, CRLF included (RFC 5321 allows 512; real servers stay far below). */

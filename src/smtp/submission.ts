@@ -3,7 +3,7 @@
 // EHLO again, AUTH with an allowed mechanism, then MAIL/RCPT to prove relay permission, and
 // RSET/QUIT. DATA is never sent. No credential byte leaves before the certificate is accepted.
 import { X509Certificate } from "node:crypto";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { StepRecorder, type CheckResult } from "../diagnostics/steps.js";
 import type { SaslMechanism } from "../config/mechanisms.js";
 import { isMaskedBanner, type Capabilities } from "./capabilities.js";

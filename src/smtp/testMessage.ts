@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { X509Certificate } from "node:crypto";
 import type { SaslMechanism } from "../config/mechanisms.js";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { replyLine, sayEhlo, secureImplicit, secureWithStartTls } from "./commands.js";
 import { SmtpConnection } from "./connection.js";
 import { authenticate, type Credentials } from "./sasl.js";

@@ -2,7 +2,7 @@
 // configured host name (never one learned from the server) checked against the certificate.
 import { isIP } from "node:net";
 import { checkServerIdentity, type ConnectionOptions, type DetailedPeerCertificate, type TLSSocket } from "node:tls";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 
 export interface ChainEntry {
   subject: string;

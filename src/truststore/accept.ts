@@ -2,7 +2,7 @@
 // keyCertSign), inside its validity period. Anything else is CA_REJECTED and nothing is touched.
 import { X509Certificate, createHash } from "node:crypto";
 import { sha256Hex, singleCertificateDer } from "../certs/pem.js";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { hasKeyCertSign } from "../certs/keyUsage.js";
 import type { AcceptedCa } from "./types.js";
 

@@ -3,7 +3,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 
 export async function withTempFile<T>(name: string, data: string | Buffer, body: (path: string) => Promise<T>): Promise<T> {

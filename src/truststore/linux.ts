@@ -6,9 +6,9 @@ import { access, constants, readdir, readFile, rm, mkdtemp, writeFile } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { singleCertificateDer, sha256Hex } from "../certs/pem.js";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
-import { runCommand, type Runner } from "./run.js";
+import { runCommand, type Runner } from "../processRunner.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 
 export type LinuxFamilyName = "debian" | "suse" | "fedora" | "arch";

@@ -4,9 +4,9 @@
 // configuration profile with a com.apple.security.root payload (see `configure apple-mail`).
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { confirmChange, withTempFile } from "./common.js";
-import { runCommand, type Runner } from "./run.js";
+import { runCommand, type Runner } from "../processRunner.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 
 export type MacScope = "login" | "system";

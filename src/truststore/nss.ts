@@ -5,9 +5,9 @@ import { readdir, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { singleCertificateDer, sha256Hex } from "../certs/pem.js";
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { confirmChange, withTempFile } from "./common.js";
-import { runCommand, type Runner } from "./run.js";
+import { runCommand, type Runner } from "../processRunner.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 
 export const SERVER_AUTH_ROOT_TRUST = "C,,";

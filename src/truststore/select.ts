@@ -1,11 +1,11 @@
 // Which stores a request means on this machine. `auto` is what a user of the OS needs: on Linux
 // the system store plus every NSS database found (Thunderbird, Firefox, Chromium); on Windows the
 // user's Root store (the machine's when elevated); on macOS the login keychain (System when elevated).
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { detectLinuxFamily, LinuxSystemStore } from "./linux.js";
 import { MacStore } from "./macos.js";
 import { findNssDatabases, NssStore } from "./nss.js";
-import { runCommand, type Runner } from "./run.js";
+import { runCommand, type Runner } from "../processRunner.js";
 import type { TrustStore } from "./types.js";
 import { WindowsStore } from "./windows.js";
 

@@ -1,6 +1,6 @@
 // The interface every trust-store backend implements (one file per store, like mkcert), and the
 // certificate they all receive: one that has already passed acceptCa().
-import type { FailureCode } from "../diagnostics/codes.js";
+import type { FailureCode } from "../errors.js";
 
 export interface AcceptedCa {
   pem: string;

@@ -1,9 +1,9 @@
 // Windows: the Root store, current user (no admin; Windows itself asks the user to confirm) or
 // local machine (elevated, e.g. from MDM). certutil.exe adds and deletes; presence is read through
 // PowerShell's certificate provider by thumbprint (SHA-1), since certutil's text is localised.
-import { RelayError } from "../diagnostics/codes.js";
+import { RelayError } from "../errors.js";
 import { confirmChange, withTempFile } from "./common.js";
-import { runCommand, type Runner } from "./run.js";
+import { runCommand, type Runner } from "../processRunner.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 
 export type WindowsScope = "user" | "machine";

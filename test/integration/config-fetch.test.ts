@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchConfig } from "../../src/config/fetch.js";
 import { MAX_CONFIG_BYTES } from "../../src/config/verify.js";
-import { RelayError, type FailureCode } from "../../src/diagnostics/codes.js";
+import { RelayError, type FailureCode } from "../../src/errors.js";
 import { issueServerCert, tempDir, testCa } from "../helpers/org.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;

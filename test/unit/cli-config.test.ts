@@ -8,7 +8,7 @@ import { base64url, type JWK } from "jose";
 import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
 import type { CliIo } from "../../src/cli/io.js";
-import { FAILURE_CODES } from "../../src/diagnostics/codes.js";
+import { FAILURE_CODES } from "../../src/errors.js";
 import { NOW, fullPayload, header, makeKey, rawSign, tempDir, unsignedPayload } from "../helpers/org.js";
 
 interface Ran {

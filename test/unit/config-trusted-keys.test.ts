@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseTrustedKeys } from "../../src/config/trustedKeys.js";
-import { RelayError } from "../../src/diagnostics/codes.js";
+import { RelayError } from "../../src/errors.js";
 import { jwksText, makeKey } from "../helpers/org.js";
 
 async function refusal(text: string): Promise<string> {

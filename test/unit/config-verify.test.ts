@@ -5,7 +5,7 @@ import { base64url, exportSPKI } from "jose";
 import { describe, expect, it } from "vitest";
 import { RollbackState } from "../../src/config/rollbackState.js";
 import { verifyConfig, MAX_CONFIG_BYTES, CLOCK_SKEW_SECONDS } from "../../src/config/verify.js";
-import { RelayError, type FailureCode } from "../../src/diagnostics/codes.js";
+import { RelayError, type FailureCode } from "../../src/errors.js";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import {
   NOW, NOW_S, createRootCa, fullPayload, header, hmacSign, issueServerCert, makeKey, rawSign, signed, tempDir, testCa, trustOf,

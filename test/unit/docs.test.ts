@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderFailureCodesMarkdown } from "../../src/docs/failureCodes.js";
-import { FAILURE_CODES } from "../../src/diagnostics/codes.js";
+import { FAILURE_CODES } from "../../src/errors.js";
 
 describe("docs/failure-codes.md", () => {
   it("is generated from the code table and up to date (run `npm run docs`)", async () => {

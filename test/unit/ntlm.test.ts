@@ -1,7 +1,7 @@
 // NTLMv2 against the test vectors of MS-NLMP §4.2.4, and hostile challenges.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RelayError } from "../../src/diagnostics/codes.js";
+import { RelayError } from "../../src/errors.js";
 import { authenticateMessage, negotiateMessage, ntlmv2Response, ntowfv2, parseChallenge, splitUser, FLAGS } from "../../src/smtp/ntlm.js";
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");

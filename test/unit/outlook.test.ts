@@ -1,19 +1,20 @@
 // Classic Outlook: the PRF against Microsoft's documented sections and keys, and the Windows side
-// (reg query outputs, new Outlook, /importprf) against exact argument vectors and sample outputs.
+// (reg export files, new Outlook, /importprf) against exact argument vectors and sample outputs.
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { copyFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse as parseIni } from "ini";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ACCOUNT_MAPPINGS, buildPrf, encodePrf, manualSteps, renderPrf, SMTP_SECURE } from "../../src/clients/outlook/prf.js";
-import { applyPrf, detectOutlook, parseRegSubkeys, parseRegValues, PROFILES_KEY } from "../../src/clients/outlook/windows.js";
+import { applyPrf, APP_PATH_KEY, detectOutlook, OUTLOOK_KEY } from "../../src/clients/outlook/windows.js";
+import { decodeRegFile, parseRegFile } from "../../src/windows/registry.js";
 import type { OrgConfig } from "../../src/config/schema.js";
 import { run } from "../../src/cli/main.js";
 import type { CliIo } from "../../src/cli/io.js";
-import type { Runner } from "../../src/truststore/run.js";
+import type { Runner } from "../../src/processRunner.js";
 import { jwksText, makeKey, signed, tempDir, unsignedPayload } from "../helpers/org.js";
 
-const fixture = (name: string) => readFileSync(join(import.meta.dirname, "..", "fixtures", "windows", name), "utf8");
+const fixturePath = (name: string) => join(import.meta.dirname, "..", "fixtures", "windows", name);
 let config: OrgConfig;
 beforeAll(async () => {
   const payload = await unsignedPayload();
@@ -79,38 +80,47 @@ describe("the PRF", () => {
 });
 
 describe("classic Outlook on Windows", () => {
-  it("parses reg query outputs", () => {
-    expect(parseRegValues(fixture("reg-outlook-app-path.txt")).get("(Default)")).toEqual({ type: "REG_SZ", value: "C:\\Program Files\\Microsoft Office\\Root\\Office16\\OUTLOOK.EXE" });
-    expect(parseRegValues(fixture("reg-use-new-outlook.txt")).get("UseNewOutlook")).toEqual({ type: "REG_DWORD", value: "0x1" });
-    expect(parseRegSubkeys(fixture("reg-outlook-profiles.txt"), PROFILES_KEY)).toEqual(["Outlook", "Work Mail"]);
+  /** Answers `reg export KEY FILE /y` by copying a fixture to FILE, as reg.exe would write it. */
+  const regRunner = (calls: Array<[string, readonly string[]]>, outlookFixture: string | undefined): Runner => async (cmd, args) => {
+    calls.push([cmd, args]);
+    if (cmd !== "reg.exe") return { code: 0, stdout: "", stderr: "" };
+    const source = args[1] === APP_PATH_KEY ? "outlook-app-path.reg" : args[1] === OUTLOOK_KEY ? outlookFixture : undefined;
+    if (!source) return { code: 1, stdout: "", stderr: "ERROR: The system was unable to find the specified registry key or value." };
+    await copyFile(fixturePath(source), args[2]!);
+    return { code: 0, stdout: "The operation completed successfully.", stderr: "" };
+  };
+
+  it("reads one key of a reg export: values, direct subkeys, binary values skipped unless strict", () => {
+    const text = decodeRegFile(readFileSync(fixturePath("outlook-classic.reg")));
+    expect(parseRegFile(text, `${OUTLOOK_KEY}\\Profiles`).subkeys).toEqual(["Outlook", "Work Mail"]);
+    const prefs = parseRegFile(text, `${OUTLOOK_KEY}\\Preferences`);
+    expect(prefs.values.get("UseNewOutlook")).toBe(0);
+    expect(prefs.values.has("QuickBarState")).toBe(false);
+    expect(() => parseRegFile(text, `${OUTLOOK_KEY}\\Preferences`, { strict: true })).toThrow(/unsupported value type for "QuickBarState"/);
+    expect(parseRegFile(text, "HKCU\\Software\\Nothing")).toEqual({ values: new Map(), subkeys: [] });
   });
 
-  it("detects classic and new Outlook with exact reg queries, and imports with /importprf", async () => {
+  it("detects classic and new Outlook with exact reg exports, and imports with /importprf", async () => {
     const calls: Array<[string, readonly string[]]> = [];
-    const answers: Record<string, string> = { "/ve": "reg-outlook-app-path.txt", UseNewOutlook: "reg-use-new-outlook.txt", DefaultProfile: "reg-default-profile.txt" };
-    const runner = (newOutlook: boolean): Runner => (cmd, args) => {
-      calls.push([cmd, args]);
-      if (cmd !== "reg.exe") return Promise.resolve({ code: 0, stdout: "", stderr: "" });
-      const key = Object.keys(answers).find((k) => args.includes(k));
-      if (key === "UseNewOutlook" && !newOutlook) return Promise.resolve({ code: 1, stdout: "", stderr: fixture("reg-not-found.txt") });
-      return Promise.resolve({ code: 0, stdout: fixture(key ? answers[key]! : "reg-outlook-profiles.txt"), stderr: "" });
-    };
-    const classic = await detectOutlook(runner(false));
+    const classic = await detectOutlook(regRunner(calls, "outlook-classic.reg"));
     expect(classic).toEqual({ classicPath: "C:\\Program Files\\Microsoft Office\\Root\\Office16\\OUTLOOK.EXE", newOutlookInUse: false, profiles: ["Outlook", "Work Mail"], defaultProfile: "Outlook" });
-    expect(calls[0]).toEqual(["reg.exe", ["query", "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\App Paths\\OUTLOOK.EXE", "/ve"]]);
-    expect(calls[1]).toEqual(["reg.exe", ["query", "HKCU\\Software\\Microsoft\\Office\\16.0\\Outlook\\Preferences", "/v", "UseNewOutlook"]]);
-    await applyPrf(classic, "C:\\Users\\alice\\relay.prf", runner(false));
+    expect(calls.map(([cmd, args]) => [cmd, args[0], args[1], args[3]])).toEqual([
+      ["reg.exe", "export", "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\App Paths\\OUTLOOK.EXE", "/y"],
+      ["reg.exe", "export", "HKCU\\Software\\Microsoft\\Office\\16.0\\Outlook", "/y"],
+    ]);
+    await applyPrf(classic, "C:\\Users\\alice\\relay.prf", regRunner(calls, "outlook-classic.reg"));
     expect(calls.at(-1)).toEqual(["C:\\Program Files\\Microsoft Office\\Root\\Office16\\OUTLOOK.EXE", ["/importprf", "C:\\Users\\alice\\relay.prf"]]);
-    expect((await detectOutlook(runner(true))).newOutlookInUse).toBe(true);
-    await expect(applyPrf({ newOutlookInUse: false, profiles: [] }, "x.prf", runner(false))).rejects.toMatchObject({ code: "CLIENT_NOT_FOUND" });
+    expect((await detectOutlook(regRunner([], "outlook-new.reg"))).newOutlookInUse).toBe(true);
+    expect(await detectOutlook(regRunner([], undefined))).toEqual({ classicPath: "C:\\Program Files\\Microsoft Office\\Root\\Office16\\OUTLOOK.EXE", newOutlookInUse: false, profiles: [] });
+    await expect(applyPrf({ newOutlookInUse: false, profiles: [] }, "x.prf", regRunner([], undefined))).rejects.toMatchObject({ code: "CLIENT_NOT_FOUND" });
+    const failing: Runner = () => Promise.resolve({ code: 1, stdout: "", stderr: "" });
+    await expect(applyPrf(classic, "x.prf", failing)).rejects.toMatchObject({ code: "CLIENT_WRITE_FAILED" });
   });
 
   it("detectClients lists what is found, without writing anything", async () => {
     const { detectClients } = await import("../../src/clients/detect.js");
     const root = await tempDir("ro-detect-");
-    const runner: Runner = (_cmd, args) =>
-      Promise.resolve({ code: 0, stdout: fixture(args.includes("/ve") ? "reg-outlook-app-path.txt" : args.includes("UseNewOutlook") ? "reg-use-new-outlook.txt" : args.includes("DefaultProfile") ? "reg-default-profile.txt" : "reg-outlook-profiles.txt"), stderr: "" });
-    const clients = await detectClients({ platform: "win32", runner, thunderbirdRoots: [root] });
+    const clients = await detectClients({ platform: "win32", runner: regRunner([], "outlook-new.reg"), thunderbirdRoots: [root] });
     expect(clients.map((c) => [c.client, c.installed])).toEqual([["thunderbird", false], ["outlook", true]]);
     expect(clients[1]!.profiles.find((p) => p.isDefault)?.name).toBe("Outlook");
     expect(clients[1]!.note).toMatch(/new Outlook/);

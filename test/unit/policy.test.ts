@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { validatePolicy } from "../../src/policy/policy.js";
 import { resolveConfigSource } from "../../src/policy/resolve.js";
 import { readLinuxPolicy, readMacPolicy, readWindowsPolicy, WINDOWS_POLICY_KEYS } from "../../src/policy/sources.js";
-import { parseRegFile } from "../../src/policy/regfile.js";
-import type { Runner } from "../../src/truststore/run.js";
+import { parseRegFile } from "../../src/windows/registry.js";
+import type { Runner } from "../../src/processRunner.js";
 import { jwksText, makeKey, tempDir } from "../helpers/org.js";
 
 const fixture = (name: string) => join(import.meta.dirname, "..", "fixtures", "policy", name);
@@ -67,7 +67,7 @@ describe("policy sources", () => {
   });
 
   it("Windows: parses reg export files (UTF-16LE, hex(7) lists, dwords), HKLM winning over HKCU", async () => {
-    const values = parseRegFile(readFileSync(fixture("hklm-export.reg")).subarray(2).toString("utf16le"), "HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\RelayOnboard");
+    const { values } = parseRegFile(readFileSync(fixture("hklm-export.reg")).subarray(2).toString("utf16le"), "HKLM\\SOFTWARE\\Policies\\RelayOnboard", { strict: true });
     expect(values.get("clients")).toEqual(["thunderbird", "outlook"]);
     expect(values.get("allowDemo")).toBe(0);
     const calls: string[][] = [];

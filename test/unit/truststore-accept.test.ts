@@ -1,7 +1,7 @@
 // The gate before any install: exactly the pinned certificate, a CA with keyCertSign, in validity.
 import { describe, expect, it } from "vitest";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
-import { RelayError } from "../../src/diagnostics/codes.js";
+import { RelayError } from "../../src/errors.js";
 import { acceptCa, identifyCa } from "../../src/truststore/accept.js";
 import { createRootCa, issueServerCert, testCa } from "../helpers/org.js";
 

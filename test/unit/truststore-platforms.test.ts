@@ -7,7 +7,7 @@ import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import { acceptCa } from "../../src/truststore/accept.js";
 import { FAMILIES, LinuxSystemStore, pkexecArgs } from "../../src/truststore/linux.js";
 import { MacStore, parseFindCertificate, PROFILE_ROUTE, SYSTEM_KEYCHAIN } from "../../src/truststore/macos.js";
-import type { Runner, RunResult } from "../../src/truststore/run.js";
+import type { Runner, RunResult } from "../../src/processRunner.js";
 import type { AcceptedCa } from "../../src/truststore/types.js";
 import { WindowsStore } from "../../src/truststore/windows.js";
 import { tempDir, testCa } from "../helpers/org.js";

@@ -8,7 +8,7 @@ import { build } from "plist";
 import type { OrgConfig } from "../../config/schema.js";
 import { applyUsernameTemplate } from "../../config/template.js";
 import { singleCertificateDer } from "../../certs/pem.js";
-import { RelayError } from "../../diagnostics/codes.js";
+import { RelayError } from "../../errors.js";
 
 export interface AppleMailRequest {
   iss: string;

@@ -1,7 +1,7 @@
 // Signing a profile (CMS SignedData, DER) with a certificate IT supplies as a PKCS#12 file, so
 // macOS shows it as verified. node-forge does the CMS; it signs with RSA keys only.
 import forge from "node-forge";
-import { RelayError } from "../../diagnostics/codes.js";
+import { RelayError } from "../../errors.js";
 
 export function signProfile(xml: string, p12: Buffer, password: string, now = new Date()): Buffer {
   let key: forge.pki.PrivateKey | undefined;

@@ -4,7 +4,7 @@
 // written in [Account1] has its mapping below. No password is ever written.
 import type { OrgConfig } from "../../config/schema.js";
 import { applyUsernameTemplate } from "../../config/template.js";
-import { RelayError } from "../../diagnostics/codes.js";
+import { RelayError } from "../../errors.js";
 
 const IDENTITY_MAPPINGS = {
   AccountName: "PT_UNICODE,0x0002",

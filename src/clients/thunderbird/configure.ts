@@ -4,7 +4,7 @@
 import { copyFile, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { OrgConfig } from "../../config/schema.js";
-import { RelayError } from "../../diagnostics/codes.js";
+import { RelayError } from "../../errors.js";
 import { writeFileAtomic } from "../../fs/atomic.js";
 import { planThunderbirdAccount } from "./accounts.js";
 import { profileLock } from "./lock.js";

@@ -1,5 +1,6 @@
-// Running the platforms' trust tools: argument vectors only, never a shell string, so nothing in a
-// path or a name can become a command. Backends take a Runner so tests can check the exact argv.
+// Running system tools (trust stores, registry export, Outlook, macOS open): argument vectors only,
+// never a shell string, so nothing in a path or a name can become a command. Callers take a Runner
+// so tests can check the exact argv.
 import { execFile } from "node:child_process";
 
 export interface RunResult {

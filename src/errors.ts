@@ -1,5 +1,7 @@
-// The failure codes of DESIGN.md, each with the one-line meaning and the hint a helpdesk acts on.
-// This table is the single source: the CLI, the reports, the app and the helpdesk docs read it.
+// RelayError and the failure-code catalogue (DESIGN.md "Failure codes"): each code with its
+// one-line meaning and the hint a helpdesk acts on. A leaf module: it imports nothing of ours, so
+// every layer may throw coded failures without depending on a higher one. This table is the single
+// source: the CLI, the reports, the app and the helpdesk docs read it.
 
 export const FAILURE_CODES = {
   CONFIG_BAD_SIGNATURE: {
@@ -171,6 +173,14 @@ export const FAILURE_CODES = {
     title: "An input file or value is not valid",
     hint: "Check the file named in the message; --help describes what each option expects.",
   },
+  CLIENT_WRITE_FAILED: {
+    title: "The mail app's settings could not be written or handed over",
+    hint: "The settings file was not written, or the mail app (or the OS) refused to import or open it. Nothing was half-changed; give the message to the helpdesk.",
+  },
+  INTERNAL: {
+    title: "Relay Onboard hit an unexpected error (a bug)",
+    hint: "This is a fault in Relay Onboard, not in your input or your network. Send the message and the log it names to the helpdesk.",
+  },
 } as const satisfies Record<string, { title: string; hint: string }>;
 
 export type FailureCode = keyof typeof FAILURE_CODES;
@@ -179,26 +189,66 @@ export function isFailureCode(value: string): value is FailureCode {
   return Object.hasOwn(FAILURE_CODES, value);
 }
 
-/** Exit status for a failure code (DESIGN.md): 2 usage/bad input, 3 configuration rejected, 4 action failed, 1 a check found a problem. */
-export function exitStatusFor(code: FailureCode): 1 | 2 | 3 | 4 {
+const ACTION_FAILED: ReadonlySet<FailureCode> = new Set<FailureCode>(["CA_INSTALL_FAILED", "CLIENT_RUNNING", "CLIENT_NOT_FOUND", "CLIENT_WRITE_FAILED", "ALREADY_RUNNING", "KEYCHAIN_FAILED"]);
+
+/**
+ * Exit status for a failure code (DESIGN.md): 2 usage/bad input, 3 configuration rejected,
+ * 4 an action failed, 5 a bug, 1 a check found a problem.
+ */
+export function exitStatusFor(code: FailureCode): 1 | 2 | 3 | 4 | 5 {
+  if (code === "INTERNAL") return 5;
   if (code === "USAGE" || code === "BAD_INPUT") return 2;
   if (code.startsWith("CONFIG_") || code === "CA_REJECTED") return 3;
-  if (code === "CA_INSTALL_FAILED" || code === "CLIENT_RUNNING" || code === "CLIENT_NOT_FOUND" || code === "ALREADY_RUNNING" || code === "KEYCHAIN_FAILED") return 4;
+  if (ACTION_FAILED.has(code)) return 4;
   return 1;
 }
 
-/** A failure with a stable code. `message` is one line, specific to this occurrence. */
+/**
+ * Facts about one occurrence, kept apart from the sentence so reports and the app can show them
+ * their own way: the server's reply, the command it answered, the configuration claim at fault.
+ */
+export interface FailureDetails {
+  /** The server's reply as received (code and last line), already made printable. */
+  reply?: string;
+  /** The protocol command or the operation that failed ("RCPT TO", "certutil -A", …). */
+  command?: string;
+  /** The configuration field or JWT claim at fault ("exp", "config.rootCa.sha256", …). */
+  claim?: string;
+  /** Where more is written (a log file). */
+  log?: string;
+}
+
+/**
+ * A failure with a stable code. `summary` is one plain sentence specific to this occurrence;
+ * `details` holds the raw facts; `message` joins the two for one-line displays and logs.
+ */
 export class RelayError extends Error {
   override readonly name = "RelayError";
+  readonly summary: string;
+  readonly details: FailureDetails;
   constructor(
     readonly code: FailureCode,
-    message: string,
-    options?: { cause?: unknown },
+    summary: string,
+    options: FailureDetails & { cause?: unknown } = {},
   ) {
-    super(message, options);
+    const { cause, ...details } = options;
+    super(details.reply === undefined ? summary : `${summary}: ${details.reply}`, cause === undefined ? undefined : { cause });
+    this.summary = summary;
+    this.details = details;
   }
 
   get hint(): string {
     return FAILURE_CODES[this.code].hint;
   }
+}
+
+/**
+ * An exception that is not a RelayError is a bug: it becomes INTERNAL (exit 5), never a
+ * complaint about the user's input. `log` names where the details (the stack) were written.
+ */
+export function asRelayError(err: unknown, log?: string): RelayError {
+  if (err instanceof RelayError) return err;
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const where = log ? ` Details are in ${log}.` : "";
+  return new RelayError("INTERNAL", `unexpected error, a bug in Relay Onboard (not your input): ${what}.${where}`, { cause: err, ...(log ? { log } : {}) });
 }

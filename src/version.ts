@@ -1,0 +1,21 @@
+// The tool's version, from the package.json of the installation. Its own module so that the app
+// and the reports can name the version without loading the command line. The file is looked up
+// from here upwards because this module runs from several layouts (dist/, dist/app/src/, a
+// bundle chunk, the packaged app), each at a different depth.
+import { readFileSync } from "node:fs";
+
+function findVersion(): string {
+  let dir = new URL(".", import.meta.url);
+  for (let depth = 0; depth < 6; depth++) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL("package.json", dir), "utf8")) as { name?: unknown; version?: unknown };
+      if (pkg.name === "relay-onboard" && typeof pkg.version === "string") return pkg.version;
+    } catch {
+      // Not here: look one folder up.
+    }
+    dir = new URL("..", dir);
+  }
+  return "0.0.0-unknown";
+}
+
+export const VERSION: string = findVersion();
