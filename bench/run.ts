@@ -15,7 +15,7 @@ import { compactVerify } from "jose";
 import { readTrustedKeysFile } from "../src/config/load.js";
 import { verifyConfig } from "../src/config/verify.js";
 import { createDemoOrg } from "../src/demo/org.js";
-import { runSubmissionTest } from "../src/smtp/submission.js";
+import { runSubmissionTest } from "../src/diagnostics/submission.js";
 import { canRunPostfix, LAB_PASSWORD, LAB_USER, startPostfixLab } from "../test/helpers/postfixLab.js";
 
 const exec = promisify(execFile);

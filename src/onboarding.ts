@@ -85,15 +85,10 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
   }
 
   if (options.password !== undefined) {
-    const { applyUsernameTemplate } = await import("./config/template.js");
     const { runCheck } = await import("./diagnostics/check.js");
+    const { userSubmission } = await import("./diagnostics/target.js");
     const sub = config.submission;
-    const report = await runCheck({
-      host: sub.host, port: sub.port, security: sub.security, caPem: config.rootCa.pem, mechanisms: sub.auth,
-      credentials: { user: applyUsernameTemplate(sub.username, options.email), secret: options.password },
-      from: options.email, gridPorts: [], version: options.version,
-      ...(config.probe ? { externalRecipient: config.probe.externalRecipient } : {}),
-    });
+    const report = await runCheck({ ...userSubmission(config, options.email, options.password), gridPorts: [], version: options.version });
     const failed = report.checks.find((c) => c.status === "fail");
     record(
       failed

@@ -154,15 +154,10 @@ export class AppService {
     const loaded = this.config();
     const c = loaded.payload.config;
     this.email = request.email;
-    const { applyUsernameTemplate } = await import("../config/template.js");
     const { runCheck } = await import("../diagnostics/check.js");
+    const { userSubmission } = await import("../diagnostics/target.js");
     const progress = (check: CheckResult) => onProgress?.({ id: check.id, title: check.title, status: check.status, durationMs: check.durationMs });
-    this.lastReport = await runCheck({
-      host: c.submission.host, port: c.submission.port, security: c.submission.security, caPem: c.rootCa.pem, mechanisms: c.submission.auth,
-      credentials: { user: applyUsernameTemplate(c.submission.username, request.email), secret: request.password },
-      from: request.email, gridPorts: [], version: this.options.version, onStep: progress,
-      ...(c.probe ? { externalRecipient: c.probe.externalRecipient } : {}),
-    });
+    this.lastReport = await runCheck({ ...userSubmission(c, request.email, request.password), gridPorts: [], version: this.options.version, onStep: progress });
     if (request.remember && this.lastReport.verdict !== "fail" && this.options.keychain) {
       await this.options.keychain.save(request.email, request.password);
     }
@@ -173,11 +168,10 @@ export class AppService {
   async diagnose(onProgress?: (step: TestProgress) => void): Promise<Report> {
     const c = this.config().payload.config;
     const password = this.email && this.options.keychain ? await this.options.keychain.load(this.email) : undefined;
-    const { applyUsernameTemplate } = await import("../config/template.js");
     const { runCheck } = await import("../diagnostics/check.js");
+    const { relayTarget, userSubmission } = await import("../diagnostics/target.js");
     this.lastReport = await runCheck({
-      host: c.submission.host, port: c.submission.port, security: c.submission.security, caPem: c.rootCa.pem, mechanisms: c.submission.auth,
-      ...(this.email && password ? { credentials: { user: applyUsernameTemplate(c.submission.username, this.email), secret: password }, from: this.email } : {}),
+      ...(this.email && password ? userSubmission(c, this.email, password) : relayTarget(c)),
       version: this.options.version, timeoutMs: 15_000,
       onStep: (check) => onProgress?.({ id: check.id, title: check.title, status: check.status, durationMs: check.durationMs }),
     });
@@ -221,11 +215,12 @@ export class AppService {
     const password = request.password ?? (this.options.keychain ? await this.options.keychain.load(this.email) : undefined);
     if (!password) return { sent: false, message: "Type your password to send the test message.", problem: problemOf(new RelayError("USAGE", "the password is not in the keychain")) };
     const c = this.config().payload.config;
-    const { applyUsernameTemplate } = await import("../config/template.js");
     const { sendTestMessage } = await import("../smtp/testMessage.js");
+    const { applyUsernameTemplate } = await import("../config/template.js");
+    const { relayTarget } = await import("../diagnostics/target.js");
     try {
       const result = await sendTestMessage({
-        host: c.submission.host, port: c.submission.port, security: c.submission.security, caPem: c.rootCa.pem, mechanisms: c.submission.auth,
+        ...relayTarget(c),
         credentials: { user: applyUsernameTemplate(c.submission.username, this.email), secret: password },
         email: this.email, organization: c.organization.name, now: this.now(),
       });

@@ -6,8 +6,8 @@ import { RelayError } from "../errors.js";
 import { renderHtmlReport } from "../diagnostics/htmlReport.js";
 import { renderTextReport } from "../diagnostics/textReport.js";
 import { writeFileAtomic } from "../fs/atomic.js";
-import { RESERVED_EXTERNAL_RECIPIENT } from "../smtp/submission.js";
-import { caFromFlag, optionalConfig, parsePort, parseSecurity, type TargetFlags } from "./checkCommand.js";
+import { RESERVED_EXTERNAL_RECIPIENT } from "../diagnostics/submission.js";
+import { caFromFlag, optionalConfig, parsePort, parseSecurity, parseTimeout, type TargetFlags } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
 import { readPassword } from "./password.js";
 
@@ -64,8 +64,7 @@ export function registerAuditCommand(program: Command, io: CliIo, version: strin
       if (!caPem) throw new RelayError("USAGE", "give --ca (the organisation's root certificate)");
       const domain = opts.domain ?? config?.organization.domains[0];
       if (!domain) throw new RelayError("USAGE", "give --domain (the organisation's mail domain)");
-      const timeoutMs = Number(opts.timeoutMs);
-      if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000) throw new RelayError("USAGE", "--timeout-ms must be between 100 and 600000");
+      const timeoutMs = parseTimeout(opts.timeoutMs);
       const email = opts.user && opts.user.includes("@") ? opts.user : undefined;
       const user = opts.user && config && email ? applyUsernameTemplate(config.submission.username, email) : opts.user;
       const password = user ? await readPassword(io, opts, user) : undefined;

@@ -5,7 +5,7 @@ import { colonHex } from "../certs/pem.js";
 import { RelayError, FAILURE_CODES } from "../errors.js";
 import type { StoreChoice } from "../truststore/select.js";
 import type { AcceptedCa, StoreResult } from "../truststore/types.js";
-import { optionalConfig, type TargetFlags } from "./checkCommand.js";
+import { optionalConfig, type TargetFlags } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
 
 interface CaFlags extends TargetFlags {

@@ -102,7 +102,7 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
     .option("--state-dir <dir>", "where the highest version seen per issuer is kept")
     .option("--json", "print one JSON document")
     .action(async (opts: { config?: string; trust?: string; stateDir?: string; json?: boolean }) => {
-      const { optionalConfig } = await import("./checkCommand.js");
+      const { optionalConfig } = await import("./common.js");
       const loaded = await optionalConfig(opts, io);
       if (!loaded) throw new RelayError("USAGE", "give --config and --trust (or set them by managed policy)");
       if (opts.json) printJson(io, configSummaryJson(loaded));

@@ -6,7 +6,7 @@ import type { OrgConfig } from "../config/schema.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { requireEmailAddress } from "../address.js";
 import { RelayError } from "../errors.js";
-import { optionalConfig, type TargetFlags } from "./checkCommand.js";
+import { optionalConfig, type TargetFlags } from "./common.js";
 import { printJson, type CliIo } from "./io.js";
 
 interface ConfigureFlags extends Omit<TargetFlags, "ca"> {

@@ -6,12 +6,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runAudit } from "../diagnostics/audit.js";
 import { runCheck } from "../diagnostics/check.js";
-import { RESERVED_EXTERNAL_RECIPIENT } from "../smtp/submission.js";
+import { userSubmission } from "../diagnostics/target.js";
+import { RESERVED_EXTERNAL_RECIPIENT } from "../diagnostics/submission.js";
 import { AUDIT_PASS } from "./auditCommand.js";
 import { renderTextReport } from "../diagnostics/textReport.js";
 import { describeConfig } from "./configSummary.js";
 import { RelayError } from "../errors.js";
-import { currentPolicy } from "./checkCommand.js";
+import { currentPolicy } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
 
 export function registerDemoCommand(program: Command, io: CliIo, version: string): void {
@@ -40,18 +41,7 @@ export function registerDemoCommand(program: Command, io: CliIo, version: string
           fetch: { ca: env.org.ca.certPem },
         });
         const sub = loaded.payload.config.submission;
-        const report = await runCheck({
-          host: sub.host,
-          port: sub.port,
-          security: sub.security,
-          caPem: loaded.payload.config.rootCa.pem,
-          mechanisms: sub.auth,
-          credentials: { user: env.user.email, secret: env.user.password },
-          from: env.user.email,
-          timeoutMs: 15_000,
-          version,
-          ...(loaded.payload.config.probe ? { externalRecipient: loaded.payload.config.probe.externalRecipient } : {}),
-        });
+        const report = await runCheck({ ...userSubmission(loaded.payload.config, env.user.email, env.user.password), timeoutMs: 15_000, version });
         const audit = await runAudit({
           inbound: { host: env.inbound.host, port: env.inbound.port },
           relay: { host: sub.host, port: sub.port, security: sub.security },

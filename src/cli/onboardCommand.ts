@@ -8,7 +8,7 @@ import { RelayError, asRelayError } from "../errors.js";
 import { requireEmailAddress } from "../address.js";
 import { userStateDir } from "../paths.js";
 import { CA_STORES, CLIENT_NAMES, type CaStoreSetting, type ClientName } from "../policy/policy.js";
-import { currentPolicy, optionalConfig, type TargetFlags } from "./checkCommand.js";
+import { currentPolicy, optionalConfig, type TargetFlags } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
 import { readPassword } from "./password.js";
 

@@ -6,17 +6,15 @@
 // No credentials are ever sent before TLS: the pre-TLS AUTH probe sends only "AUTH LOGIN" and
 // cancels; DATA is never sent.
 import type { SaslMechanism } from "../config/mechanisms.js";
-import type { Capabilities } from "../smtp/capabilities.js";
-import { replyLine, sayEhlo, secureImplicit, secureWithStartTls } from "../smtp/commands.js";
-import { SmtpConnection, type Deadline } from "../smtp/connection.js";
+import { RelayError } from "../errors.js";
+import type { Deadline } from "../smtp/connection.js";
 import type { Reply } from "../smtp/reply.js";
 import type { Credentials } from "../smtp/sasl.js";
-import { runSubmissionTest } from "../smtp/submission.js";
+import { replyLine, SmtpSession } from "../smtp/session.js";
 import { Transcript } from "../smtp/transcript.js";
-import { X509Certificate } from "node:crypto";
-import { RelayError } from "../errors.js";
 import { verdictOf, type Report } from "./report.js";
 import { StepRecorder } from "./steps.js";
+import { runSubmissionTest } from "./submission.js";
 
 export interface AuditOptions {
   inbound?: { host: string; port: number };
@@ -35,11 +33,6 @@ export interface AuditOptions {
 const line = replyLine;
 const ANONYMOUS_SENDER = "relay-onboard-audit@example.com";
 
-interface Session {
-  conn: SmtpConnection;
-  caps: Capabilities;
-}
-
 export async function runAudit(options: AuditOptions): Promise<Report> {
   const origin = performance.now();
   const transcript = new Transcript(origin);
@@ -47,38 +40,31 @@ export async function runAudit(options: AuditOptions): Promise<Report> {
   const totalMs = options.timeoutMs ?? 60_000;
   const deadline: Deadline = { overallAt: origin + totalMs, stepMs: Math.min(10_000, totalMs) };
   const orgDomain = options.orgDomains[0] ?? "invalid";
-  const caSubject = new X509Certificate(options.caPem).subject.replace(/\n/g, ", ");
 
-  const open = async (host: string, port: number, tls: boolean): Promise<Session> => {
-    const conn = await SmtpConnection.open(host, port, transcript, deadline);
-    if (tls) await startTls(conn, host);
-    const greeting = await conn.readReply({ what: "the greeting", timeoutCode: "GREETING_TIMEOUT" });
-    if (greeting.code !== 220) throw new RelayError("PROTOCOL_ERROR", `the greeting was ${line(greeting)}`);
-    return { conn, caps: await sayEhlo(conn) };
-  };
-  const startTls = (conn: SmtpConnection, host: string) => secureImplicit(conn, host, options.caPem, caSubject);
-  const upgrade = async (s: Session, host: string): Promise<void> => {
-    s.caps = await secureWithStartTls(s.conn, s.caps, host, options.caPem, caSubject);
-  };
-  const close = async (s: Session | undefined) => {
-    if (!s) return;
+  /** Connected, TLS first for implicit TLS, greeted, EHLO said (STARTTLS is left to the caller). */
+  const open = async (host: string, port: number, tls: boolean): Promise<SmtpSession> => {
+    const session = await SmtpSession.connect({ host, port, caPem: options.caPem }, transcript, deadline);
     try {
-      s.conn.send("QUIT");
-      await s.conn.readReply({ what: "QUIT" });
-    } catch {
-      // The policy result is what matters; a rude goodbye is not a finding.
+      if (tls) await session.secure("tls");
+      await session.greet();
+      await session.ehlo();
+      return session;
+    } catch (err) {
+      session.close();
+      throw err;
     }
-    s.conn.destroy();
+  };
+  const close = async (s: SmtpSession | undefined) => {
+    // The policy result is what matters; a rude goodbye is not a finding.
+    await s?.command("QUIT").catch(() => undefined);
+    s?.close();
   };
   /** Sends MAIL FROM and RCPT TO; returns the RCPT reply, or the MAIL reply if that was refused. */
-  const tryRelay = async (s: Session, from: string, to: string): Promise<{ mail: Reply; rcpt?: Reply }> => {
-    s.conn.send(`MAIL FROM:<${from}>`);
-    const mail = await s.conn.readReply({ what: "MAIL FROM" });
+  const tryRelay = async (s: SmtpSession, from: string, to: string): Promise<{ mail: Reply; rcpt?: Reply }> => {
+    const mail = await s.command(`MAIL FROM:<${from}>`, "MAIL FROM");
     if (mail.code !== 250) return { mail };
-    s.conn.send(`RCPT TO:<${to}>`);
-    const rcpt = await s.conn.readReply({ what: "RCPT TO" });
-    s.conn.send("RSET");
-    await s.conn.readReply({ what: "RSET" });
+    const rcpt = await s.command(`RCPT TO:<${to}>`, "RCPT TO");
+    await s.command("RSET");
     return { mail, rcpt };
   };
   const section = async (body: () => Promise<void>) => {
@@ -91,7 +77,7 @@ export async function runAudit(options: AuditOptions): Promise<Report> {
 
   if (options.inbound) {
     const { host, port } = options.inbound;
-    let s: Session | undefined;
+    let s: SmtpSession | undefined;
     await section(async () => {
       await steps.run("inbound-connect", `Inbound server ${host} port ${port}`, async () => {
         s = await open(host, port, false);
@@ -116,7 +102,7 @@ export async function runAudit(options: AuditOptions): Promise<Report> {
 
   if (options.relay) {
     const { host, port, security } = options.relay;
-    let s: Session | undefined;
+    let s: SmtpSession | undefined;
     await section(async () => {
       await steps.run("relay-connect", `Relay ${host} port ${port}`, async () => {
         s = await open(host, port, security === "tls");
@@ -125,14 +111,12 @@ export async function runAudit(options: AuditOptions): Promise<Report> {
       if (security === "starttls") {
         await steps.run("relay-auth-before-tls", "Relay refuses AUTH before TLS", async () => {
           // Only the mechanism name is sent, then the exchange is cancelled: no credential is involved.
-          s!.conn.send("AUTH LOGIN");
-          const r = await s!.conn.readReply({ what: "AUTH before TLS" });
+          const r = await s!.command("AUTH LOGIN", "AUTH before TLS");
           if (r.code === 334) {
-            s!.conn.send("*");
-            await s!.conn.readReply({ what: "the cancelled AUTH" });
+            await s!.command("*", "the cancelled AUTH");
             throw new RelayError("TLS_NOT_REQUIRED", "the relay started a login before TLS (it answered AUTH LOGIN with 334): passwords could travel in clear text");
           }
-          return `refused: ${line(r)}${s!.caps.auth.length ? " (AUTH is advertised before TLS, but not usable)" : ""}`;
+          return `refused: ${line(r)}${s!.caps?.auth.length ? " (AUTH is advertised before TLS, but not usable)" : ""}`;
         });
         await steps.run("relay-mail-before-tls", "Relay refuses mail before TLS", async () => {
           const r = await tryRelay(s!, `postmaster@${orgDomain}`, options.externalRecipient);
@@ -140,7 +124,8 @@ export async function runAudit(options: AuditOptions): Promise<Report> {
           return `refused: ${line(r.mail)}`;
         });
         await steps.run("relay-starttls", "Relay starts TLS", async () => {
-          await upgrade(s!, host);
+          await s!.secure("starttls");
+          await s!.ehlo();
           return "TLS established; certificate issued by your organisation";
         });
       }
@@ -165,15 +150,17 @@ export async function runAudit(options: AuditOptions): Promise<Report> {
     }
 
     if (options.injectionProbe && security === "starttls") {
-      let probe: Session | undefined;
+      let probe: SmtpSession | undefined;
       await section(async () => {
         await steps.run("relay-starttls-injection", "Relay ignores commands injected before TLS (CVE-2011-0411)", async () => {
           probe = await open(host, port, false);
-          if (!probe.caps.starttls) throw new RelayError("STARTTLS_NOT_OFFERED", "the relay does not offer STARTTLS");
+          if (!probe.caps?.starttls) throw new RelayError("STARTTLS_NOT_OFFERED", "the relay does not offer STARTTLS");
+          // The injection itself: NOOP in the same write as STARTTLS, before TLS.
           probe.conn.sendMany(["STARTTLS", "NOOP"]);
           const reply = await probe.conn.readReply({ what: "STARTTLS" });
-          if (reply.code !== 220) throw new RelayError("STARTTLS_REFUSED", `STARTTLS was answered ${line(reply)}`);
-          await startTls(probe.conn, host);
+          if (reply.code !== 220) throw new RelayError("STARTTLS_REFUSED", "STARTTLS was not answered with 220", { reply: line(reply), command: "STARTTLS" });
+          await probe.handshake();
+          probe.verifyCertificate();
           // A vulnerable server answers the NOOP it buffered before TLS, inside TLS, unasked.
           const unsolicited = await probe.conn.readReply({ what: "an unsolicited reply", withinMs: 1500 }).then(
             (r) => r,
@@ -183,7 +170,7 @@ export async function runAudit(options: AuditOptions): Promise<Report> {
           return "no reply to the injected NOOP arrived inside TLS";
         });
       });
-      probe?.conn.destroy();
+      probe?.close();
     }
   }
 

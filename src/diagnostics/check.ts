@@ -1,6 +1,6 @@
 // `relay-onboard check`: DNS, the port grid (25/465/587 over IPv4 and IPv6) and the submission
 // test, run in parallel where independent, assembled into one report.
-import { checkUserInput, runSubmissionTest, type SubmissionOptions } from "../smtp/submission.js";
+import { checkUserInput, runSubmissionTest, type SubmissionOptions } from "./submission.js";
 import { Transcript } from "../smtp/transcript.js";
 import { RelayError } from "../errors.js";
 import { probePort, resolveHost, type ResolvedHost } from "./network.js";

@@ -1,10 +1,12 @@
 // One SMTP connection: a socket (plain, then TLS after STARTTLS, or TLS from the start), a reply
-// parser, per-step deadlines bounded by an overall deadline, and the transcript.
+// parser, per-step deadlines bounded by an overall deadline, and the transcript. Redaction follows
+// the protocol state here, for every caller: from a client `AUTH` line until the server's final
+// (non-334) reply, no client line reaches the transcript, whatever the mechanism.
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from "node:tls";
 import { RelayError, type FailureCode } from "../errors.js";
 import { ReplyParser, replyText, type Reply } from "./reply.js";
-import type { Transcript } from "./transcript.js";
+import { AUTH_MARKER, type Transcript } from "./transcript.js";
 
 export interface Deadline {
   /** performance.now() value after which everything stops. */
@@ -24,6 +26,8 @@ export class SmtpConnection {
   private sentAt: number | undefined;
   /** The shortest command → reply time seen, an estimate of the round trip. */
   private rttMs: number | undefined;
+  /** Set by a client AUTH line, cleared by the server's final reply to the exchange. */
+  private authMechanism: string | undefined;
 
   private constructor(
     private socket: Socket | TLSSocket,
@@ -90,19 +94,29 @@ export class SmtpConnection {
     waiter?.resolve();
   }
 
-  /** Sends one command line. `hidden` records only a marker in the transcript. */
-  send(line: string, hidden?: string): void {
-    this.sendMany([line], hidden);
+  /** Sends one command line. */
+  send(line: string): void {
+    this.sendMany([line]);
   }
 
   /** Sends several lines in one write (PIPELINING). */
-  sendMany(lines: string[], hidden?: string): void {
+  sendMany(lines: string[]): void {
     for (const line of lines) {
       if (/[\r\n\0]/.test(line)) throw new RelayError("BAD_INPUT", "refusing to send a command containing CR, LF or NUL");
-      this.transcript.add("client", hidden ?? line);
     }
+    for (const line of lines) this.transcript.add("client", this.shown(line));
     this.socket.write(lines.map((l) => `${l}\r\n`).join(""));
     this.sentAt = performance.now();
+  }
+
+  /** What the transcript may show of a client line, given the protocol state. */
+  private shown(line: string): string {
+    if (this.authMechanism !== undefined) return AUTH_MARKER(this.authMechanism);
+    const auth = /^AUTH[ \t]+(\S+)(.*)$/i.exec(line);
+    if (!auth) return line;
+    // Only the mechanism name is shown: an initial response is credential data.
+    this.authMechanism = auth[1]!.toUpperCase().slice(0, 20);
+    return auth[2]!.trim() === "" ? `AUTH ${this.authMechanism}` : `AUTH ${this.authMechanism} ${AUTH_MARKER(this.authMechanism)}`;
   }
 
   /** Waits for the next complete reply, within the step deadline. */
@@ -118,6 +132,8 @@ export class SmtpConnection {
           this.sentAt = undefined;
         }
         this.transcript.add("server", replyText(reply));
+        // A 334 continues an AUTH exchange; any other reply ends it.
+        if (reply.code !== 334) this.authMechanism = undefined;
         return reply;
       }
       if (this.failure) {

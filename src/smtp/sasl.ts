@@ -1,11 +1,9 @@
-// SASL mechanisms for SMTP AUTH (RFC 4954). Every client line of the exchange is sent with a
-// transcript marker, so no secret — nor anything derived from it — is ever recorded.
+// SASL mechanisms for SMTP AUTH (RFC 4954), as small objects the session drives through one
+// generic challenge loop. A mechanism only turns challenges into responses; it never touches the
+// connection, so it cannot bypass the connection's redaction of the exchange.
 import { createHmac } from "node:crypto";
 import type { SaslMechanism } from "../config/mechanisms.js";
-import type { SmtpConnection } from "./connection.js";
 import { authenticateMessage, negotiateMessage, parseChallenge } from "./ntlm.js";
-import type { Reply } from "./reply.js";
-import { AUTH_MARKER } from "./transcript.js";
 
 export interface Credentials {
   user: string;
@@ -13,54 +11,50 @@ export interface Credentials {
   secret: string;
 }
 
+/** One AUTH exchange in progress. */
+export interface SaslExchange {
+  /** Sent on the AUTH line itself (RFC 4954 initial response), base64. */
+  initial?: string;
+  /**
+   * The response (base64, or "" for an empty line) to a 334 challenge, given decoded; undefined
+   * when the mechanism expects no further challenge — the session then cancels with "*".
+   */
+  respond(challenge: Buffer): Promise<string | undefined> | string | undefined;
+}
+
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 
-async function challenge(conn: SmtpConnection, what: string): Promise<Reply> {
-  return conn.readReply({ what });
+/** A fixed sequence of responses, one per challenge. */
+function sequence(responses: string[]): SaslExchange["respond"] {
+  let next = 0;
+  return () => responses[next++];
 }
 
-/** Runs the exchange and returns the server's final reply (235 on success). */
-export async function authenticate(conn: SmtpConnection, mechanism: SaslMechanism, creds: Credentials): Promise<Reply> {
-  const hidden = AUTH_MARKER(mechanism);
-  switch (mechanism) {
-    case "PLAIN": {
-      conn.send(`AUTH PLAIN ${b64(`\0${creds.user}\0${creds.secret}`)}`, `AUTH PLAIN ${hidden}`);
-      return conn.readReply({ what: "AUTH PLAIN" });
-    }
-    case "LOGIN": {
-      conn.send("AUTH LOGIN", `AUTH LOGIN`);
-      let reply = await challenge(conn, "AUTH LOGIN");
-      if (reply.code !== 334) return reply;
-      conn.send(b64(creds.user), hidden);
-      reply = await challenge(conn, "the user name");
-      if (reply.code !== 334) return reply;
-      conn.send(b64(creds.secret), hidden);
-      return conn.readReply({ what: "the password" });
-    }
-    case "CRAM-MD5": {
-      conn.send("AUTH CRAM-MD5", "AUTH CRAM-MD5");
-      const reply = await challenge(conn, "AUTH CRAM-MD5");
-      if (reply.code !== 334) return reply;
-      const nonce = Buffer.from(reply.lines[0] ?? "", "base64");
-      const digest = createHmac("md5", creds.secret).update(nonce).digest("hex");
-      conn.send(b64(`${creds.user} ${digest}`), hidden);
-      return conn.readReply({ what: "the CRAM-MD5 response" });
-    }
-    case "XOAUTH2": {
-      conn.send(`AUTH XOAUTH2 ${b64(`user=${creds.user}\x01auth=Bearer ${creds.secret}\x01\x01`)}`, `AUTH XOAUTH2 ${hidden}`);
-      const reply = await conn.readReply({ what: "AUTH XOAUTH2" });
-      if (reply.code !== 334) return reply;
-      // The server sent an error description; an empty line ends the exchange (RFC 7628 §3.2.3).
-      conn.send("", hidden);
-      return conn.readReply({ what: "the end of AUTH XOAUTH2" });
-    }
-    case "NTLM": {
-      conn.send(`AUTH NTLM ${negotiateMessage().toString("base64")}`, `AUTH NTLM ${hidden}`);
-      const reply = await conn.readReply({ what: "AUTH NTLM" });
-      if (reply.code !== 334) return reply;
-      const challenge = parseChallenge(Buffer.from(reply.lines[0] ?? "", "base64"));
-      conn.send((await authenticateMessage(challenge, creds.user, creds.secret)).toString("base64"), hidden);
-      return conn.readReply({ what: "the NTLM response" });
-    }
-  }
-}
+export const MECHANISMS: Record<SaslMechanism, (creds: Credentials) => SaslExchange> = {
+  PLAIN: (creds) => ({ initial: b64(`\0${creds.user}\0${creds.secret}`), respond: sequence([]) }),
+  LOGIN: (creds) => ({ respond: sequence([b64(creds.user), b64(creds.secret)]) }),
+  "CRAM-MD5": (creds) => {
+    let answered = false;
+    return {
+      respond: (nonce) => {
+        if (answered) return undefined;
+        answered = true;
+        return b64(`${creds.user} ${createHmac("md5", creds.secret).update(nonce).digest("hex")}`);
+      },
+    };
+  },
+  // After a failed XOAUTH2 the server sends an error description as a 334; an empty line ends
+  // the exchange (RFC 7628 §3.2.3).
+  XOAUTH2: (creds) => ({ initial: b64(`user=${creds.user}\x01auth=Bearer ${creds.secret}\x01\x01`), respond: sequence([""]) }),
+  NTLM: (creds) => {
+    let answered = false;
+    return {
+      initial: negotiateMessage().toString("base64"),
+      respond: async (challenge) => {
+        if (answered) return undefined;
+        answered = true;
+        return (await authenticateMessage(parseChallenge(challenge), creds.user, creds.secret)).toString("base64");
+      },
+    };
+  },
+};

@@ -4,7 +4,7 @@ import { createServer, type Server, type AddressInfo } from "node:net";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { IssuedCert } from "../../src/certs/generate.js";
 import type { FailureCode } from "../../src/errors.js";
-import { runSubmissionTest, type SubmissionOptions, type SubmissionResult } from "../../src/smtp/submission.js";
+import { runSubmissionTest, type SubmissionOptions, type SubmissionResult } from "../../src/diagnostics/submission.js";
 import { EHLO_PLAIN, EHLO_TLS, fakeSmtp, type FakeSmtp, type FakeSmtpOptions } from "../helpers/fakeSmtp.js";
 import { createRootCa, issueServerCert, testCa } from "../helpers/org.js";
 
