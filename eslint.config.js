@@ -2,6 +2,28 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import globals from "globals";
+import importX from "eslint-plugin-import-x";
+import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
+
+// The core's layers, lowest first (DESIGN.md "Layout"): a module may import its own layer's
+// folders named as allowed below and any lower layer, never a higher one. With no-cycle this keeps
+// every dependency between src/ folders pointing one way.
+const LAYERS = [
+  ["src/errors.ts", "src/address.ts", "src/version.ts", "src/paths.ts", "src/pid.ts", "src/processRunner.ts", "src/internalLog.ts", "src/fs", "src/certs", "src/windows"],
+  ["src/config"],
+  ["src/smtp", "src/truststore", "src/secrets", "src/policy"],
+  ["src/diagnostics", "src/clients"],
+  ["src/onboarding.ts", "src/runlock.ts", "src/runlog.ts", "src/demo", "src/docs"],
+  ["src/app", "src/cli"],
+];
+const higher = (i) => LAYERS.slice(i + 1).flat();
+// Folders of one layer that must not import each other.
+const SIBLINGS = [["src/smtp", "src/truststore", "src/secrets", "src/policy"], ["src/diagnostics", "src/clients"], ["src/app", "src/cli"]];
+const layerZones = [
+  ...LAYERS.flatMap((layer, i) => layer.map((target) => ({ target, from: higher(i), message: "a lower layer of src/ never imports a higher one (DESIGN.md, Layout)." }))).filter((z) => z.from.length > 0),
+  ...SIBLINGS.flatMap((group) => group.map((target) => ({ target, from: group.filter((f) => f !== target), message: "these folders are siblings: neither imports the other." }))),
+  { target: "src", from: ["electron", "renderer"], message: "src/ is the core: it never imports electron/ or renderer/." },
+];
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/"] },
@@ -16,6 +38,19 @@ export default tseslint.config(
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/switch-exhaustiveness-check": ["error", { considerDefaultExhaustiveForUnions: true }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+    },
+  },
+  {
+    files: ["src/**/*.ts", "electron/**/*.ts"],
+    plugins: { "import-x": importX },
+    settings: {
+      ...importX.flatConfigs.typescript.settings,
+      "import-x/resolver": undefined,
+      "import-x/resolver-next": [createTypeScriptImportResolver({ project: "./tsconfig.json" })],
+    },
+    rules: {
+      "import-x/no-cycle": ["error", { ignoreExternal: true }],
+      "import-x/no-restricted-paths": ["error", { zones: layerZones }],
     },
   },
   {
