@@ -171,7 +171,7 @@ describe("submission test: hostile or broken servers", () => {
   });
 
   it("bytes injected after the 220 to STARTTLS (whole lines or a fragment) → RESPONSE_INJECTION", async () => {
-    for (const injected of ["250-fake.test\r\n250 AUTH PLAIN\r\n", "250 AUTH", "x"]) {
+    for (const injected of ["250-fake.test\r\n250 AUTH PLAIN\r\n", "250-x\r\n", "250 AUTH", "x"]) {
       const server = await serve({ handlers: { STARTTLS: (_a, s) => void s.write(`220 2.0.0 Ready\r\n${injected}`) } });
       const result = await test(server);
       expectFailure(result, "RESPONSE_INJECTION");

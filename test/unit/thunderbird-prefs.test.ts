@@ -1,5 +1,5 @@
 // prefs.js: the tokenizer, the in-place editor, the account planner and the lock check.
-import { symlink, writeFile } from "node:fs/promises";
+import { readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -67,8 +67,24 @@ describe("prefs.js tokenizer", () => {
   });
 });
 
-const prefName = fc.stringMatching(/^[a-z][a-z0-9_]{0,8}(\.[a-z0-9_]{1,8}){0,3}$/);
-const prefValue = fc.oneof(fc.string({ maxLength: 20 }), fc.integer({ min: -1e6, max: 1e6 }), fc.boolean());
+const prefName = fc.oneof(
+  fc.stringMatching(/^[a-z][a-z0-9_]{0,8}(\.[a-z0-9_]{1,8}){0,3}$/),
+  // The names the planner reads and edits, so existing servers, identities and accounts are reused
+  // and rewritten in place, not only appended.
+  fc.constantFrom(
+    "mail.smtpservers", "mail.smtp.defaultserver", "mail.accountmanager.accounts", "mail.account.lastKey", "mail.accountmanager.defaultaccount",
+    "mail.account.account1.identities", "mail.account.account1.server", "mail.account.account2.identities",
+  ),
+  fc.tuple(fc.constantFrom("smtp1", "smtp2", "smtp3"), fc.constantFrom("hostname", "username", "port", "try_ssl", "authMethod", "description", "type")).map(([k, f]) => `mail.smtpserver.${k}.${f}`),
+  fc.tuple(fc.constantFrom("id1", "id2"), fc.constantFrom("useremail", "fullName", "smtpServer", "valid")).map(([k, f]) => `mail.identity.${k}.${f}`),
+  fc.tuple(fc.constantFrom("server1", "server2"), fc.constantFrom("hostname", "type", "port", "socketType", "userName")).map(([k, f]) => `mail.server.${k}.${f}`),
+);
+const prefValue = fc.oneof(
+  fc.string({ maxLength: 20 }),
+  fc.integer({ min: -1e6, max: 1e6 }),
+  fc.boolean(),
+  fc.constantFrom("relay.internal.test", "RELAY.internal.test", "alice@internal.test", "smtp1", "smtp1,smtp2", "smtp2", "id1", "account1", "server1", "account1,account2", 0, 1, 2, 3, 587),
+);
 const comment = fc.constantFrom("// comment", "/* block */", "# hash", "");
 
 describe("writing the relay account (property over varied existing prefs.js files)", () => {
@@ -127,6 +143,67 @@ describe("writing the relay account (property over varied existing prefs.js file
     config.submission.username = "CORP\\{local}";
     const plan = planThunderbirdAccount(new Map(), { config, email: "alice@internal.test" });
     expect(plan.updates.get("mail.smtpserver.smtp1.username")).toBe("CORP\\alice");
+  });
+});
+
+describe("re-running configure with a changed configuration", () => {
+  it("rewrites every changed value in place (port, security, name, mechanisms, template), keeps the rest, and is then a fixed point", async () => {
+    const profile = await tempDir("ro-tb-rerun-");
+    const foreign = '// written by Thunderbird\nuser_pref("browser.cache.disk.capacity", 358400);\nuser_pref("mail.smtpserver.smtp9.hostname", "other.example");\nuser_pref("mail.smtpservers", "smtp9");\n';
+    await writeFile(join(profile, "prefs.js"), foreign);
+    const first = await orgConfig();
+    await configureThunderbird({ profile, config: first, email: "alice@internal.test", fullName: "Alice" });
+
+    // Same relay and login: the server is reused and each value changes where it stands; values
+    // of different lengths shift the offsets of the ones after them.
+    const second: OrgConfig = {
+      ...first,
+      organization: { ...first.organization, name: "Internal Test Organisation, renamed" },
+      submission: { ...first.submission, port: 10025, security: "tls", auth: ["CRAM-MD5"] },
+      incoming: { ...first.incoming!, port: 143, security: "starttls" },
+    };
+    const r2 = await configureThunderbird({ profile, config: second, email: "alice@internal.test", fullName: "Alice Liddell" });
+    expect(r2.changed).toBe(true);
+    const after2 = prefsMap(await readFile(join(profile, "prefs.js"), "utf8"));
+    const expected2 = planThunderbirdAccount(after2, { config: second, email: "alice@internal.test", fullName: "Alice Liddell" });
+    for (const [name, value] of expected2.updates) expect(after2.get(name), name).toBe(value);
+    expect(after2.get("mail.smtpserver.smtp1.port")).toBe(10025);
+    expect(after2.get("mail.smtpserver.smtp1.try_ssl")).toBe(3);
+    expect(after2.get("mail.smtpserver.smtp1.authMethod")).toBe(4);
+    expect(after2.get("mail.smtpserver.smtp1.description")).toBe("Internal Test Organisation, renamed (secure relay)");
+    expect(after2.get("mail.identity.id1.fullName")).toBe("Alice Liddell");
+    expect(after2.get("mail.server.server1.socketType")).toBe(2);
+    expect(after2.get("mail.smtpservers")).toBe("smtp9,smtp1");
+    // Each pref still appears once: rewritten where it stood, not appended again.
+    const text2 = await readFile(join(profile, "prefs.js"), "utf8");
+    expect(text2.match(/"mail\.smtpserver\.smtp1\.port"/g)).toHaveLength(1);
+    // Everything before our first line is the user's, byte for byte, but the server list we extended.
+    expect(text2.startsWith(foreign.replace('"smtp9"', '"smtp9,smtp1"'))).toBe(true);
+
+    // A new login template is another login on the relay: a new server, the identity re-pointed.
+    const third: OrgConfig = { ...second, submission: { ...second.submission, username: "CORP\\{local}" } };
+    await configureThunderbird({ profile, config: third, email: "alice@internal.test" });
+    const text3 = await readFile(join(profile, "prefs.js"), "utf8");
+    const after3 = prefsMap(text3);
+    expect(after3.get("mail.smtpserver.smtp2.username")).toBe("CORP\\alice");
+    expect(after3.get("mail.identity.id1.smtpServer")).toBe("smtp2");
+    expect(after3.get("mail.identity.id1.fullName")).toBe("Alice Liddell");
+    expect(after3.get("browser.cache.disk.capacity")).toBe(358400);
+    expect(after3.get("mail.smtpserver.smtp9.hostname")).toBe("other.example");
+
+    const again = await configureThunderbird({ profile, config: third, email: "alice@internal.test" });
+    expect(again.changed).toBe(false);
+    expect(await readFile(join(profile, "prefs.js"), "utf8")).toBe(text3);
+  });
+
+  it("applyPrefs replaces several values of different lengths in one pass, whatever the order of the updates", () => {
+    const text = 'user_pref("a", 1);\nuser_pref("b", "short");\nuser_pref("c", true);\nuser_pref("d", "x");\n';
+    const updates: Array<[string, PrefValue]> = [["a", 123456], ["d", "a much longer value"], ["b", "s"], ["c", false]];
+    for (const order of [updates, [...updates].reverse()]) {
+      const { text: out, changes } = applyPrefs(text, new Map(order));
+      expect(out).toBe('user_pref("a", 123456);\nuser_pref("b", "s");\nuser_pref("c", false);\nuser_pref("d", "a much longer value");\n');
+      expect(changes).toHaveLength(4);
+    }
   });
 });
 

@@ -1,0 +1,24 @@
+// The tests mutation testing runs: those that exercise the security-critical modules (unit tests
+// and the integration tests against scripted servers). The Thunderbird, Postfix, browser and trust
+// store tests are left to `npm test`: they need system services and add minutes per run.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    root: `${import.meta.dirname}/..`,
+    include: [
+      "test/unit/smtp-reply.test.ts",
+      "test/unit/config-verify.test.ts",
+      "test/unit/config-trusted-keys.test.ts",
+      "test/unit/cli-config.test.ts",
+      "test/unit/thunderbird-prefs.test.ts",
+      "test/unit/truststore-accept.test.ts",
+      "test/integration/smtp-submission.test.ts",
+      "test/integration/redaction.test.ts",
+      "test/integration/audit.test.ts",
+    ],
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+  },
+});
