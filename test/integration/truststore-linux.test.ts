@@ -2,9 +2,9 @@
 // then once for real as root), and NSS databases with the real certutil. Success is judged by
 // `openssl verify` and `certutil -V` accepting a certificate the org CA issued.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
 import type { CliIo } from "../../src/cli/io.js";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
@@ -17,12 +17,62 @@ const isRoot = process.getuid?.() === 0;
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 const hasUpdateCa = spawnSync("sh", ["-c", "test -x /usr/sbin/update-ca-certificates"]).status === 0;
 
+/** Every certificate a test made, so the clean-up can find it whatever the tool under test did. */
+const made: string[] = [];
+/** Every NSS database a test made. */
+const databases: string[] = [];
+
 async function orgPki(name: string) {
   const ca = await createRootCa(`${name} Root CA`);
   const leaf = await issueServerCert(ca, ["relay.internal.test"]);
+  made.push(ca.certPem, leaf.certPem);
   const accepted = acceptCa(ca.certPem, sha256Hex(singleCertificateDer(ca.certPem)), `${name} Org`);
   return { ca, leaf, accepted };
 }
+
+const SYSTEM_ANCHORS = "/usr/local/share/ca-certificates";
+const SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+const base64Of = (pem: string) => singleCertificateDer(pem).toString("base64");
+
+/** The test certificates still in the machine's store: as anchors, or in the generated bundle. */
+async function testRootsInSystemStore(): Promise<string[]> {
+  const found: string[] = [];
+  const fingerprints = new Set(made.map((pem) => sha256Hex(singleCertificateDer(pem))));
+  for (const name of await readdir(SYSTEM_ANCHORS, { recursive: true }).catch(() => [] as string[])) {
+    if (!name.endsWith(".crt")) continue;
+    const pem = await readFile(join(SYSTEM_ANCHORS, name), "utf8").catch(() => "");
+    try {
+      if (fingerprints.has(sha256Hex(singleCertificateDer(pem)))) found.push(join(SYSTEM_ANCHORS, name));
+    } catch {
+      // Not a single certificate: not one of ours.
+    }
+  }
+  const bundle = (await readFile(SYSTEM_BUNDLE, "utf8").catch(() => "")).replace(/\s/g, "");
+  for (const pem of made) if (bundle.includes(base64Of(pem))) found.push(`${SYSTEM_BUNDLE}: ${sha256Hex(singleCertificateDer(pem)).slice(0, 16)}`);
+  return found;
+}
+
+/** Nicknames in an NSS database, from `certutil -L` (each line ends with the trust triple). The tests' databases hold only test certificates. */
+function nssEntries(db: string): string[] {
+  const listing = spawnSync("certutil", ["-L", "-d", `sql:${db}`], { encoding: "utf8" }).stdout ?? "";
+  return listing
+    .split("\n")
+    .filter((l) => /\s[a-zA-Z]*,[a-zA-Z]*,[a-zA-Z]*\s*$/.test(l) && !/Trust Attributes/.test(l))
+    .map((l) => l.replace(/\s+[a-zA-Z]*,[a-zA-Z]*,[a-zA-Z]*\s*$/, ""));
+}
+
+// Clean up with the platform's own tools, not the code under test, whatever happened in the tests:
+// remove our anchors, rebuild with update-ca-certificates --fresh, delete our entries from every
+// NSS database with certutil -D; then assert that nothing of ours is left.
+afterAll(async () => {
+  if (isRoot && hasUpdateCa && (await testRootsInSystemStore()).length > 0) {
+    for (const file of await testRootsInSystemStore()) if (file.startsWith(SYSTEM_ANCHORS)) await rm(file, { force: true });
+    execFileSync("/usr/sbin/update-ca-certificates", ["--fresh"], { stdio: "ignore" });
+  }
+  for (const db of databases) for (const nick of nssEntries(db)) spawnSync("certutil", ["-D", "-d", `sql:${db}`, "-n", nick]);
+  expect(await testRootsInSystemStore(), "test roots left in the system store").toEqual([]);
+  for (const db of databases) expect(nssEntries(db), `certificates left in ${db}`).toEqual([]);
+}, 120_000);
 
 /** A Debian-family store whose directories are all temporary (update-ca-certificates' own options). */
 async function tempDebian(): Promise<{ family: LinuxFamily; etc: string }> {
@@ -101,29 +151,26 @@ describe.skipIf(!isRoot || !hasUpdateCa)("Linux system store, for real as root",
       const status = await run(["ca", ...args, "--cert", certFile, "--sha256", sha, "--store", "system", "--json"], io);
       return { status, report: JSON.parse(out) as { stores: Array<{ installed: boolean; changed: boolean }> } };
     };
-    try {
-      expect(opensslVerify("/etc/ssl/certs", leaf.certPem)).toBe(false);
-      const first = await cli(["install", "--yes"]);
-      expect(first.status).toBe(0);
-      expect(first.report.stores[0]).toMatchObject({ installed: true, changed: true });
-      expect(opensslVerify("/etc/ssl/certs", leaf.certPem)).toBe(true);
-      expect((await cli(["status"])).status).toBe(0);
-      expect((await cli(["install", "--yes"])).report.stores[0]).toMatchObject({ installed: true, changed: false });
-      const removed = await cli(["remove", "--yes"]);
-      expect(removed.report.stores[0]).toMatchObject({ installed: false, changed: true });
-      expect(opensslVerify("/etc/ssl/certs", leaf.certPem)).toBe(false);
-      const status = await cli(["status"]);
-      expect(status.status).toBe(1);
-      expect(status.report.stores[0]?.installed).toBe(false);
-    } finally {
-      // Never leave a test root behind on the machine.
-      await cli(["remove", "--yes"]).catch(() => undefined);
-    }
+    // If this test fails halfway, the file's afterAll removes the root with update-ca-certificates.
+    expect(opensslVerify("/etc/ssl/certs", leaf.certPem)).toBe(false);
+    const first = await cli(["install", "--yes"]);
+    expect(first.status).toBe(0);
+    expect(first.report.stores[0]).toMatchObject({ installed: true, changed: true });
+    expect(opensslVerify("/etc/ssl/certs", leaf.certPem)).toBe(true);
+    expect((await cli(["status"])).status).toBe(0);
+    expect((await cli(["install", "--yes"])).report.stores[0]).toMatchObject({ installed: true, changed: false });
+    const removed = await cli(["remove", "--yes"]);
+    expect(removed.report.stores[0]).toMatchObject({ installed: false, changed: true });
+    expect(opensslVerify("/etc/ssl/certs", leaf.certPem)).toBe(false);
+    const status = await cli(["status"]);
+    expect(status.status).toBe(1);
+    expect(status.report.stores[0]?.installed).toBe(false);
   });
 
   it("refuses a leaf, an expired CA and a mismatched fingerprint with CA_REJECTED, changing nothing", async () => {
     const { ca, leaf } = await orgPki("Refused");
     const expired = await createRootCa("Expired Root", { notBefore: new Date("2020-01-01"), notAfter: new Date("2021-01-01") });
+    made.push(expired.certPem);
     const dir = await tempDir("ro-refused-");
     const before = { anchors: await readdir("/usr/local/share/ca-certificates"), bundle: await readFile("/etc/ssl/certs/ca-certificates.crt", "utf8") };
     for (const [name, pem, sha] of [
@@ -148,6 +195,7 @@ describe.skipIf(!has("certutil"))("NSS databases with the real certutil", () => 
   async function newDb(): Promise<string> {
     const dir = await tempDir("ro-nss-");
     execFileSync("certutil", ["-N", "-d", `sql:${dir}`, "--empty-password"]);
+    databases.push(dir);
     return dir;
   }
   const verifyLeaf = (dir: string, leafPem: string) => {
@@ -178,6 +226,7 @@ describe.skipIf(!has("certutil"))("NSS databases with the real certutil", () => 
   it("refuses a directory without a database unless asked to create one (Chromium's nssdb)", async () => {
     const { accepted } = await orgPki("Create");
     const empty = await tempDir("ro-nss-empty-");
+    databases.push(empty);
     await expect(new NssStore(empty).install(accepted)).rejects.toMatchObject({ code: "CA_INSTALL_FAILED" });
     expect(await readdir(empty)).toEqual([]);
     expect(await new NssStore(empty, { create: true }).install(accepted)).toMatchObject({ installed: true, changed: true });
