@@ -1,4 +1,4 @@
-// The one onboarding flow, used by `relay-onboard onboard` and (later) the app: the verified
+// The one onboarding flow, used by `relay-onboard onboard` and the app: the verified
 // configuration → the root CA in the OS stores → the relay test (when a password is given) → the
 // mail clients. Each step reports done / unchanged / skipped / failed; a run that finds everything
 // in place changes nothing and succeeds.

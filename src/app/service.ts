@@ -48,6 +48,13 @@ export class AppService {
     return this.options.now?.() ?? new Date();
   }
 
+  /** A caught error for the window; a bug's stack is kept in the state folder, which the message names. */
+  private async problem(err: unknown): Promise<Problem> {
+    if (err instanceof RelayError) return problemOf(err);
+    const { recordInternalError } = await import("../internalLog.js");
+    return problemOf(err, await recordInternalError(err, this.options.stateDir, this.now()));
+  }
+
   private view(loaded: LoadedConfig): OrganisationView {
     const c = loaded.payload.config;
     return {
@@ -83,7 +90,7 @@ export class AppService {
         }
       }
     } catch (err) {
-      return { problem: problemOf(err), demoOffered: false, support };
+      return { problem: await this.problem(err), demoOffered: false, support };
     }
     if (this.loaded) return { organization: this.view(this.loaded), demoOffered: false, support: this.view(this.loaded).support };
     return { demoOffered: !this.policy || this.policy.allowDemo === true, support };
@@ -138,7 +145,7 @@ export class AppService {
       try {
         stores.push(await store[operation](ca));
       } catch (err) {
-        stores.push({ store: store.store, location: store.location, installed: false, problem: problemOf(err) });
+        stores.push({ store: store.store, location: store.location, installed: false, problem: await this.problem(err) });
       }
     }
     return this.caView(ca, stores);
@@ -226,7 +233,7 @@ export class AppService {
       });
       return { sent: true, message: `Sent to ${this.email} (${result.reply}). It should arrive in a minute.` };
     } catch (err) {
-      const problem = problemOf(err);
+      const problem = await this.problem(err);
       return { sent: false, message: problem.message, problem };
     }
   }

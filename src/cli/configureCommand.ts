@@ -1,5 +1,6 @@
-// `relay-onboard configure thunderbird`: the relay account in a Thunderbird profile.
-// (apple-mail and outlook are still to come, and say so.)
+// `relay-onboard configure thunderbird|apple-mail|outlook|detect`: the relay account written for
+// each mail client from the verified configuration (Thunderbird profile, Apple .mobileconfig,
+// Outlook PRF), and which clients this machine has.
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import type { OrgConfig } from "../config/schema.js";

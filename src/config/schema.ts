@@ -34,7 +34,8 @@ export function isHost(value: string): boolean {
   return isHostName(value);
 }
 const host = z.string().refine(isHost, "must be a host name or a valid IP address");
-const domain = z.string().refine((d) => isHostName(d) && isHost(d), "must be a domain name");
+// A mail domain is a name: one ending in a numeric label would be an IPv4 literal.
+const domain = z.string().refine((d) => isHostName(d) && !/^\d+$/.test(d.slice(d.lastIndexOf(".") + 1)), "must be a domain name");
 const port = z.int().min(1).max(65535);
 const email = z.email().max(254).refine((s) => !UNSAFE_CHARS.test(s), "must not contain control characters");
 
