@@ -82,6 +82,19 @@ describe("reply parser", () => {
     expect(() => parser.push(Buffer.from("x"))).toThrow(/longer than 2048 bytes/);
   });
 
+  it("accepts a reply of exactly LIMITS.replyBytes, and refuses one that goes past it", () => {
+    const lines = (n: number, last: boolean) => Array.from({ length: n }, (_, i) => `250${last && i === n - 1 ? " " : "-"}${"z".repeat(2042)}\r\n`).join("");
+    expect(lines(32, true)).toHaveLength(LIMITS.replyBytes);
+    expect(parse(lines(32, true)).replies[0]!.lines).toHaveLength(32);
+    expect(refusal(`${lines(32, false)}250 \r\n`)).toMatch(/larger than 65536 bytes/);
+  });
+
+  it("quotes at most 80 characters of a line it refuses", () => {
+    const message = refusal(`garbage ${"g".repeat(500)}\r\n`);
+    expect(message).toContain(JSON.stringify(`garbage ${"g".repeat(72)}`));
+    expect(message.length).toBeLessThan(140);
+  });
+
   it("caps the lines per reply and the bytes per reply", () => {
     const lines = (n: number, width = 1) => `${Array.from({ length: n - 1 }, () => `250-${"y".repeat(width)}\r\n`).join("")}250 end\r\n`;
     expect(parse(lines(LIMITS.linesPerReply)).replies[0]!.lines).toHaveLength(LIMITS.linesPerReply);
