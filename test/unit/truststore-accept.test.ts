@@ -1,4 +1,5 @@
 // The gate before any install: exactly the pinned certificate, a CA with keyCertSign, in validity.
+import { X509Certificate, createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import { RelayError } from "../../src/errors.js";
@@ -57,9 +58,51 @@ describe("acceptCa", () => {
     expect(rejection(() => acceptCa(ca.certPem + noSign.certPem, fp(ca.certPem), "Org")).message).toMatch(/exactly one/);
   });
 
+  it("returns the certificate re-encoded as clean PEM, with its DER, dates and organisation", async () => {
+    const ca = await testCa();
+    const messy = `\n\n${ca.certPem.replace(/\n/g, "\r\n")}\n`;
+    const accepted = acceptCa(messy, fp(ca.certPem), "Internal Test Org");
+    expect(accepted.der.equals(singleCertificateDer(ca.certPem))).toBe(true);
+    expect(accepted.pem.startsWith("-----BEGIN CERTIFICATE-----\n")).toBe(true);
+    expect(accepted.pem.endsWith("\n-----END CERTIFICATE-----\n")).toBe(true);
+    const body = accepted.pem.split("\n").slice(1, -2);
+    expect(body.slice(0, -1).every((l) => l.length === 64)).toBe(true);
+    expect(body.at(-1)!.length).toBeGreaterThan(0);
+    expect(body.at(-1)!.length).toBeLessThanOrEqual(64);
+    expect(body.join("")).toBe(accepted.der.toString("base64"));
+    expect(fp(accepted.pem)).toBe(accepted.sha256);
+    expect(accepted.notAfter.toISOString()).toBe(new Date(new X509Certificate(accepted.der).validTo).toISOString());
+    expect(accepted.organization).toBe("Internal Test Org");
+    expect(accepted.sha1).toBe(createHash("sha1").update(accepted.der).digest("hex"));
+  });
+
+  it("is inclusive of both ends of the validity period, to the second", async () => {
+    const notBefore = new Date("2030-01-01T00:00:00Z");
+    const notAfter = new Date("2031-01-01T00:00:00Z");
+    const ca = await createRootCa("Window Root", { notBefore, notAfter });
+    const pin = fp(ca.certPem);
+    expect(acceptCa(ca.certPem, pin, "Org", notBefore).sha256).toBe(pin);
+    expect(acceptCa(ca.certPem, pin, "Org", notAfter).sha256).toBe(pin);
+    expect(rejection(() => acceptCa(ca.certPem, pin, "Org", new Date(notBefore.getTime() - 1000))).message).toBe(`"CN=Window Root" is not valid before 2030-01-01T00:00:00.000Z`);
+    expect(rejection(() => acceptCa(ca.certPem, pin, "Org", new Date(notAfter.getTime() + 1000))).message).toBe(`"CN=Window Root" expired on 2031-01-01T00:00:00.000Z`);
+  });
+
+  it("refuses what is not one certificate, and a pin that is not 64 hex digits", async () => {
+    const ca = await testCa();
+    expect(rejection(() => acceptCa("not a certificate", fp(ca.certPem), "Org")).message).toMatch(/exactly one PEM certificate/);
+    const garbage = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    expect(rejection(() => acceptCa(garbage, fp(garbage), "Org")).message).toBe("it is not a valid X.509 certificate");
+    for (const pin of ["g".repeat(64), fp(ca.certPem).slice(1), `${fp(ca.certPem)}0`, ` ${fp(ca.certPem)}`]) {
+      expect(rejection(() => acceptCa(ca.certPem, pin, "Org")).message, pin).toBe("the pinned SHA-256 is not 64 hex digits");
+    }
+    expect(rejection(() => acceptCa(ca.certPem, "0".repeat(64), "Org")).message).toBe(`its SHA-256 ${fp(ca.certPem)} is not the pinned ${"0".repeat(64)}`);
+  });
+
   it("identifyCa lets an expired root be found and removed, by fingerprint only", async () => {
     const expired = await createRootCa("Old Root", { notBefore: new Date("2020-01-01"), notAfter: new Date("2021-01-01") });
     expect(identifyCa(expired.certPem, fp(expired.certPem), "Org").sha256).toBe(fp(expired.certPem));
+    const leaf = await issueServerCert(await testCa(), ["relay.internal.test"]);
+    expect(identifyCa(leaf.certPem, fp(leaf.certPem), "Org").subject).toBe("CN=relay.internal.test");
     const other = await createRootCa("Other");
     rejection(() => identifyCa(other.certPem, fp(expired.certPem), "Org"));
   });
