@@ -218,6 +218,39 @@ describe("verifyConfig: validity window", () => {
     await expectCode(verifyConfig(doc, { trusted: await trustOf([key]), now: NOW }), "CONFIG_NOT_YET_VALID");
   });
 
+  it("reports the dates users see exactly: issuedAt and expiresAt from iat and exp", async () => {
+    const key = await makeKey();
+    const doc = await rawSign(header(key), await fullPayload({ iat: NOW_S - 3600, exp: NOW_S + 7 * 86400 }), key);
+    const result = await verifyConfig(doc, { trusted: await trustOf([key]), now: NOW });
+    expect(result.issuedAt.toISOString()).toBe(new Date((NOW_S - 3600) * 1000).toISOString());
+    expect(result.expiresAt.toISOString()).toBe(new Date((NOW_S + 7 * 86400) * 1000).toISOString());
+    expect(result.previousVer).toBeUndefined();
+  });
+
+  it("draws the clock-skew boundaries to the second, on both ends, with nbf and iat", async () => {
+    const key = await makeKey();
+    const trusted = await trustOf([key]);
+    const at = (seconds: number) => new Date(seconds * 1000);
+    const exp = NOW_S + 1000;
+    const doc = await rawSign(header(key), await fullPayload({ iat: NOW_S - 1000, exp }), key);
+    await expect(verifyConfig(doc, { trusted, now: at(exp + CLOCK_SKEW_SECONDS - 1) })).resolves.toBeTruthy();
+    await expectCode(verifyConfig(doc, { trusted, now: at(exp + CLOCK_SKEW_SECONDS) }), "CONFIG_EXPIRED", /expired on 2026-11-27 12:16 UTC/);
+    for (const field of ["iat", "nbf"] as const) {
+      const start = NOW_S + 500;
+      const future = await rawSign(header(key), await fullPayload({ iat: field === "iat" ? start : NOW_S - 10, ...(field === "nbf" ? { nbf: start } : {}), exp: NOW_S + 86400 }), key);
+      await expect(verifyConfig(future, { trusted, now: at(start - CLOCK_SKEW_SECONDS) }), field).resolves.toBeTruthy();
+      await expectCode(verifyConfig(future, { trusted, now: at(start - CLOCK_SKEW_SECONDS - 1) }), "CONFIG_NOT_YET_VALID", /valid only from 2026-11-27 12:08 UTC; check this computer's clock/);
+    }
+    // nbf earlier than iat: iat still counts.
+    const both = await rawSign(header(key), await fullPayload({ iat: NOW_S + 500, nbf: NOW_S - 500, exp: NOW_S + 86400 }), key);
+    await expectCode(verifyConfig(both, { trusted, now: NOW }), "CONFIG_NOT_YET_VALID");
+    // exp one second after iat is a (short) valid window; equal is not.
+    const short = await rawSign(header(key), await fullPayload({ iat: NOW_S, exp: NOW_S + 1 }), key);
+    await expect(verifyConfig(short, { trusted, now: NOW })).resolves.toBeTruthy();
+    const empty = await rawSign(header(key), await fullPayload({ iat: NOW_S, exp: NOW_S }), key);
+    await expectCode(verifyConfig(empty, { trusted, now: NOW }), "CONFIG_INVALID", /exp \(2026-11-27 12:00 UTC\) is not after iat \(2026-11-27 12:00 UTC\)/);
+  });
+
   it("refuses exp before iat", async () => {
     const key = await makeKey();
     const doc = await rawSign(header(key), await fullPayload({ iat: NOW_S, exp: NOW_S - 1 }), key);
