@@ -87,6 +87,13 @@ describe("acceptCa", () => {
     expect(rejection(() => acceptCa(ca.certPem, pin, "Org", new Date(notAfter.getTime() + 1000))).message).toBe(`"CN=Window Root" expired on 2031-01-01T00:00:00.000Z`);
   });
 
+  it("names a subject of several parts on one line", async () => {
+    const ca = await createRootCa("Multi Root, O=Example Org, C=DE", { notBefore: new Date("2030-01-01T00:00:00Z") });
+    const err = rejection(() => acceptCa(ca.certPem, fp(ca.certPem), "Org"));
+    expect(err.message).toMatch(/^"CN=Multi Root, O=Example Org, C=DE" is not valid before/);
+    expect(identifyCa(ca.certPem, fp(ca.certPem), "Org").subject).toBe("CN=Multi Root, O=Example Org, C=DE");
+  });
+
   it("refuses what is not one certificate, and a pin that is not 64 hex digits", async () => {
     const ca = await testCa();
     expect(rejection(() => acceptCa("not a certificate", fp(ca.certPem), "Org")).message).toMatch(/exactly one PEM certificate/);
