@@ -16,6 +16,8 @@ export default defineConfig({
       "test/integration/smtp-submission.test.ts",
       "test/integration/redaction.test.ts",
       "test/integration/audit.test.ts",
+      "test/integration/smtp-session.test.ts",
+      "test/unit/errors-and-inputs.test.ts",
     ],
     testTimeout: 20_000,
     hookTimeout: 60_000,

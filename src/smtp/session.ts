@@ -184,11 +184,14 @@ export class SmtpSession {
   async authenticate(mechanism: SaslMechanism, creds: Credentials): Promise<Reply> {
     const exchange = MECHANISMS[mechanism](creds);
     this.conn.send(exchange.initial === undefined ? `AUTH ${mechanism}` : `AUTH ${mechanism} ${exchange.initial}`);
+    let cancelled = false;
     for (let round = 0; ; round++) {
       const reply = await this.conn.readReply({ what: `AUTH ${mechanism}` });
       if (reply.code !== 334) return reply;
+      if (cancelled) throw failure("PROTOCOL_ERROR", "the server went on with AUTH after it was cancelled", reply, "AUTH");
       const response = round < MAX_CHALLENGES ? await exchange.respond(Buffer.from(reply.lines[0] ?? "", "base64")) : undefined;
-      // "*" cancels the exchange (RFC 4954 §4): the server must answer 501.
+      // "*" cancels the exchange (RFC 4954 §4): the server must answer with a final reply.
+      cancelled = response === undefined;
       this.conn.send(response ?? "*");
     }
   }
