@@ -9,6 +9,7 @@ export default defineConfig({
     include: [
       "test/unit/smtp-reply.test.ts",
       "test/unit/config-verify.test.ts",
+      "test/unit/config-schema.test.ts",
       "test/unit/config-trusted-keys.test.ts",
       "test/unit/cli-config.test.ts",
       "test/unit/thunderbird-prefs.test.ts",

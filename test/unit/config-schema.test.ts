@@ -1,0 +1,132 @@
+// The configuration schema field by field: every limit at its boundary, the characters refused in
+// text shown to users, the user-name template, and the one-line summary of schema failures.
+import { describe, expect, it } from "vitest";
+import { claimsSchema, configSchema, describeIssues, isHostName, payloadSchema, unsignedPayloadSchema, type OrgConfig } from "../../src/config/schema.js";
+import { NOW_S, unsignedPayload } from "../helpers/org.js";
+
+let base: OrgConfig;
+const valid = (config: unknown) => configSchema.safeParse(config).success;
+const withOrg = (patch: Partial<OrgConfig["organization"]>) => ({ ...base, organization: { ...base.organization, ...patch } });
+const withSub = (patch: Partial<OrgConfig["submission"]>) => ({ ...base, submission: { ...base.submission, ...patch } });
+
+describe("configuration schema", () => {
+  it("accepts the contract's example shape", async () => {
+    base = (await unsignedPayload()).config;
+    expect(valid(base)).toBe(true);
+    expect(valid({ ...base, inbound: { host: "mx.internal.test", port: 25 }, probe: { externalRecipient: "probe@example.com" } })).toBe(true);
+  });
+
+  it("refuses control and bidirectional-override characters in text, at the edges of each range", () => {
+    for (const bad of ["\u0000", "\u0009", "\u001f", "\u007f", "\u202a", "\u202e", "\u2066", "\u2069"]) {
+      expect(valid(withOrg({ name: `Org${bad}Name` })), JSON.stringify(bad)).toBe(false);
+    }
+    for (const good of ["\u0020", "\u007e", "\u00a0", "\u2029", "\u202f", "\u2065", "\u206a", "é", "社"]) {
+      expect(valid(withOrg({ name: `Org${good}Name` })), JSON.stringify(good)).toBe(true);
+    }
+  });
+
+  it("limits text lengths exactly", () => {
+    expect(valid(withOrg({ name: "n".repeat(200) }))).toBe(true);
+    expect(valid(withOrg({ name: "n".repeat(201) }))).toBe(false);
+    expect(valid(withOrg({ name: "" }))).toBe(false);
+    expect(valid(withOrg({ support: { phone: "1".repeat(64) } }))).toBe(true);
+    expect(valid(withOrg({ support: { phone: "1".repeat(65) } }))).toBe(false);
+    expect(valid(withSub({ username: `${"u".repeat(249)}{email}` }))).toBe(true);
+    expect(valid(withSub({ username: `${"u".repeat(250)}{email}` }))).toBe(false);
+  });
+
+  it("domains: a non-empty list of distinct names", () => {
+    expect(valid(withOrg({ domains: ["internal.test", "example.org"] }))).toBe(true);
+    expect(valid(withOrg({ domains: [] }))).toBe(false);
+    expect(valid(withOrg({ domains: ["internal.test", "internal.test"] }))).toBe(false);
+    expect(valid(withOrg({ domains: ["bad domain"] }))).toBe(false);
+  });
+
+  it("host names: labels of 1–63 letters, digits and inner hyphens, 253 characters in all", () => {
+    const label = (n: number) => "a".repeat(n);
+    expect(isHostName(`${label(63)}.test`)).toBe(true);
+    expect(isHostName(`${label(64)}.test`)).toBe(false);
+    const long = [label(63), label(63), label(63), label(61)].join(".");
+    expect(long).toHaveLength(253);
+    expect(isHostName(long)).toBe(true);
+    expect(isHostName(`${long}a`)).toBe(false);
+    for (const good of ["a", "A-b.C9", "xn--bcher-kva.example"]) expect(isHostName(good), good).toBe(true);
+    for (const bad of ["", "-a", "a-", "a..b", "a_b", "a.b.", ".a"]) expect(isHostName(bad), bad).toBe(false);
+  });
+
+  it("ports from 1 to 65535, integers only", () => {
+    for (const port of [1, 587, 65535]) expect(valid(withSub({ port })), String(port)).toBe(true);
+    for (const port of [0, 65536, 587.5, -1]) expect(valid(withSub({ port })), String(port)).toBe(false);
+  });
+
+  it("mechanisms: a non-empty list of distinct known ones", () => {
+    expect(valid(withSub({ auth: ["XOAUTH2", "NTLM", "CRAM-MD5", "LOGIN", "PLAIN"] }))).toBe(true);
+    expect(valid(withSub({ auth: [] }))).toBe(false);
+    expect(valid(withSub({ auth: ["PLAIN", "PLAIN"] }))).toBe(false);
+    expect(valid({ ...base, submission: { ...base.submission, auth: ["GSSAPI"] } })).toBe(false);
+    expect(valid({ ...base, submission: { ...base.submission, security: "none" } })).toBe(false);
+  });
+
+  it("user-name templates: literal text and the three placeholders only", () => {
+    for (const good of ["{email}", "{local}", "{local}@{domain}", "CORP\\{local}", "fixed-user"]) expect(valid(withSub({ username: good })), good).toBe(true);
+    for (const bad of ["{user}", "{email", "email}", "{{email}}", "{EMAIL}", ""]) expect(valid(withSub({ username: bad })), bad).toBe(false);
+  });
+
+  it("rootCa: 64 lowercase hex digits, a PEM of at most 16 KiB", () => {
+    expect(valid({ ...base, rootCa: { ...base.rootCa, sha256: base.rootCa.sha256.toUpperCase() } })).toBe(false);
+    expect(valid({ ...base, rootCa: { ...base.rootCa, sha256: base.rootCa.sha256.slice(1) } })).toBe(false);
+    expect(valid({ ...base, rootCa: { ...base.rootCa, pem: `${base.rootCa.pem}${" ".repeat(16_384 - base.rootCa.pem.length)}` } })).toBe(true);
+    expect(valid({ ...base, rootCa: { ...base.rootCa, pem: `${base.rootCa.pem}${" ".repeat(16_385 - base.rootCa.pem.length)}` } })).toBe(false);
+    expect(valid({ ...base, rootCa: { ...base.rootCa, pem: "" } })).toBe(false);
+  });
+
+  it("support contacts: an https URL and an email address", () => {
+    expect(valid(withOrg({ support: { url: "https://help.internal.test/x", email: "help@internal.test" } }))).toBe(true);
+    expect(valid(withOrg({ support: { url: "http://help.internal.test" } }))).toBe(false);
+    expect(valid(withOrg({ support: { url: "javascript:alert(1)" } }))).toBe(false);
+    expect(valid(withOrg({ support: { url: `https://h.test/${"p".repeat(2048)}` } }))).toBe(false);
+    expect(valid(withOrg({ support: { email: "not-an-address" } }))).toBe(false);
+    expect(valid(withOrg({ support: { email: `${"e".repeat(250)}@x.test` } }))).toBe(false);
+    expect(valid(withOrg({ support: { email: "help\u202e@internal.test" } }))).toBe(false);
+  });
+
+  it("incoming: IMAP or POP3 with TLS or STARTTLS", () => {
+    const incoming = { protocol: "imap", host: "imap.internal.test", port: 993, security: "tls", username: "{email}" };
+    expect(valid({ ...base, incoming })).toBe(true);
+    expect(valid({ ...base, incoming: { ...incoming, protocol: "pop3" } })).toBe(true);
+    expect(valid({ ...base, incoming: { ...incoming, protocol: "smtp" } })).toBe(false);
+    expect(valid({ ...base, incoming: { ...incoming, security: "plain" } })).toBe(false);
+  });
+
+  it("claims: dates within year 9999, ver from 1, strict payload", async () => {
+    const claims = { iss: "internal.test", iat: NOW_S, exp: NOW_S + 60, ver: 1 };
+    expect(claimsSchema.safeParse(claims).success).toBe(true);
+    expect(claimsSchema.safeParse({ ...claims, exp: 253_402_300_799 }).success).toBe(true);
+    expect(claimsSchema.safeParse({ ...claims, exp: 253_402_300_800 }).success).toBe(false);
+    expect(claimsSchema.safeParse({ ...claims, iat: -1 }).success).toBe(false);
+    expect(claimsSchema.safeParse({ ...claims, ver: 0 }).success).toBe(false);
+    expect(claimsSchema.safeParse({ ...claims, ver: 1.5 }).success).toBe(false);
+    expect(claimsSchema.safeParse({ ...claims, nbf: NOW_S }).success).toBe(true);
+    expect(claimsSchema.safeParse({ ...claims, iss: "" }).success).toBe(false);
+    const payload = { ...claims, config: base };
+    expect(payloadSchema.safeParse(payload).success).toBe(true);
+    expect(payloadSchema.safeParse({ ...payload, extra: 1 }).success).toBe(false);
+    expect(unsignedPayloadSchema.safeParse({ iss: "internal.test", config: base }).success).toBe(true);
+    expect(unsignedPayloadSchema.safeParse({ iss: "internal.test", config: base, ver: 3 }).success).toBe(false);
+  });
+
+  it("summarises failures on one line: paths, unknown fields, at most three, and how many more", () => {
+    const one = configSchema.safeParse({ ...base, extra: 1, submission: { ...base.submission, port: 0 } });
+    expect(one.success).toBe(false);
+    const text = describeIssues(one.error!);
+    expect(text).toContain('(document): unknown field(s) "extra"');
+    expect(text).toMatch(/submission\.port: /);
+    expect(text).not.toContain("more)");
+    const many = configSchema.safeParse({ ...base, a: 1, submission: { ...base.submission, port: 0, host: "bad host", username: "{x}" } });
+    const summary = describeIssues(many.error!);
+    expect(summary.split("; ")).toHaveLength(3);
+    expect(summary).toMatch(/ \(and 1 more\)$/);
+    expect(describeIssues(many.error!, 1)).toMatch(/ \(and 3 more\)$/);
+    expect(describeIssues(many.error!, 4)).not.toMatch(/more\)/);
+  });
+});
