@@ -98,7 +98,7 @@ describe("configuration schema", () => {
     expect(valid({ ...base, incoming: { ...incoming, security: "plain" } })).toBe(false);
   });
 
-  it("claims: dates within year 9999, ver from 1, strict payload", async () => {
+  it("claims: dates within year 9999, ver from 1, strict payload", () => {
     const claims = { iss: "internal.test", iat: NOW_S, exp: NOW_S + 60, ver: 1 };
     expect(claimsSchema.safeParse(claims).success).toBe(true);
     expect(claimsSchema.safeParse({ ...claims, exp: 253_402_300_799 }).success).toBe(true);
