@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { base64url, exportSPKI } from "jose";
 import { describe, expect, it } from "vitest";
 import { RollbackState } from "../../src/config/rollbackState.js";
-import { verifyConfig, MAX_CONFIG_BYTES, CLOCK_SKEW_SECONDS } from "../../src/config/verify.js";
+import { verifyConfig, MAX_CONFIG_BYTES, CLOCK_SKEW_SECONDS, CONFIG_TYP as CONFIG_TYP_TEXT } from "../../src/config/verify.js";
 import { RelayError, type FailureCode } from "../../src/errors.js";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import {
@@ -457,5 +457,100 @@ describe("the state file", () => {
     await verifyConfig(await signed(key), { trusted: await trustOf([key]), now: NOW, state });
     const { stat } = await import("node:fs/promises");
     expect((await stat(join(dir, "config-state.json"))).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe("verifyConfig: every refusal says exactly what is wrong", () => {
+  const enc = (value: unknown) => base64url.encode(typeof value === "string" ? value : JSON.stringify(value));
+
+  it("size, encoding and framing", async () => {
+    const key = await makeKey();
+    const trusted = await trustOf([key]);
+    const check = async (doc: string | Uint8Array, code: FailureCode, message: string) => {
+      const err = await rejection(verifyConfig(doc, { trusted, now: NOW }));
+      expect([err.code, err.message], typeof doc === "string" ? doc.slice(0, 40) : "bytes").toEqual([code, message]);
+    };
+    // Multi-byte characters count as bytes, for strings and byte arrays alike.
+    await check("é".repeat(MAX_CONFIG_BYTES / 2 + 1), "CONFIG_TOO_LARGE", `the configuration is ${MAX_CONFIG_BYTES + 2} bytes; the limit is ${MAX_CONFIG_BYTES}`);
+    await check(new Uint8Array(MAX_CONFIG_BYTES + 1), "CONFIG_TOO_LARGE", `the configuration is ${MAX_CONFIG_BYTES + 1} bytes; the limit is ${MAX_CONFIG_BYTES}`);
+    await check("x".repeat(MAX_CONFIG_BYTES), "CONFIG_INVALID", "not a JWS: expected three dot-separated parts (compact serialization)");
+    await check(new Uint8Array([0xff, 0xfe]), "CONFIG_INVALID", "the configuration is not UTF-8 text");
+    await check(" \n\t ", "CONFIG_INVALID", "the configuration is empty");
+    await check("a.b", "CONFIG_INVALID", "not a JWS: expected three dot-separated parts (compact serialization)");
+    await check("a.b.c.d", "CONFIG_INVALID", "not a JWS: expected three dot-separated parts (compact serialization)");
+    await check("{", "CONFIG_INVALID", "not a JWS: the JSON serialization does not parse");
+    await check('{"signatures": []}', "CONFIG_INVALID", "not a JWS: no payload");
+    await check('{"payload": 1, "signatures": []}', "CONFIG_INVALID", "not a JWS: no payload");
+    await check("[1]", "CONFIG_INVALID", "not a JWS: expected three dot-separated parts (compact serialization)");
+    await check('{"payload": "e30", "signatures": []}', "CONFIG_INVALID", "not a JWS: between 1 and 16 signatures are expected");
+    const sig = { protected: enc(header(key)), signature: "AA" };
+    await check(JSON.stringify({ payload: "e30", signatures: Array(17).fill(sig) }), "CONFIG_INVALID", "not a JWS: between 1 and 16 signatures are expected");
+    await check(JSON.stringify({ payload: "e30", signatures: [sig], extra: 1 }), "CONFIG_INVALID", "not a JWS: unexpected member(s) extra");
+    await check(JSON.stringify({ payload: "e30", ...sig, signatures: undefined, x: 1, y: 2 }), "CONFIG_INVALID", "not a JWS: unexpected member(s) x, y");
+    await check(JSON.stringify({ payload: "e30", signatures: [sig], header: {} }), "CONFIG_BAD_SIGNATURE", "unprotected JWS headers are not accepted; every header must be signed");
+    await check(JSON.stringify({ payload: "e30", signatures: [{ ...sig, header: { kid: "x" } }] }), "CONFIG_BAD_SIGNATURE", "unprotected JWS headers are not accepted; every header must be signed");
+    await check(JSON.stringify({ payload: "e30", signatures: ["x"] }), "CONFIG_INVALID", "not a JWS: a signature entry is not an object");
+    await check(JSON.stringify({ payload: "e30", signatures: [[1]] }), "CONFIG_INVALID", "not a JWS: a signature entry is not an object");
+    await check(JSON.stringify({ payload: "e30", signatures: [{ ...sig, other: 1 }] }), "CONFIG_INVALID", "not a JWS: unexpected member(s) other");
+    await check(JSON.stringify({ payload: "e30", signatures: [{ protected: sig.protected }] }), "CONFIG_INVALID", "not a JWS: a signature lacks its protected header or signature");
+    await check(JSON.stringify({ payload: "e30", signatures: [{ signature: "AA" }] }), "CONFIG_INVALID", "not a JWS: a signature lacks its protected header or signature");
+    await check(JSON.stringify({ payload: "e30", signatures: [{ protected: 1, signature: "AA" }] }), "CONFIG_INVALID", "not a JWS: a signature lacks its protected header or signature");
+    await check(`${enc(header(key))}.e30+.AA`, "CONFIG_INVALID", "the JWS payload is not base64url");
+    await check(`${enc(header(key))}.e30=.AA`, "CONFIG_INVALID", "the JWS payload is not base64url");
+  });
+
+  it("headers, keys and signers", async () => {
+    const key = await makeKey();
+    const other = await makeKey("ES256");
+    const trusted = await trustOf([key]);
+    const payload = await fullPayload();
+    const check = async (doc: string, code: FailureCode, message: string, trust = trusted) => {
+      const err = await rejection(verifyConfig(doc, { trusted: trust, now: NOW }));
+      expect([err.code, err.message]).toEqual([code, message]);
+    };
+    const withHeader = (h: string) => `${h}.${enc(payload)}.AA`;
+    await check(withHeader("e30/"), "CONFIG_INVALID", "the JWS header is not base64url");
+    await check(withHeader(base64url.encode(new Uint8Array([0xc3, 0x28]))), "CONFIG_INVALID", "the JWS header is not valid UTF-8");
+    await check(withHeader(enc("{nope")), "CONFIG_INVALID", "the JWS header is not valid JSON");
+    await check(withHeader(enc("[]")), "CONFIG_INVALID", "the JWS header is not a JSON object");
+    await check(withHeader(enc("null")), "CONFIG_INVALID", "the JWS header is not a JSON object");
+    await check(withHeader(enc({ kid: key.kid, typ: CONFIG_TYP_TEXT })), "CONFIG_ALG_NOT_ALLOWED", "the signature algorithm null is not allowed (only EdDSA and ES256)");
+    await check(withHeader(enc({ alg: 5 })), "CONFIG_ALG_NOT_ALLOWED", "the signature algorithm 5 is not allowed (only EdDSA and ES256)");
+    await check(withHeader(enc(header(key, { alg: "RS256" }))), "CONFIG_ALG_NOT_ALLOWED", 'the signature algorithm "RS256" is not allowed (only EdDSA and ES256)');
+    await check(withHeader(enc(header(key, { jwk: {}, x5c: [] }))), "CONFIG_BAD_SIGNATURE", "the header carries its own key (jwk, x5c); keys inside a document are never trusted");
+    await check(withHeader(enc(header(key, { "x5t#S256": "x" }))), "CONFIG_BAD_SIGNATURE", "the header carries its own key (x5t#S256); keys inside a document are never trusted");
+    await check(withHeader(enc(header(key, { crit: ["b64"], b64: false }))), "CONFIG_BAD_SIGNATURE", "unsupported JWS header parameter(s): crit, b64");
+    await check(withHeader(enc(header(key, { typ: "JWT" }))), "CONFIG_INVALID", `not a Relay Onboard configuration (typ is "JWT", expected "${CONFIG_TYP_TEXT}")`);
+    await check(withHeader(enc({ alg: "EdDSA", kid: key.kid })), "CONFIG_INVALID", `not a Relay Onboard configuration (typ is null, expected "${CONFIG_TYP_TEXT}")`);
+    await check(withHeader(enc(header(key, { kid: 7 }))), "CONFIG_UNKNOWN_KEY", "the signature's kid is not a string");
+    await check(withHeader(enc({ alg: "EdDSA", typ: CONFIG_TYP_TEXT })), "CONFIG_UNKNOWN_KEY", "the signature names no key (kid is missing)");
+    await check(await rawSign(header(other), payload, other), "CONFIG_UNKNOWN_KEY", `signed by unknown key(s) "${other.kid}"; 0 distinct trusted signer(s), 1 required`);
+    await check(await rawSign(header(other, { kid: key.kid }), payload, other), "CONFIG_BAD_SIGNATURE", `the header says ES256 but the trusted key "${key.kid}" is an EdDSA key`);
+    const forged = await rawSign(header(key), payload, await makeKey());
+    await check(forged, "CONFIG_BAD_SIGNATURE", `the signature by "${key.kid}" does not verify: the document was altered or forged`);
+    const two = await trustOf([key, other], 2);
+    await check(await rawSign(header(key), payload, key), "CONFIG_UNKNOWN_KEY", "1 distinct trusted signer(s), 2 required", two);
+    // A payload that is signed but is not JSON, and one that is not UTF-8.
+    const notJson = await rawSign(header(key), "not json", key);
+    await check(notJson, "CONFIG_INVALID", "the payload is not valid JSON");
+    const proto = await rawSign(header(key), '{"__proto__": {"x": 1}}', key);
+    const err = await rejection(verifyConfig(proto, { trusted, now: NOW }));
+    expect(err.code).toBe("CONFIG_INVALID");
+    expect(err.message).toMatch(/^the payload: .*__proto__/);
+  });
+
+  it("records the accepted version, and names both versions when refusing an older one", async () => {
+    const key = await makeKey();
+    const trusted = await trustOf([key]);
+    const state = RollbackState.inDir(await tempDir("ro-state-exact-"));
+    const first = await verifyConfig(await signed(key, { ver: 5 }), { trusted, now: NOW, state });
+    expect(first.previousVer).toBeUndefined();
+    expect(await state.highest("internal.test")).toBe(5);
+    const again = await verifyConfig(await signed(key, { ver: 6 }), { trusted, now: NOW, state });
+    expect(again.previousVer).toBe(5);
+    expect(await state.highest("internal.test")).toBe(6);
+    const err = await rejection(verifyConfig(await signed(key, { ver: 3 }), { trusted, now: NOW, state }));
+    expect([err.code, err.message]).toEqual(["CONFIG_ROLLBACK", "version 3 from internal.test is older than version 6 already used here"]);
+    expect(await state.highest("internal.test")).toBe(6);
   });
 });
