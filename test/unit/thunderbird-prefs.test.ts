@@ -67,6 +67,85 @@ describe("prefs.js tokenizer", () => {
   });
 });
 
+describe("prefs.js tokenizer, exactly", () => {
+  const error = (text: string): PrefsSyntaxError => {
+    try {
+      parsePrefs(text);
+    } catch (err) {
+      expect(err).toBeInstanceOf(PrefsSyntaxError);
+      return err as PrefsSyntaxError;
+    }
+    throw new Error(`accepted: ${text}`);
+  };
+
+  it("names the line and the problem, and keeps the offset", () => {
+    const cases: Array<[string, string]> = [
+      ['user_pref("a", 1);\n\n/* open', "prefs.js line 3: unterminated comment"],
+      ['user_pref "a", 1);', 'prefs.js line 1: expected "("'],
+      ['user_pref(a, 1);', "prefs.js line 1: expected a string"],
+      ['user_pref("a", "x', "prefs.js line 1: unterminated string"],
+      ['user_pref("a", "x\ny");', "prefs.js line 2: line break inside a string"],
+      ['user_pref("a", "x\ry");', "prefs.js line 1: line break inside a string"],
+      ['user_pref("a", "\\x0g");', "prefs.js line 1: bad \\x escape"],
+      ['user_pref("a", "\\x00");', "prefs.js line 1: bad \\x escape"],
+      ['user_pref("a", "\\x4");', "prefs.js line 1: bad \\x escape"],
+      ['user_pref("a", "\\u12g4");', "prefs.js line 1: bad \\u escape"],
+      ['user_pref("a", "\\q");', "prefs.js line 1: unknown escape \\q"],
+      ['user_pref("a", "\\', "prefs.js line 1: unknown escape \\"],
+      ['user_pref("a", nope);', "prefs.js line 1: expected a string, a number, true or false"],
+      ['user_pref("a", 9007199254740992);', "prefs.js line 1: integer out of range"],
+      ['eval("a", 1);', "prefs.js line 1: unknown function eval()"],
+      ['\n42;', "prefs.js line 2: expected pref(), user_pref() or sticky_pref()"],
+      ['user_pref("a", 1) user_pref("b", 2);', 'prefs.js line 1: expected ";"'],
+      ['user_pref("a" 1);', 'prefs.js line 1: expected ","'],
+      ['user_pref("a", 1;', 'prefs.js line 1: expected ")"'],
+    ];
+    for (const [text, message] of cases) expect(error(text).message, text).toBe(message);
+    expect(error('user_pref("a", 1);\nuser_pref("b", x);').offset).toBe('user_pref("a", 1);\nuser_pref("b", '.length);
+    expect(error('user_pref("a", 1);\nuser_pref("b", x);').name).toBe("PrefsSyntaxError");
+  });
+
+  it("reads every escape, sign, attribute and comment placement", () => {
+    const text = [
+      'user_pref /* c */ ( "a" , +5 ) ; # end of line',
+      'pref("locked", 1, locked, sticky);',
+      "user_pref('q', '\\'\\\"\\\\\\n\\r\\x41\\u00e9');",
+      'user_pref("dup", 1);',
+      'user_pref("dup", 2);',
+      'user_pref("last", true) ;//no newline at the end',
+    ].join("\n");
+    const entries = parsePrefs(text);
+    expect(entries.map((e) => [e.name, e.value])).toEqual([
+      ["a", 5], ["locked", 1], ["q", "'\"\\\n\rAé"], ["dup", 1], ["dup", 2], ["last", true],
+    ]);
+    expect(text.slice(entries[0]!.valueStart, entries[0]!.valueEnd)).toBe("+5");
+    expect(text.slice(entries[2]!.valueStart, entries[2]!.valueEnd)).toBe("'\\'\\\"\\\\\\n\\r\\x41\\u00e9'");
+    expect(prefsMap(text).get("dup")).toBe(2);
+    expect(parsePrefs("")).toEqual([]);
+    expect(parsePrefs("# only a comment")).toEqual([]);
+    expect(parsePrefs("// only a comment")).toEqual([]);
+  });
+
+  it("formats values as Thunderbird writes them", () => {
+    expect(formatValue(true)).toBe("true");
+    expect(formatValue(false)).toBe("false");
+    expect(formatValue(-42)).toBe("-42");
+    expect(formatValue('a"b\\c\nd\re')).toBe('"a\\"b\\\\c\\nd\\re"');
+    expect(() => formatValue(1.5)).toThrow("pref values must be integers, got 1.5");
+    expect(() => formatValue(2 ** 53)).toThrow(/must be integers/);
+  });
+
+  it("appends on a new line, to an empty file without a leading newline, and edits the last occurrence", () => {
+    expect(applyPrefs("", new Map([["a", 1]])).text).toBe('user_pref("a", 1);\n');
+    expect(applyPrefs('user_pref("x", 1);', new Map([["a", 1]])).text).toBe('user_pref("x", 1);\nuser_pref("a", 1);\n');
+    const twice = 'user_pref("a", 1);\nuser_pref("a", 2);\n';
+    const edited = applyPrefs(twice, new Map([["a", 3]]));
+    expect(edited.text).toBe('user_pref("a", 1);\nuser_pref("a", 3);\n');
+    expect(edited.changes).toEqual([{ name: "a", before: 2, after: 3 }]);
+    expect(applyPrefs(twice, new Map([["a", 2]]))).toEqual({ text: twice, changes: [] });
+  });
+});
+
 const prefName = fc.oneof(
   fc.stringMatching(/^[a-z][a-z0-9_]{0,8}(\.[a-z0-9_]{1,8}){0,3}$/),
   // The names the planner reads and edits, so existing servers, identities and accounts are reused
