@@ -539,6 +539,41 @@ describe("verifyConfig: every refusal says exactly what is wrong", () => {
     expect(err.message).toMatch(/^the payload: .*__proto__/);
   });
 
+  it("uses the contract's typ, refuses every kind of key material by name, and counts signatures up to 16", async () => {
+    expect(CONFIG_TYP_TEXT).toBe("relay-onboard-config+jwt");
+    const key = await makeKey();
+    const trusted = await trustOf([key]);
+    const payload = await fullPayload();
+    for (const param of ["jwk", "jku", "x5u", "x5c", "x5t", "x5t#S256"]) {
+      const err = await rejection(verifyConfig(await rawSign(header(key, { [param]: "x" }), payload, key), { trusted, now: NOW }));
+      expect([err.code, err.message], param).toEqual(["CONFIG_BAD_SIGNATURE", `the header carries its own key (${param}); keys inside a document are never trusted`]);
+    }
+    // Exactly 16 signatures is allowed (here all by unknown keys, so too few trusted signers).
+    const stranger = await makeKey();
+    const [h, p, sig] = (await rawSign(header(stranger), payload, stranger)).split(".") as [string, string, string];
+    const sixteen = JSON.stringify({ payload: p, signatures: Array(16).fill({ protected: h, signature: sig }) });
+    const err = await rejection(verifyConfig(sixteen, { trusted, now: NOW }));
+    expect(err.code).toBe("CONFIG_UNKNOWN_KEY");
+    // Several unknown signers and several unexpected members are listed, comma-separated.
+    const other = await makeKey();
+    const two = JSON.stringify({ payload: p, signatures: [{ protected: h, signature: sig }, { protected: (await rawSign(header(other), payload, other)).split(".")[0], signature: sig }] });
+    expect((await rejection(verifyConfig(two, { trusted, now: NOW }))).message).toBe(`signed by unknown key(s) "${stranger.kid}", "${other.kid}"; 0 distinct trusted signer(s), 1 required`);
+    const members = JSON.stringify({ payload: p, signatures: [{ protected: h, signature: sig, other: 1, more: 2 }] });
+    expect((await rejection(verifyConfig(members, { trusted, now: NOW }))).message).toBe("not a JWS: unexpected member(s) other, more");
+  });
+
+  it("keeps jose's error as the cause of a failed signature, and records when a version was accepted", async () => {
+    const key = await makeKey();
+    const forged = await rawSign(header(key), await fullPayload(), await makeKey());
+    const err = await rejection(verifyConfig(forged, { trusted: await trustOf([key]), now: NOW }));
+    expect((err.cause as Error).name).toMatch(/^JWS/);
+    const dir = await tempDir("ro-state-time-");
+    const state = RollbackState.inDir(dir);
+    await verifyConfig(await signed(key, { ver: 2 }), { trusted: await trustOf([key]), now: NOW, state });
+    const saved = JSON.parse(await readFile(state.file, "utf8")) as { issuers: Array<{ iss: string; ver: number; acceptedAt: string }> };
+    expect(saved.issuers).toEqual([{ iss: "internal.test", ver: 2, acceptedAt: NOW.toISOString() }]);
+  });
+
   it("records the accepted version, and names both versions when refusing an older one", async () => {
     const key = await makeKey();
     const trusted = await trustOf([key]);
