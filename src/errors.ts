@@ -173,6 +173,10 @@ export const FAILURE_CODES = {
     title: "An input file or value is not valid",
     hint: "Check the file named in the message; --help describes what each option expects.",
   },
+  CLIENT_LOCKED_BY_POLICY: {
+    title: "IT's deployment fixes a mail setting Relay Onboard must change",
+    hint: "A policy or autoconfig file installed with the mail app locks or resets the setting named in the message. Give the message to IT: the policy must allow the relay's settings.",
+  },
   CLIENT_WRITE_FAILED: {
     title: "The mail app's settings could not be written or handed over",
     hint: "The settings file was not written, or the mail app (or the OS) refused to import or open it. Nothing was half-changed; give the message to the helpdesk.",
@@ -189,7 +193,7 @@ export function isFailureCode(value: string): value is FailureCode {
   return Object.hasOwn(FAILURE_CODES, value);
 }
 
-const ACTION_FAILED: ReadonlySet<FailureCode> = new Set<FailureCode>(["CA_INSTALL_FAILED", "CLIENT_RUNNING", "CLIENT_NOT_FOUND", "CLIENT_WRITE_FAILED", "ALREADY_RUNNING", "KEYCHAIN_FAILED"]);
+const ACTION_FAILED: ReadonlySet<FailureCode> = new Set<FailureCode>(["CA_INSTALL_FAILED", "CLIENT_RUNNING", "CLIENT_NOT_FOUND", "CLIENT_WRITE_FAILED", "CLIENT_LOCKED_BY_POLICY", "ALREADY_RUNNING", "KEYCHAIN_FAILED"]);
 
 /**
  * Exit status for a failure code (DESIGN.md): 2 usage/bad input, 3 configuration rejected,

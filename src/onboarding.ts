@@ -116,7 +116,7 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
           const { NssStore } = await import("./truststore/nss.js");
           const nss = await new NssStore(profile.location, { create: true }).install(ca);
           const changed = result.changed || nss.changed;
-          return { status: changed ? "done" : "unchanged", message: `profile ${profile.name}: ${result.changed ? `${result.changes.length} preference(s) set` : "already set up"}; root ${nss.changed ? "added to" : "already in"} its certificate store` };
+          return { status: changed ? "done" : "unchanged", message: `profile ${profile.name}: ${result.changed ? `${result.changes.length + result.userJsChanges.length} preference(s) set${result.userJsChanges.length ? ` (${result.userJsChanges.length} in user.js, which overrode them)` : ""}` : "already set up"}; root ${nss.changed ? "added to" : "already in"} its certificate store` };
         }
         case "apple-mail": {
           const { buildMobileconfig } = await import("./clients/applemail/profile.js");

@@ -98,7 +98,12 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
       } else {
         io.stdout(`Thunderbird profile ${result.profile}\n`);
         if (!result.changed) io.stdout("  prefs.js: already set up, nothing to change\n");
-        else io.stdout(`  prefs.js: ${opts.dryRun ? "would change" : "changed"} ${result.changes.length} preference(s)${result.backup ? ` (backup: ${result.backup})` : ""}\n${result.diff.replace(/^/gm, "    ")}\n`);
+        else {
+          io.stdout(`  prefs.js: ${opts.dryRun ? "would change" : "changed"} ${result.changes.length} preference(s)${result.backup ? ` (backup: ${result.backup})` : ""}\n`);
+          if (result.userJsChanges.length > 0) io.stdout(`  user.js: ${opts.dryRun ? "would change" : "changed"} ${result.userJsChanges.length} preference(s) that overrode the relay's settings\n`);
+          io.stdout(`${result.diff.replace(/^/gm, "    ")}\n`);
+          if (!opts.dryRun) io.stdout("  checked: Thunderbird will use these values (prefs.js and user.js read back)\n");
+        }
         if (ca) io.stdout(`  organisation's root in the profile's certificate store: ${ca.code ? `FAILED ${ca.code}: ${ca.message}` : ca.changed ? "added" : "already there"}\n`);
       }
       if (ca?.code) throw new RelayError(ca.code as "CA_INSTALL_FAILED", ca.message ?? "the root could not be added to the profile");

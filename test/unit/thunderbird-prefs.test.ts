@@ -1,12 +1,14 @@
-// prefs.js: the tokenizer, the in-place editor, the account planner and the lock check.
+// prefs.js and user.js: the reader (libpref's grammar), the byte-exact editor, the account planner,
+// configure's judgement of what Thunderbird will use, and the lock check.
 import { readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { authMethodFor, planThunderbirdAccount } from "../../src/clients/thunderbird/accounts.js";
 import { configureThunderbird } from "../../src/clients/thunderbird/configure.js";
+import { conflictingPolicy, findPrefPolicies } from "../../src/clients/thunderbird/locks.js";
 import { profileLock } from "../../src/clients/thunderbird/lock.js";
-import { applyPrefs, formatValue, parsePrefs, prefsMap, PrefsSyntaxError, type PrefValue } from "../../src/clients/thunderbird/prefs.js";
+import { applyPrefs, effectivePrefs, formatValue, parsePrefs, parsePrefsStrict, prefsMap, PrefsSyntaxError, type PrefValue } from "../../src/clients/thunderbird/prefs.js";
 import { listProfiles } from "../../src/clients/thunderbird/profiles.js";
 import type { OrgConfig } from "../../src/config/schema.js";
 import { tempDir, unsignedPayload } from "../helpers/org.js";
@@ -16,7 +18,11 @@ async function orgConfig(): Promise<OrgConfig> {
   return { ...payload.config, incoming: { protocol: "imap", host: "imap.internal.test", port: 993, security: "tls", username: "{email}" } };
 }
 
-describe("prefs.js tokenizer", () => {
+const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : Buffer.from(p))));
+const errorsOf = (input: Buffer | string) => parsePrefs(input).errors.map((e) => `${e.line}:${e.column} ${e.message}`);
+const valuesOf = (input: Buffer | string) => parsePrefs(input).entries.map((e) => [e.kind, e.name, e.value]);
+
+describe("prefs.js reader (libpref's grammar)", () => {
   it("reads strings in both quote styles with escapes, numbers, booleans and all comment styles", () => {
     const text = [
       "# Mozilla User Preferences",
@@ -24,125 +30,154 @@ describe("prefs.js tokenizer", () => {
       "   comment */",
       'user_pref("a.string", "He said \\"hi\\" \\\\ path\\nnext");',
       "user_pref('single', 'it\\'s');",
-      'user_pref("unicode", "caf\\u00e9 \\x41");',
+      'user_pref("unicode", "caf\\u00e9 \\x41 \\ud83d\\ude00");',
       'user_pref("int", -42); // trailing comment',
       'user_pref("bool", true);user_pref("off", false);',
-      'pref("default.locked", 1, locked);',
+      'pref("default.one", 1);',
       'sticky_pref("sticky", "x");',
     ].join("\n");
     expect(Object.fromEntries(prefsMap(text))).toEqual({
-      "a.string": 'He said "hi" \\ path\nnext',
-      single: "it's",
-      unicode: "café A",
-      int: -42,
-      bool: true,
-      off: false,
-      "default.locked": 1,
-      sticky: "x",
+      "a.string": 'He said "hi" \\ path\nnext', single: "it's", unicode: "café A 😀", int: -42, bool: true, off: false, "default.one": 1, sticky: "x",
     });
+    expect(valuesOf(text).filter(([kind]) => kind !== "user")).toEqual([["default", "default.one", 1], ["sticky", "sticky", "x"]]);
+    expect(parsePrefs(text).errors).toEqual([]);
   });
 
-  it("refuses what Thunderbird would not read, naming the line", () => {
-    for (const bad of ['user_pref("a", );', 'user_pref("a" 1);', 'user_pref("a", "x)', 'eval("x", 1);', 'user_pref("a", 1)', "/* open", 'user_pref("a", 1e99999);', 'user_pref("a", "\\q");']) {
-      expect(() => parsePrefs(bad), bad).toThrow(PrefsSyntaxError);
+  it("keeps string contents as bytes: \\x escapes are bytes, non-UTF-8 bytes survive", () => {
+    const zoe = parsePrefs('user_pref("n", "Zo\\xc3\\xab");').entries[0]!;
+    expect(zoe.value).toBe("Zoë");
+    expect([...zoe.bytes!]).toEqual([0x5a, 0x6f, 0xc3, 0xab]);
+    const latin1 = parsePrefs(bytes('user_pref("p", "/home/b', [0xf6], 'rje");')).entries[0]!;
+    expect([...latin1.bytes!]).toEqual([...Buffer.from("/home/b"), 0xf6, ...Buffer.from("rje")]);
+    expect(parsePrefs(bytes('user_pref("', [0xe9], '", 1);')).entries[0]!.name).toBe("\u00e9");
+  });
+
+  it("a user value beats a default whatever their order; the last of each kind wins", () => {
+    expect(prefsMap('user_pref("a", 2);\npref("a", 0);\n').get("a")).toBe(2);
+    expect(prefsMap('pref("a", 0);\nuser_pref("a", 2);\n').get("a")).toBe(2);
+    expect(prefsMap('pref("a", 0);\npref("a", 1);\n').get("a")).toBe(1);
+    expect(prefsMap('user_pref("a", 1);\nuser_pref("a", 3);\npref("a", 9);\n').get("a")).toBe(3);
+    const both = effectivePrefs([{ file: "prefs.js", parsed: parsePrefs('user_pref("a", 1);\n') }, { file: "user.js", parsed: parsePrefs('user_pref("a", 0);\n') }]).get("a")!;
+    expect([both.value, both.source.file, both.user]).toEqual([0, "user.js", true]);
+    const defaultOnly = effectivePrefs([{ file: "prefs.js", parsed: parsePrefs('user_pref("a", 1);\n') }, { file: "user.js", parsed: parsePrefs('pref("a", 0);\n') }]).get("a")!;
+    expect([defaultOnly.value, defaultOnly.source.file]).toEqual([1, "prefs.js"]);
+  });
+
+  it("ends lines at LF, CR or CR LF — comments too — and the file at the first NUL", () => {
+    expect(valuesOf('user_pref("c", 1); // comment\ruser_pref("c", 2);\n')).toEqual([["user", "c", 1], ["user", "c", 2]]);
+    expect(valuesOf('user_pref("f1", 1);\ruser_pref("f2", 2);\r')).toEqual([["user", "f1", 1], ["user", "f2", 2]]);
+    expect(valuesOf('# x\r\nuser_pref("g", 3);\r\n')).toEqual([["user", "g", 3]]);
+    const padded = bytes('user_pref("p", 7);\n', [0, 0, 0], 'user_pref("after", 8);\n');
+    expect(valuesOf(padded)).toEqual([["user", "p", 7]]);
+    expect(parsePrefs(padded).end).toBe('user_pref("p", 7);\n'.length);
+    expect(errorsOf('user_pref("a", 1);\r\ruser_pref("b" 2);')).toEqual(["3:15 expected ',' after pref name"]);
+  });
+
+  it("accepts what libpref accepts: raw line breaks in strings, signs apart from digits, leading zeros", () => {
+    expect(valuesOf('user_pref("h", "line\nbreak");\nuser_pref("h2", "cr\rhere");\nuser_pref("h3", "crlf\r\n!");')).toEqual([
+      ["user", "h", "line\nbreak"], ["user", "h2", "cr\rhere"], ["user", "h3", "crlf\r\n!"],
+    ]);
+    expect(valuesOf('user_pref("i", - 1);\nuser_pref("i2", - /* c */ 456);\nuser_pref("i3", 0000000000000000000012);\nuser_pref("i4", + 5);')).toEqual([
+      ["user", "i", -1], ["user", "i2", -456], ["user", "i3", 12], ["user", "i4", 5],
+    ]);
+    expect(valuesOf('user_pref("min", -2147483648);\nuser_pref("max", 2147483647);\nuser_pref("z", -0);')).toEqual([["user", "min", -2147483648], ["user", "max", 2147483647], ["user", "z", 0]]);
+    expect(valuesOf('user_pref\t(\v"a"\f,1)\n;')).toEqual([["user", "a", 1]]);
+  });
+
+  it("flags what libpref flags, keeps the rest, and recovers at the next semicolon", () => {
+    const cases: Array<[string | Buffer, string[], Array<[string, PrefValue]>]> = [
+      ['user_pref("j", 3000000000);\nuser_pref("j2", 5);', ["1:16 integer literal overflowed"], [["j2", 5]]],
+      ['user_pref("j", -2147483649);user_pref("j2", 5);', ["1:17 integer literal overflowed"], [["j2", 5]]],
+      ['user_pref("j", 99999999999);', ["1:16 integer literal overflowed"], []],
+      ['user_pref("k", 1, locked);\nuser_pref("k2", 5);', ["1:17 expected ')' after pref value"], [["k2", 5]]],
+      ['user_pref("l", "a\\u0000b");\nuser_pref("l3", 6);', ["1:16 \\u0000 is not allowed"], [["l3", 6]]],
+      ['user_pref("l", "a\\x00b");', ["1:16 \\x00 is not allowed"], []],
+      ['user_pref("l", "\\ud800x");', ["1:16 expected low surrogate after high surrogate"], []],
+      ['user_pref("l", "\\ud800\\u0041");', ["1:16 invalid low surrogate after high surrogate"], []],
+      ['user_pref("l", "\\udc00");', ["1:16 expected high surrogate before low surrogate"], []],
+      ['user_pref("l", "\\x4g");', ["1:16 malformed \\x escape sequence"], []],
+      ['user_pref("l", "\\u12");', ["1:16 malformed \\u escape sequence"], []],
+      ['user_pref("l", "\\q");', ["1:16 unexpected escape sequence character after '\\'"], []],
+      [bytes('user_pref("m",', [0xc2, 0xa0], '1);\nuser_pref("m2", 6);'), ["1:15 unexpected character"], [["m2", 6]]],
+      ['user_pref("a", );', ["1:16 expected pref value after ','"], []],
+      ['user_pref("a" 1);', ["1:15 expected ',' after pref name"], []],
+      ['user_pref(a, 1);', ["1:11 unknown keyword"], []],
+      ['user_pref("a", 1)\nuser_pref("b", 2);\nuser_pref("c", 3);', ["2:1 expected ';' after ')'"], [["c", 3]]],
+      ['eval("a", 1);user_pref("b", 2);', ["1:1 unknown keyword"], [["b", 2]]],
+      ['user_pref("a", 12abc);', ["1:16 unexpected character in integer literal"], []],
+      ['user_pref("a", 1); / x', ["1:20 expected '/' or '*' after '/'"], [["a", 1]]],
+      ['user_pref("a", 1);\n/* open', ["2:1 unterminated /* comment"], [["a", 1]]],
+      ['user_pref("a", "open', ["1:16 unterminated string literal"], []],
+      ['user_pref "a", 1);', ["1:11 expected '(' after pref specifier"], []],
+      ['user_pref(1, 1);', ["1:11 expected pref name after '('"], []],
+      ['user_pref("a", -x);', ["1:17 unknown keyword"], []],
+      ['user_pref("a", +"s");', ["1:17 expected integer literal after '+'"], []],
+      ['1;user_pref("b", 2);', ["1:1 expected pref specifier at start of pref definition"], [["b", 2]]],
+    ];
+    for (const [input, errors, kept] of cases) {
+      expect(errorsOf(input), String(input)).toEqual(errors);
+      expect(parsePrefs(input).entries.map((e) => [e.name, e.value]), String(input)).toEqual(kept);
     }
-    expect(() => parsePrefs('user_pref("ok", 1);\nuser_pref("bad", nope);')).toThrow(/line 2/);
+    expect(() => parsePrefsStrict('user_pref("a", 1);\nuser_pref("b", x);')).toThrow(new PrefsSyntaxError({ line: 2, column: 16, offset: 34, message: "unknown keyword" }));
+    expect(new PrefsSyntaxError({ line: 2, column: 16, offset: 34, message: "unknown keyword" }).message).toBe("line 2, column 16: unknown keyword");
   });
 
   it("edits values in place and appends new prefs, keeping every other byte", () => {
     const text = '// keep me\nuser_pref("x", 1);\n/* and me */\nuser_pref("y", "old");\n';
-    const { text: out, changes } = applyPrefs(text, new Map<string, PrefValue>([["y", "new"], ["z", true], ["x", 1]]));
-    expect(out).toBe('// keep me\nuser_pref("x", 1);\n/* and me */\nuser_pref("y", "new");\nuser_pref("z", true);\n');
+    const { data, changes } = applyPrefs(text, new Map<string, PrefValue>([["y", "new"], ["z", true], ["x", 1]]));
+    expect(data.toString()).toBe('// keep me\nuser_pref("x", 1);\n/* and me */\nuser_pref("y", "new");\nuser_pref("z", true);\n');
     expect(changes).toEqual([{ name: "y", before: "old", after: "new" }, { name: "z", before: undefined, after: true }]);
   });
 
-  it("round-trips any string value through formatValue and the tokenizer (property)", () => {
+  it("never touches a byte it does not own: non-UTF-8 values, CR line endings, NUL padding", () => {
+    const original = bytes('user_pref("path", "/home/b', [0xf6], 'rje");\ruser_pref("x", 1);\r', [0, 0, 0, 0]);
+    const { data } = applyPrefs(original, new Map<string, PrefValue>([["x", 2], ["new", "é"]]));
+    expect(data).toEqual(bytes('user_pref("path", "/home/b', [0xf6], 'rje");\ruser_pref("x", 2);\ruser_pref("new", "', [0xc3, 0xa9], '");\r', [0, 0, 0, 0]));
+    expect(prefsMap(data).get("new")).toBe("é");
+    expect(applyPrefs(bytes('user_pref("a", 1);', [0], "junk"), new Map()).data).toEqual(bytes('user_pref("a", 1);', [0], "junk"));
+    expect(() => applyPrefs('user_pref("a", 1, locked);', new Map([["b", 1]]))).toThrow(PrefsSyntaxError);
+  });
+
+  it("a default in the file is not replaced: a user value is added beside it", () => {
+    const { data } = applyPrefs('pref("a", 1);\n', new Map([["a", 2]]));
+    expect(data.toString()).toBe('pref("a", 1);\nuser_pref("a", 2);\n');
+    expect(prefsMap(data).get("a")).toBe(2);
+  });
+
+  it("round-trips any string value through formatValue and the reader (property)", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "binary-ascii" }), fc.string(), (name, value) => {
+      fc.property(fc.string({ unit: "binary-ascii" }), fc.string({ unit: "grapheme" }), (name, value) => {
         fc.pre(!name.includes("\0") && !value.includes("\0"));
-        const text = `user_pref(${formatValue(name)}, ${formatValue(value)});`;
-        return prefsMap(text).get(name) === value;
+        const text = Buffer.concat([Buffer.from("user_pref("), formatValue(name), Buffer.from(", "), formatValue(value), Buffer.from(");")]);
+        return prefsMap(text).get(Buffer.from(name, "utf8").toString("latin1")) === value;
       }),
     );
   });
-});
 
-describe("prefs.js tokenizer, exactly", () => {
-  const error = (text: string): PrefsSyntaxError => {
-    try {
-      parsePrefs(text);
-    } catch (err) {
-      expect(err).toBeInstanceOf(PrefsSyntaxError);
-      return err as PrefsSyntaxError;
-    }
-    throw new Error(`accepted: ${text}`);
-  };
-
-  it("names the line and the problem, and keeps the offset", () => {
-    const cases: Array<[string, string]> = [
-      ['user_pref("a", 1);\n\n/* open', "prefs.js line 3: unterminated comment"],
-      ['user_pref "a", 1);', 'prefs.js line 1: expected "("'],
-      ['user_pref(a, 1);', "prefs.js line 1: expected a string"],
-      ['user_pref("a", "x', "prefs.js line 1: unterminated string"],
-      ['user_pref("a", "x\ny");', "prefs.js line 2: line break inside a string"],
-      ['user_pref("a", "x\ry");', "prefs.js line 1: line break inside a string"],
-      ['user_pref("a", "\\x0g");', "prefs.js line 1: bad \\x escape"],
-      ['user_pref("a", "\\x00");', "prefs.js line 1: bad \\x escape"],
-      ['user_pref("a", "\\x4");', "prefs.js line 1: bad \\x escape"],
-      ['user_pref("a", "\\u12g4");', "prefs.js line 1: bad \\u escape"],
-      ['user_pref("a", "\\q");', "prefs.js line 1: unknown escape \\q"],
-      ['user_pref("a", "\\', "prefs.js line 1: unknown escape \\"],
-      ['user_pref("a", nope);', "prefs.js line 1: expected a string, a number, true or false"],
-      ['user_pref("a", 9007199254740992);', "prefs.js line 1: integer out of range"],
-      ['eval("a", 1);', "prefs.js line 1: unknown function eval()"],
-      ['\n42;', "prefs.js line 2: expected pref(), user_pref() or sticky_pref()"],
-      ['user_pref("a", 1) user_pref("b", 2);', 'prefs.js line 1: expected ";"'],
-      ['user_pref("a" 1);', 'prefs.js line 1: expected ","'],
-      ['user_pref("a", 1;', 'prefs.js line 1: expected ")"'],
-    ];
-    for (const [text, message] of cases) expect(error(text).message, text).toBe(message);
-    expect(error('user_pref("a", 1);\nuser_pref("b", x);').offset).toBe('user_pref("a", 1);\nuser_pref("b", '.length);
-    expect(error('user_pref("a", 1);\nuser_pref("b", x);').name).toBe("PrefsSyntaxError");
+  it("formats only what Thunderbird reads back as written", () => {
+    expect(formatValue(true).toString()).toBe("true");
+    expect(formatValue(false).toString()).toBe("false");
+    expect(formatValue(-2147483648).toString()).toBe("-2147483648");
+    expect(formatValue('a"b\\c\nd\re').toString()).toBe('"a\\"b\\\\c\\nd\\re"');
+    expect([...formatValue("é")]).toEqual([0x22, 0xc3, 0xa9, 0x22]);
+    expect(() => formatValue(1.5)).toThrow("pref values must be 32-bit integers, got 1.5");
+    expect(() => formatValue(2147483648)).toThrow(/32-bit/);
+    expect(() => formatValue(-2147483649)).toThrow(/32-bit/);
+    expect(() => formatValue("a\0b")).toThrow(/without NUL/);
+    expect(() => formatValue("\ud800")).toThrow(/valid text/);
+    expect(() => formatValue("\udc00x")).toThrow(/valid text/);
   });
 
-  it("reads every escape, sign, attribute and comment placement", () => {
-    const text = [
-      'user_pref /* c */ ( "a" , +5 ) ; # end of line',
-      'pref("locked", 1, locked, sticky);',
-      "user_pref('q', '\\'\\\"\\\\\\n\\r\\x41\\u00e9');",
-      'user_pref("dup", 1);',
-      'user_pref("dup", 2);',
-      'user_pref("last", true) ;//no newline at the end',
-    ].join("\n");
-    const entries = parsePrefs(text);
-    expect(entries.map((e) => [e.name, e.value])).toEqual([
-      ["a", 5], ["locked", 1], ["q", "'\"\\\n\rAé"], ["dup", 1], ["dup", 2], ["last", true],
-    ]);
-    expect(text.slice(entries[0]!.valueStart, entries[0]!.valueEnd)).toBe("+5");
-    expect(text.slice(entries[2]!.valueStart, entries[2]!.valueEnd)).toBe("'\\'\\\"\\\\\\n\\r\\x41\\u00e9'");
-    expect(prefsMap(text).get("dup")).toBe(2);
-    expect(parsePrefs("")).toEqual([]);
-    expect(parsePrefs("# only a comment")).toEqual([]);
-    expect(parsePrefs("// only a comment")).toEqual([]);
-  });
-
-  it("formats values as Thunderbird writes them", () => {
-    expect(formatValue(true)).toBe("true");
-    expect(formatValue(false)).toBe("false");
-    expect(formatValue(-42)).toBe("-42");
-    expect(formatValue('a"b\\c\nd\re')).toBe('"a\\"b\\\\c\\nd\\re"');
-    expect(() => formatValue(1.5)).toThrow("pref values must be integers, got 1.5");
-    expect(() => formatValue(2 ** 53)).toThrow(/must be integers/);
-  });
-
-  it("appends on a new line, to an empty file without a leading newline, and edits the last occurrence", () => {
-    expect(applyPrefs("", new Map([["a", 1]])).text).toBe('user_pref("a", 1);\n');
-    expect(applyPrefs('user_pref("x", 1);', new Map([["a", 1]])).text).toBe('user_pref("x", 1);\nuser_pref("a", 1);\n');
+  it("appends on a new line in the file's own line ending, and edits the last user value", () => {
+    expect(applyPrefs("", new Map([["a", 1]])).data.toString()).toBe('user_pref("a", 1);\n');
+    expect(applyPrefs('user_pref("x", 1);', new Map([["a", 1]])).data.toString()).toBe('user_pref("x", 1);\nuser_pref("a", 1);\n');
+    expect(applyPrefs('user_pref("x", 1);\r\n', new Map([["a", 1]])).data.toString()).toBe('user_pref("x", 1);\r\nuser_pref("a", 1);\r\n');
+    expect(applyPrefs('user_pref("x", 1);', new Map([["a", 1]])).data.toString()).toBe('user_pref("x", 1);\nuser_pref("a", 1);\n');
     const twice = 'user_pref("a", 1);\nuser_pref("a", 2);\n';
     const edited = applyPrefs(twice, new Map([["a", 3]]));
-    expect(edited.text).toBe('user_pref("a", 1);\nuser_pref("a", 3);\n');
+    expect(edited.data.toString()).toBe('user_pref("a", 1);\nuser_pref("a", 3);\n');
     expect(edited.changes).toEqual([{ name: "a", before: 2, after: 3 }]);
-    expect(applyPrefs(twice, new Map([["a", 2]]))).toEqual({ text: twice, changes: [] });
+    expect(applyPrefs(twice, new Map([["a", 2]]))).toEqual({ data: Buffer.from(twice), changes: [] });
   });
 });
 
@@ -170,24 +205,34 @@ describe("writing the relay account (property over varied existing prefs.js file
   it("keeps every pre-existing preference we do not own, and a second run changes nothing", async () => {
     const config = await orgConfig();
     fc.assert(
-      fc.property(fc.array(fc.tuple(prefName, prefValue, comment), { maxLength: 25 }), fc.boolean(), (entries, singleQuotes) => {
-        const lines = entries.map(([n, v, c]) => {
-          const value = typeof v === "string" && singleQuotes ? `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n").replace(/\r/g, "\\r")}'` : formatValue(v);
-          return `${c ? c + "\n" : ""}user_pref(${formatValue(n)}, ${value});`;
+      fc.property(fc.array(fc.tuple(prefName, prefValue, comment, fc.constantFrom("user_pref", "user_pref", "pref", "sticky_pref"), fc.boolean()), { maxLength: 25 }), fc.boolean(), fc.constantFrom("\n", "\r\n", "\r"), (entries, singleQuotes, ending) => {
+        const eol = ending;
+        const lines = entries.map(([n, v, c, kind, raw]) => {
+          const value = typeof v === "string" && singleQuotes
+            ? Buffer.from(`'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n").replace(/\r/g, "\\r")}'`)
+            : typeof v === "string" && raw ? Buffer.concat([Buffer.from('"'), Buffer.from([0xf6, 0xe9]), Buffer.from(v.replace(/[\\"\r\n]/g, "")), Buffer.from('"')]) : formatValue(v);
+          return Buffer.concat([Buffer.from(c ? c + eol : ""), Buffer.from(`${kind}(`), formatValue(n), Buffer.from(", "), value, Buffer.from(");")]);
         });
-        const original = lines.join("\n") + "\n";
-        const before = prefsMap(original);
-        const plan = planThunderbirdAccount(before, { config, email: "alice@internal.test" });
+        const original = Buffer.concat(lines.flatMap((l) => [l, Buffer.from(eol)]));
+        const before = parsePrefs(original);
+        expect(before.errors).toEqual([]);
+        const plan = planThunderbirdAccount(prefsMap(original), { config, email: "alice@internal.test" });
         const once = applyPrefs(original, plan.updates);
-        const after = prefsMap(once.text);
-        for (const [name, value] of before) {
-          if (!plan.updates.has(name)) expect(after.get(name)).toBe(value);
+        const after = effectivePrefs([{ file: "prefs.js", parsed: parsePrefs(once.data) }]);
+        // Every pref we do not own keeps its exact bytes (and kind); ours have the planned values.
+        for (const [name, e] of effectivePrefs([{ file: "prefs.js", parsed: before }])) {
+          if (plan.updates.has(name)) continue;
+          const now = after.get(name)!;
+          expect([now.value, now.user, now.bytes?.toString("hex")]).toEqual([e.value, e.user, e.bytes?.toString("hex")]);
         }
-        for (const [name, value] of plan.updates) expect(after.get(name)).toBe(value);
-        const secondPlan = planThunderbirdAccount(after, { config, email: "alice@internal.test" });
-        const twice = applyPrefs(once.text, secondPlan.updates);
+        for (const [name, value] of plan.updates) expect(after.get(name)?.value).toBe(value);
+        // What we wrote is text Thunderbird reads without complaint, in the file's own line ending.
+        expect(parsePrefs(once.data).errors).toEqual([]);
+        if (eol !== "\n" && original.length > 0) expect(once.data.toString("latin1").replace(/\r\n?/g, "")).not.toContain("\n");
+        const secondPlan = planThunderbirdAccount(prefsMap(once.data), { config, email: "alice@internal.test" });
+        const twice = applyPrefs(once.data, secondPlan.updates);
         expect(twice.changes).toEqual([]);
-        expect(twice.text).toBe(once.text);
+        expect(twice.data.equals(once.data)).toBe(true);
       }),
       { numRuns: 150 },
     );
@@ -279,10 +324,124 @@ describe("re-running configure with a changed configuration", () => {
     const text = 'user_pref("a", 1);\nuser_pref("b", "short");\nuser_pref("c", true);\nuser_pref("d", "x");\n';
     const updates: Array<[string, PrefValue]> = [["a", 123456], ["d", "a much longer value"], ["b", "s"], ["c", false]];
     for (const order of [updates, [...updates].reverse()]) {
-      const { text: out, changes } = applyPrefs(text, new Map(order));
-      expect(out).toBe('user_pref("a", 123456);\nuser_pref("b", "s");\nuser_pref("c", false);\nuser_pref("d", "a much longer value");\n');
+      const { data: out, changes } = applyPrefs(text, new Map(order));
+      expect(out.toString()).toBe('user_pref("a", 123456);\nuser_pref("b", "s");\nuser_pref("c", false);\nuser_pref("d", "a much longer value");\n');
       expect(changes).toHaveLength(4);
     }
+  });
+});
+
+describe("configure judges what Thunderbird will use: user.js, defaults, deployment rules", () => {
+  const relay = (key = "smtp1") => [
+    `user_pref("mail.smtpservers", "${key}");`,
+    `user_pref("mail.smtpserver.${key}.hostname", "relay.internal.test");`,
+    `user_pref("mail.smtpserver.${key}.username", "alice@internal.test");`,
+  ].join("\n") + "\n";
+
+  it("rewrites a user.js line that would switch our relay's TLS off, with a backup, and checks the result", async () => {
+    const profile = await tempDir("ro-tb-userjs-");
+    await writeFile(join(profile, "prefs.js"), relay());
+    const userJs = '// IT tweaks\nuser_pref("mail.smtpserver.smtp1.try_ssl", 0);\nuser_pref("other.pref", "kept");\npref("mail.smtpserver.smtp1.port", 25);\n';
+    await writeFile(join(profile, "user.js"), userJs);
+    const result = await configureThunderbird({ profile, config: await orgConfig(), email: "alice@internal.test", policies: [], now: new Date("2026-11-30T12:00:00Z") });
+    expect(result.userJsChanges).toEqual([{ name: "mail.smtpserver.smtp1.try_ssl", before: 0, after: 2 }]);
+    expect(await readFile(join(profile, "user.js"), "utf8")).toBe(userJs.replace('try_ssl", 0)', 'try_ssl", 2)'));
+    expect(await readFile(join(profile, "user.js.relay-onboard-20261130T120000Z.bak"), "utf8")).toBe(userJs);
+    expect(result.diff).toContain('+ user_pref("mail.smtpserver.smtp1.try_ssl", 2); (user.js)');
+    const effective = effectivePrefs([
+      { file: "prefs.js", parsed: parsePrefs(await readFile(join(profile, "prefs.js"))) },
+      { file: "user.js", parsed: parsePrefs(await readFile(join(profile, "user.js"))) },
+    ]);
+    expect(effective.get("mail.smtpserver.smtp1.try_ssl")?.value).toBe(2);
+    expect(effective.get("mail.smtpserver.smtp1.port")?.value).toBe(587);
+    const again = await configureThunderbird({ profile, config: await orgConfig(), email: "alice@internal.test", policies: [] });
+    expect([again.changed, again.userJsChanges]).toEqual([false, []]);
+  });
+
+  it("a default after our user value does not count, and is left alone", async () => {
+    const profile = await tempDir("ro-tb-default-");
+    await configureThunderbird({ profile, config: await orgConfig(), email: "alice@internal.test", policies: [] });
+    const text = `${await readFile(join(profile, "prefs.js"), "utf8")}pref("mail.smtpserver.smtp1.try_ssl", 0);\n`;
+    await writeFile(join(profile, "prefs.js"), text);
+    const again = await configureThunderbird({ profile, config: await orgConfig(), email: "alice@internal.test", policies: [] });
+    expect(again.changed).toBe(false);
+    expect(await readFile(join(profile, "prefs.js"), "utf8")).toBe(text);
+  });
+
+  it("refuses with CLIENT_LOCKED_BY_POLICY when a policy locks, sets or clears one of our prefs to something else, and writes nothing", async () => {
+    const config = await orgConfig();
+    for (const policy of [
+      { name: "mail.smtpserver.smtp1.try_ssl", status: "locked", value: 0, file: "/x/policies.json" },
+      { name: "mail.smtpserver.smtp1.try_ssl", status: "user", value: 1, file: "/x/policies.json" },
+      { name: "mail.smtpserver.smtp1.authMethod", status: "clear", file: "/x/autoconfig.cfg" },
+      { name: "mail.smtpserver.smtp1.port", status: "locked", file: "/x/autoconfig.cfg" },
+    ] as const) {
+      const profile = await tempDir("ro-tb-locked-");
+      await writeFile(join(profile, "prefs.js"), relay());
+      const err = await configureThunderbird({ profile, config, email: "alice@internal.test", policies: [policy] }).then(() => undefined, (e: unknown) => e);
+      expect(err, policy.status).toMatchObject({ code: "CLIENT_LOCKED_BY_POLICY", details: { claim: policy.name } });
+      expect((err as Error).message).toContain(policy.file);
+      expect(await readFile(join(profile, "prefs.js"), "utf8")).toBe(relay());
+    }
+    // The same value, or a mere default, is no conflict.
+    const profile = await tempDir("ro-tb-unlocked-");
+    const ok = await configureThunderbird({ profile, config, email: "alice@internal.test", policies: [
+      { name: "mail.smtpserver.smtp1.try_ssl", status: "locked", value: 2, file: "p" },
+      { name: "mail.smtpserver.smtp1.port", status: "default", value: 25, file: "p" },
+      { name: "unrelated.pref", status: "locked", value: 1, file: "p" },
+    ] });
+    expect(ok.changed).toBe(true);
+  });
+
+  it("finds policies.json Preferences and autoconfig lockPref/pref/clearPref, byte-shifted or not", async () => {
+    const install = await tempDir("ro-tb-install-");
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(join(install, "distribution"));
+    await mkdir(join(install, "defaults", "pref"), { recursive: true });
+    await writeFile(join(install, "distribution", "policies.json"), JSON.stringify({ policies: { Preferences: {
+      "mail.smtpserver.smtp1.try_ssl": { Value: 0, Status: "locked" }, "mail.a": { Value: "x", Status: "user" }, "mail.b": { Value: true, Status: "default" }, "mail.c": 5, "mail.d": { Status: "clear" },
+    } } }));
+    await writeFile(join(install, "defaults", "pref", "autoconfig.js"), 'pref("general.config.filename", "org.cfg");\npref("general.config.obscure_value", 13);\n');
+    const cfg = '// first line is skipped by Thunderbird\nlockPref("mail.e", "it\'s");\npref("mail.f", 3);\nclearPref("mail.g");\ndefaultPref("mail.h", false);\nlockPref("mail.i", someVar);\n';
+    await writeFile(join(install, "org.cfg"), Buffer.from(Buffer.from(cfg).map((b) => (b + 13) % 256)));
+    const etc = join(install, "etc-policies.json");
+    await writeFile(etc, JSON.stringify({ policies: { Preferences: { "mail.j": { Value: 1, Status: "locked" } } } }));
+    const found = await findPrefPolicies([install, join(install, "missing")], [etc, join(install, "nope.json")]);
+    expect(found.map((p) => [p.name, p.status, p.value])).toEqual([
+      ["mail.smtpserver.smtp1.try_ssl", "locked", 0], ["mail.a", "user", "x"], ["mail.b", "default", true], ["mail.c", "locked", 5], ["mail.d", "clear", undefined],
+      ["mail.j", "locked", 1],
+      ["mail.e", "locked", "it's"], ["mail.f", "user", 3], ["mail.g", "clear", undefined], ["mail.h", "default", false], ["mail.i", "locked", undefined],
+    ]);
+    expect(found[0]!.file).toBe(join(install, "distribution", "policies.json"));
+    expect(found.find((p) => p.name === "mail.e")!.file).toBe(join(install, "org.cfg"));
+    await writeFile(join(install, "defaults", "pref", "autoconfig.js"), 'pref("general.config.filename", "org.cfg");\npref("general.config.obscure_value", 0);\n');
+    await writeFile(join(install, "org.cfg"), cfg);
+    expect((await findPrefPolicies([install], [])).filter((p) => p.file.endsWith("org.cfg"))).toHaveLength(5);
+    expect(conflictingPolicy(found, "mail.e", "it's")).toBeUndefined();
+    expect(conflictingPolicy(found, "mail.e", "other")?.name).toBe("mail.e");
+    expect(conflictingPolicy(found, "mail.h", true)).toBeUndefined();
+    expect(conflictingPolicy(found, "mail.g", 1)?.status).toBe("clear");
+    expect(await findPrefPolicies([join(install, "missing")], [])).toEqual([]);
+  });
+
+  it("refuses a user.js Thunderbird would flag, naming the line and column, and touches nothing", async () => {
+    const profile = await tempDir("ro-tb-baduser-");
+    await writeFile(join(profile, "prefs.js"), relay());
+    await writeFile(join(profile, "user.js"), 'user_pref("a", 1);\nuser_pref("b", 1, locked);\n');
+    await expect(configureThunderbird({ profile, config: await orgConfig(), email: "alice@internal.test", policies: [] })).rejects.toMatchObject({
+      code: "BAD_INPUT", message: expect.stringMatching(/user\.js line 2, column 17: expected '\)' after pref value .*left untouched/) as unknown,
+    });
+    expect(await readFile(join(profile, "prefs.js"), "utf8")).toBe(relay());
+  });
+
+  it("keeps non-UTF-8 bytes of prefs we do not own through any number of runs", async () => {
+    const profile = await tempDir("ro-tb-bytes-");
+    const original = Buffer.concat([Buffer.from('user_pref("mail.root.none", "/home/b'), Buffer.from([0xf6]), Buffer.from('rje/Mail");\r\n')]);
+    await writeFile(join(profile, "prefs.js"), original);
+    for (let run = 0; run < 3; run++) await configureThunderbird({ profile, config: await orgConfig(), email: "alice@internal.test", policies: [] });
+    const after = await readFile(join(profile, "prefs.js"));
+    expect(after.subarray(0, original.length).equals(original)).toBe(true);
+    expect(after.toString("latin1")).not.toMatch(/[^\r]\n/); // the file's CR LF kept for the lines we added
   });
 });
 

@@ -1,14 +1,18 @@
-// Writing the relay account into a Thunderbird profile: refuse while Thunderbird holds the
-// profile, refuse a prefs.js we cannot read (and leave it untouched), change only our prefs,
-// keep a backup, write atomically. A second run finds nothing to change.
+// Writing the relay account into a Thunderbird profile, judged by what Thunderbird will use:
+// refuse while Thunderbird holds the profile; refuse a prefs.js or user.js Thunderbird itself would
+// flag (and leave both untouched); plan from the effective values (prefs.js, then user.js, which
+// Thunderbird applies on every start); refuse when IT's deployment (policies, autoconfig) decides a
+// pref we need; write prefs.js — and user.js where it overrides one of our prefs — byte for byte,
+// with a backup, atomically; then read both back and check Thunderbird will use exactly our values.
 import { copyFile, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { OrgConfig } from "../../config/schema.js";
 import { RelayError } from "../../errors.js";
 import { writeFileAtomic } from "../../fs/atomic.js";
 import { planThunderbirdAccount } from "./accounts.js";
+import { conflictingPolicy, findPrefPolicies, type PrefPolicy } from "./locks.js";
 import { profileLock } from "./lock.js";
-import { applyPrefs, formatValue, PrefsSyntaxError, prefsMap, type PrefChange } from "./prefs.js";
+import { applyPrefs, effectivePrefs, formatValue, parsePrefs, type ParsedPrefs, type PrefChange, type PrefValue } from "./prefs.js";
 
 export interface ThunderbirdRequest {
   profile: string;
@@ -17,13 +21,24 @@ export interface ThunderbirdRequest {
   fullName?: string;
   dryRun?: boolean;
   now?: Date;
+  /** Deployment rules to honour (default: those of the installed Thunderbird). */
+  policies?: readonly PrefPolicy[];
+}
+
+export interface FileChanges {
+  file: string;
+  changes: PrefChange[];
+  backup?: string;
 }
 
 export interface ThunderbirdResult {
   profile: string;
   prefsPath: string;
   changed: boolean;
+  /** Changes to prefs.js. */
   changes: PrefChange[];
+  /** Changes to user.js, where it overrode one of our prefs. */
+  userJsChanges: PrefChange[];
   /** The exact edit, one line per preference. */
   diff: string;
   backup?: string;
@@ -32,7 +47,26 @@ export interface ThunderbirdResult {
   accountKey?: string;
 }
 
-const line = (name: string, value: unknown) => `user_pref(${formatValue(name)}, ${formatValue(value as string)});`;
+const line = (name: string, value: PrefValue) => `user_pref(${formatValue(name).toString("latin1")}, ${formatValue(value).toString("utf8")});`;
+
+interface ProfileFile {
+  path: string;
+  data: Buffer | undefined;
+  parsed: ParsedPrefs;
+}
+
+async function readPrefsFile(path: string): Promise<ProfileFile> {
+  const data = await readFile(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return undefined; // a profile Thunderbird has not started yet, or no user.js
+    throw new RelayError("BAD_INPUT", `cannot read ${path}: ${err.code ?? err.message}`);
+  });
+  const parsed = parsePrefs(data ?? Buffer.alloc(0));
+  const first = parsed.errors[0];
+  if (first) {
+    throw new RelayError("BAD_INPUT", `${path} line ${first.line}, column ${first.column}: ${first.message} (Thunderbird flags this file as corrupted); it was left untouched. Starting and closing Thunderbird once rewrites it without the broken line.`);
+  }
+  return { path, data, parsed };
+}
 
 export async function configureThunderbird(request: ThunderbirdRequest): Promise<ThunderbirdResult> {
   const { profile } = request;
@@ -42,28 +76,40 @@ export async function configureThunderbird(request: ThunderbirdRequest): Promise
   const lock = await profileLock(profile);
   if (lock.running) throw new RelayError("CLIENT_RUNNING", `Thunderbird is using the profile ${profile} (${lock.detail}); close Thunderbird first`);
 
-  const prefsPath = join(profile, "prefs.js");
-  const original = await readFile(prefsPath, "utf8").catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "ENOENT") return ""; // a profile Thunderbird has not started yet
-    throw new RelayError("BAD_INPUT", `cannot read ${prefsPath}: ${err.code ?? err.message}`);
-  });
-  let plan;
-  let edit;
-  try {
-    plan = planThunderbirdAccount(prefsMap(original), request);
-    edit = applyPrefs(original, plan.updates);
-  } catch (err) {
-    if (err instanceof PrefsSyntaxError) throw new RelayError("BAD_INPUT", `${prefsPath} is not valid (${err.message}); it was left untouched`);
-    throw err;
+  const prefs = await readPrefsFile(join(profile, "prefs.js"));
+  const user = await readPrefsFile(join(profile, "user.js"));
+  const files = [{ file: prefs.path, parsed: prefs.parsed }, { file: user.path, parsed: user.parsed }];
+  const effective = new Map([...effectivePrefs(files)].map(([name, e]) => [name, e.value]));
+  const plan = planThunderbirdAccount(effective, request);
+
+  const policies = request.policies ?? (await findPrefPolicies());
+  for (const [name, value] of plan.updates) {
+    const rule = conflictingPolicy(policies, name, value);
+    if (rule) {
+      throw new RelayError(
+        "CLIENT_LOCKED_BY_POLICY",
+        `${rule.file} ${rule.status === "clear" ? "clears" : rule.status === "user" ? "sets" : "locks"} ${name}${rule.value !== undefined ? ` to ${JSON.stringify(rule.value)}` : ""}; Relay Onboard needs ${JSON.stringify(value)}`,
+        { claim: name },
+      );
+    }
   }
-  const diff = edit.changes
-    .map((c) => [...(c.before === undefined ? [] : [`- ${line(c.name, c.before)}`]), `+ ${line(c.name, c.after)}`].join("\n"))
+
+  // user.js is applied after prefs.js on every start: where it sets one of our prefs to another
+  // value, it is changed too (we own those prefs: they describe our relay and identity).
+  const userEntries = new Map(user.parsed.entries.filter((e) => e.kind === "user").map((e) => [e.name, e]));
+  const userJsUpdates = new Map([...plan.updates].filter(([name]) => userEntries.has(name)));
+  const prefsEdit = applyPrefs(prefs.data ?? Buffer.alloc(0), plan.updates);
+  const userEdit = applyPrefs(user.data ?? Buffer.alloc(0), userJsUpdates);
+
+  const diff = [...prefsEdit.changes.map((c) => ({ c, file: "" })), ...userEdit.changes.map((c) => ({ c, file: " (user.js)" }))]
+    .map(({ c, file }) => [...(c.before === undefined ? [] : [`- ${line(c.name, c.before)}${file}`]), `+ ${line(c.name, c.after)}${file}`].join("\n"))
     .join("\n");
   const result: ThunderbirdResult = {
     profile,
-    prefsPath,
-    changed: edit.changes.length > 0,
-    changes: edit.changes,
+    prefsPath: prefs.path,
+    changed: prefsEdit.changes.length + userEdit.changes.length > 0,
+    changes: prefsEdit.changes,
+    userJsChanges: userEdit.changes,
     diff,
     smtpKey: plan.smtpKey,
     identityKey: plan.identityKey,
@@ -73,12 +119,32 @@ export async function configureThunderbird(request: ThunderbirdRequest): Promise
 
   // Thunderbird may have started while we planned: check again right before writing.
   if ((await profileLock(profile)).running) throw new RelayError("CLIENT_RUNNING", `Thunderbird started using ${profile}; close it and try again`);
-  if (original !== "") {
-    const stamp = (request.now ?? new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-    result.backup = join(profile, `prefs.js.relay-onboard-${stamp}.bak`);
-    await copyFile(prefsPath, result.backup);
+  const stamp = (request.now ?? new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const write = async (file: ProfileFile, edited: Buffer, changes: PrefChange[]): Promise<string | undefined> => {
+    if (changes.length === 0) return undefined;
+    let backup: string | undefined;
+    if (file.data !== undefined && file.data.length > 0) {
+      backup = `${file.path}.relay-onboard-${stamp}.bak`;
+      await copyFile(file.path, backup);
+    }
+    const mode = await stat(file.path).then((s) => s.mode & 0o777, () => 0o600);
+    await writeFileAtomic(file.path, edited, { mode });
+    return backup;
+  };
+  const backup = await write(prefs, prefsEdit.data, prefsEdit.changes);
+  if (backup) result.backup = backup;
+  await write(user, userEdit.data, userEdit.changes);
+
+  // Judge the result as Thunderbird will: both files read back, every planned value in effect.
+  const after = effectivePrefs([
+    { file: prefs.path, parsed: parsePrefs(await readFile(prefs.path)) },
+    { file: user.path, parsed: parsePrefs(await readFile(user.path).catch(() => Buffer.alloc(0))) },
+  ]);
+  for (const [name, value] of plan.updates) {
+    const got = after.get(name);
+    if (got?.value !== value) {
+      throw new RelayError("CLIENT_WRITE_FAILED", `after writing, Thunderbird would use ${name} = ${JSON.stringify(got?.value ?? null)} from ${got?.source.file ?? "its defaults"}, not ${JSON.stringify(value)}`, { claim: name });
+    }
   }
-  const mode = await stat(prefsPath).then((s) => s.mode & 0o777, () => 0o600);
-  await writeFileAtomic(prefsPath, edit.text, { mode });
   return result;
 }
