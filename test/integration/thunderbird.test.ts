@@ -123,6 +123,25 @@ describe.skipIf(!hasThunderbird)("configure thunderbird, read back by the real T
     expect(view.accounts.find((a) => a.server?.host === "imap.example.net")).toBeTruthy();
   });
 
+  it("a stale user.js that switches the relay's TLS off: configure fixes it there, and Thunderbird really uses STARTTLS", { timeout: 180_000 }, async () => {
+    const profile = await tempDir("ro-tb-userjs-");
+    await writeFile(join(profile, "prefs.js"), [
+      'user_pref("mail.smtpservers", "smtp1");',
+      'user_pref("mail.smtpserver.smtp1.hostname", "relay.internal.test");',
+      'user_pref("mail.smtpserver.smtp1.username", "alice@internal.test");',
+      'user_pref("mail.smtpserver.smtp1.try_ssl", 2);',
+      "",
+    ].join("\n"));
+    await writeFile(join(profile, "user.js"), 'user_pref("mail.smtpserver.smtp1.try_ssl", 0);\nuser_pref("mail.smtpserver.smtp1.port", 25);\n');
+    // What Thunderbird does with this profile as it stands: the password would go in clear text.
+    const before = await thunderbirdView(profile);
+    expect(before.servers.find((s) => s.host === "relay.internal.test")).toMatchObject({ socketType: 0, port: 25 });
+    const result = await configure(profile);
+    expect(result.status).toBe(0);
+    expect((result.report as unknown as { userJsChanges: Array<{ name: string }> }).userJsChanges.map((c) => c.name).sort()).toEqual(["mail.smtpserver.smtp1.port", "mail.smtpserver.smtp1.try_ssl"]);
+    expectRelayAccount(await thunderbirdView(profile));
+  });
+
   it("refuses with CLIENT_RUNNING while Thunderbird holds the profile, and writes nothing", { timeout: 120_000 }, async () => {
     const profile = await tempDir("ro-tb-running-");
     await mkdir(profile, { recursive: true });
