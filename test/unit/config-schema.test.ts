@@ -115,6 +115,31 @@ describe("configuration schema", () => {
     expect(unsignedPayloadSchema.safeParse({ iss: "internal.test", config: base, ver: 3 }).success).toBe(false);
   });
 
+  it("tells IT exactly which field is wrong and why", () => {
+    const why = (config: unknown) => {
+      const r = configSchema.safeParse(config);
+      expect(r.success).toBe(false);
+      return describeIssues(r.error!);
+    };
+    expect(why(withSub({ host: "999.1.1.1" }))).toBe("submission.host: must be a host name or a valid IP address");
+    expect(why(withOrg({ domains: ["internal.12"] }))).toBe("organization.domains.0: must be a domain name");
+    expect(why(withOrg({ support: { email: "a\u202e@internal.test" } }))).toMatch(/^organization\.support\.email: Invalid email address/);
+    expect(why({ ...base, rootCa: { ...base.rootCa, sha256: `a${base.rootCa.sha256}` } })).toBe("rootCa.sha256: must be 64 lowercase hex digits");
+    expect(why({ ...base, rootCa: { ...base.rootCa, sha256: `${base.rootCa.sha256.slice(1)}g` } })).toBe("rootCa.sha256: must be 64 lowercase hex digits");
+    expect(why({ ...base, rootCa: { ...base.rootCa, sha256: "0".repeat(64) } })).toMatch(/^rootCa\.sha256: does not match the certificate \(its SHA-256 is [0-9a-f]{64}\)$/);
+    expect(why({ ...base, rootCa: { ...base.rootCa, pem: "not a certificate" } })).toBe("rootCa.pem: expected exactly one PEM certificate, found 0");
+    expect(why({ ...base, x: 1, y: 2 })).toBe('(document): unknown field(s) "x", "y"');
+    expect(describeIssues(configSchema.safeParse(withSub({ port: 0 })).error!)).toBe("submission.port: Too small: expected number to be >=1");
+  });
+
+  it("names and domains ending in letters after digits are names; IP-looking ones must be valid", () => {
+    for (const good of ["a.1abc", "relay.v4", "mx1.example.org"]) expect(valid(withSub({ host: good })), good).toBe(true);
+    for (const good of ["mail.v4", "example.abc1", "x.1abc"]) expect(valid(withOrg({ domains: [good] })), good).toBe(true);
+    for (const bad of ["internal.12", "x.1", "10.0.0.1"]) expect(valid(withOrg({ domains: [bad] })), bad).toBe(false);
+    expect(valid(withSub({ security: "tls", port: 465 }))).toBe(true);
+    for (const url of ["xhttps://help.internal.test", "httpss://help.internal.test"]) expect(valid(withOrg({ support: { url } })), url).toBe(false);
+  });
+
   it("summarises failures on one line: paths, unknown fields, at most three, and how many more", () => {
     const one = configSchema.safeParse({ ...base, extra: 1, submission: { ...base.submission, port: 0 } });
     expect(one.success).toBe(false);
