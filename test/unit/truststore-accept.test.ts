@@ -76,6 +76,19 @@ describe("acceptCa", () => {
     expect(accepted.sha1).toBe(createHash("sha1").update(accepted.der).digest("hex"));
   });
 
+  it("wraps the PEM body exactly when it fills its last line (a DER length divisible by 48)", async () => {
+    let ca: Awaited<ReturnType<typeof createRootCa>> | undefined;
+    for (let n = 1; n < 200 && !ca; n++) {
+      const candidate = await createRootCa(`Wrap ${"x".repeat(n % 60)}`);
+      if (singleCertificateDer(candidate.certPem).length % 48 === 0) ca = candidate;
+    }
+    expect(ca, "a certificate whose base64 fills whole lines").toBeDefined();
+    const accepted = acceptCa(ca!.certPem, fp(ca!.certPem), "Org");
+    expect(accepted.pem).toMatch(/[A-Za-z0-9+/=]{64}\n-----END CERTIFICATE-----\n$/);
+    expect(accepted.pem).not.toContain("\n\n");
+    expect(fp(accepted.pem)).toBe(accepted.sha256);
+  });
+
   it("is inclusive of both ends of the validity period, to the second", async () => {
     const notBefore = new Date("2030-01-01T00:00:00Z");
     const notAfter = new Date("2031-01-01T00:00:00Z");
@@ -103,6 +116,7 @@ describe("acceptCa", () => {
       expect(rejection(() => acceptCa(ca.certPem, pin, "Org")).message, pin).toBe("the pinned SHA-256 is not 64 hex digits");
     }
     expect(rejection(() => acceptCa(ca.certPem, "0".repeat(64), "Org")).message).toBe(`its SHA-256 ${fp(ca.certPem)} is not the pinned ${"0".repeat(64)}`);
+    expect(rejection(() => acceptCa(ca.certPem, "AB".repeat(32), "Org")).message).toBe(`its SHA-256 ${fp(ca.certPem)} is not the pinned ${"ab".repeat(32)}`);
   });
 
   it("identifyCa lets an expired root be found and removed, by fingerprint only", async () => {
