@@ -133,3 +133,105 @@ describe("SMTP session", () => {
     expect(refused.received.filter((r) => r.line.startsWith("EHLO"))).toHaveLength(2); // the bad PEM opened no connection
   });
 });
+
+describe("SMTP session: every failure says exactly what happened", () => {
+  const quick = (): Deadline => ({ overallAt: performance.now() + 3000, stepMs: 300 });
+  const failureOf = async (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e as { code: string; summary: string; message: string; details: Record<string, string> });
+
+  it("greeting, EHLO and STARTTLS refusals keep the reply and the command apart from the sentence", async () => {
+    const refused = await serve({ greeting: "554 5.3.2 go away\r\n" });
+    expect(await failureOf(SmtpSession.open(target(refused), new Transcript(), quick()))).toMatchObject({
+      code: "CONNECT_REFUSED", summary: "the server refused service", message: "the server refused service: 554 5.3.2 go away", details: { reply: "554 5.3.2 go away", command: "greeting" },
+    });
+    const odd = await serve({ greeting: "250 hi\r\n" });
+    expect(await failureOf(SmtpSession.open(target(odd), new Transcript(), quick()))).toMatchObject({ code: "PROTOCOL_ERROR", summary: "the greeting was not 220", details: { command: "greeting" } });
+    const noEhlo = await serve({ handlers: { EHLO: () => "500 5.5.1 what\r\n" } });
+    expect(await failureOf(SmtpSession.open(target(noEhlo), new Transcript(), quick()))).toMatchObject({ summary: "the server refused EHLO", details: { reply: "500 5.5.1 what", command: "EHLO" } });
+    const noTls = await serve({ handlers: { EHLO: () => "250-fake.test\r\n250 AUTH PLAIN\r\n" } });
+    expect(await failureOf(SmtpSession.open(target(noTls), new Transcript(), quick()))).toMatchObject({ code: "STARTTLS_NOT_OFFERED", message: "the server's EHLO does not offer STARTTLS" });
+    const masked = await serve({ handlers: { EHLO: () => "250-fake.test\r\n250-XXXXXXXA\r\n250 XXXXA\r\n" } });
+    expect(await failureOf(SmtpSession.open(target(masked), new Transcript(), quick()))).toMatchObject({ code: "STARTTLS_STRIPPED", message: "STARTTLS is masked on the way (EHLO shows XXXXXXXA, XXXXA): a firewall is inspecting SMTP" });
+    const stars = await serve({ greeting: "220 ******************************\r\n", handlers: { EHLO: () => "250 fake.test\r\n" } });
+    expect(await failureOf(SmtpSession.open(target(stars), new Transcript(), quick()))).toMatchObject({ code: "STARTTLS_STRIPPED", message: "STARTTLS is masked on the way (the greeting is asterisks): a firewall is inspecting SMTP" });
+    const busy = await serve({ handlers: { STARTTLS: () => "454 4.7.0 TLS not available\r\n" } });
+    expect(await failureOf(SmtpSession.open(target(busy), new Transcript(), quick()))).toMatchObject({ code: "STARTTLS_REFUSED", summary: "STARTTLS was not answered with 220", details: { reply: "454 4.7.0 TLS not available", command: "STARTTLS" } });
+    const injected = await serve({ handlers: { STARTTLS: (_a, s) => void s.write("220 go\r\n250 x\r\n") } });
+    expect(await failureOf(SmtpSession.open(target(injected), new Transcript(), quick()))).toMatchObject({ code: "RESPONSE_INJECTION", message: "7 byte(s) arrived after the 220 to STARTTLS and before TLS started", details: { command: "STARTTLS" } });
+  });
+
+  it("a silent server: each timeout names the step it was waiting for", async () => {
+    const silent = (verb: string) => serve({ handlers: { [verb]: () => undefined } });
+    const cases: Array<[string, (s: SmtpSession) => Promise<unknown>, string]> = [
+      ["EHLO", (s) => s.ehlo(), "no complete answer to EHLO within 0.3 s"],
+      ["STARTTLS", async (s) => (await s.ehlo(), s.startTls()), "no complete answer to STARTTLS within 0.3 s"],
+      ["MAIL", async (s) => (await s.ehlo(), s.command("MAIL FROM:<a@internal.test>")), "no complete answer to MAIL within 0.3 s"],
+      ["RCPT", async (s) => (await s.ehlo(), s.commands([["NOOP", "NOOP"], ["RCPT TO:<a@internal.test>", "the recipient"]])), "no complete answer to the recipient within 0.3 s"],
+    ];
+    for (const [verb, act, message] of cases) {
+      const server = await silent(verb);
+      const session = await SmtpSession.connect(target(server), new Transcript(), quick());
+      await session.greet();
+      expect(await failureOf(act(session)), verb).toMatchObject({ code: "TIMEOUT", message });
+      session.close();
+    }
+    const mute = await serve({ greeting: null });
+    const session = await SmtpSession.connect(target(mute), new Transcript(), quick());
+    expect(await failureOf(session.greet())).toMatchObject({ code: "GREETING_TIMEOUT", message: "no complete answer to the greeting within 0.3 s" });
+    session.close();
+    const noAuth = await serve({ handlers: { AUTH: (_a, s) => (s.tls ? undefined : "530 no\r\n") } });
+    const authSession = await SmtpSession.open(target(noAuth), new Transcript(), quick());
+    expect(await failureOf(authSession.login(["PLAIN"], { user: "u@internal.test", secret: "x" }))).toMatchObject({ code: "TIMEOUT", message: "no complete answer to AUTH PLAIN within 0.3 s" });
+    authSession.close();
+  });
+
+  it("login refusals: no AUTH, no allowed mechanism, 504 and 534 refused mechanisms, wrong password", async () => {
+    const none = await serve({ handlers: { EHLO: (_a, s) => (s.tls ? "250 fake.test\r\n" : "250-fake.test\r\n250 STARTTLS\r\n") } });
+    let s = await SmtpSession.open(target(none), new Transcript(), quick());
+    expect(await failureOf(s.login(["PLAIN"], { user: "u@internal.test", secret: "x" }))).toMatchObject({ code: "AUTH_NOT_OFFERED", message: "the server offers no AUTH inside TLS" });
+    s.close();
+    const login = await serve({ handlers: { EHLO: (_a, s2) => (s2.tls ? "250-fake.test\r\n250 AUTH LOGIN XOAUTH2\r\n" : "250-fake.test\r\n250 STARTTLS\r\n") } });
+    s = await SmtpSession.open(target(login), new Transcript(), quick());
+    expect(await failureOf(s.login(["PLAIN", "CRAM-MD5"], { user: "u@internal.test", secret: "x" }))).toMatchObject({ code: "AUTH_MECHANISM_UNAVAILABLE", message: "the server offers LOGIN, XOAUTH2; allowed are PLAIN, CRAM-MD5" });
+    s.close();
+    for (const code of ["504 5.5.4 not here", "534 5.7.9 too weak"]) {
+      const refusing = await serve({ handlers: { AUTH: () => `${code}\r\n` } });
+      s = await SmtpSession.open(target(refusing), new Transcript(), quick());
+      expect(await failureOf(s.login(["PLAIN"], { user: "u@internal.test", secret: "x" })), code).toMatchObject({ code: "AUTH_MECHANISM_UNAVAILABLE", summary: "PLAIN was refused", details: { reply: code, command: "AUTH" } });
+      s.close();
+    }
+    const wrong = await serve();
+    s = await SmtpSession.open(target(wrong), new Transcript(), quick());
+    expect(await failureOf(s.login(["LOGIN"], { user: "user@internal.test", secret: "nope" }))).toMatchObject({ code: "AUTH_FAILED", summary: "the login was refused", details: { reply: "535 5.7.8 Authentication credentials invalid", command: "AUTH" } });
+    s.close();
+  });
+
+  it("implicit TLS, the transcript's TLS line, the local address, order of use, and close", async () => {
+    const implicit = await serve({ implicitTls: true, handlers: { EHLO: () => "250-fake.test\r\n250 AUTH PLAIN\r\n" } });
+    const transcript = new Transcript();
+    const s = await SmtpSession.open({ ...target(implicit), security: "tls" }, transcript, quick());
+    expect(s.localAddress).toBe("127.0.0.1");
+    expect(s.tls?.protocol).toMatch(/^TLSv1\.[23]$/);
+    expect(transcript.entries.find((e) => e.dir === "info" && e.text.startsWith("TLS established"))?.text).toBe(`TLS established: ${s.tls!.protocol}, ${s.tls!.cipher}`);
+    await s.login(["PLAIN"], { user: "user@internal.test", secret: "correct horse" });
+    s.close();
+    await expect(s.command("NOOP")).rejects.toMatchObject({ code: "PROTOCOL_ERROR" });
+    // Steps out of order are a bug in the caller, said as such.
+    const plain = await serve();
+    const early = await SmtpSession.connect(target(plain), new Transcript(), quick());
+    await early.greet();
+    expect(await failureOf(early.startTls())).toMatchObject({ code: "INTERNAL", message: "EHLO must come before this step" });
+    early.close();
+    const bad = await failureOf(SmtpSession.connect({ ...target(plain), caPem: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" }, new Transcript(), quick()));
+    expect(bad).toMatchObject({ code: "BAD_INPUT", message: "the organisation's root certificate is not a valid PEM certificate" });
+  });
+
+  it("names a CA of several parts on one line in the certificate step", async () => {
+    const { createRootCa, issueServerCert: issue } = await import("../helpers/org.js");
+    const multi = await createRootCa("Multi Root, O=Example Org");
+    const server = await fakeSmtp({}, await issue(multi, ["127.0.0.1"]));
+    servers.push(server);
+    const s = await SmtpSession.open({ host: "127.0.0.1", port: server.port, caPem: multi.certPem, security: "starttls" }, new Transcript(), quick());
+    expect(s.caSubject).toBe("CN=Multi Root, O=Example Org");
+    s.close();
+  });
+});
