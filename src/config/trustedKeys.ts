@@ -1,5 +1,5 @@
 // The trusted key set: a JWKS of public signing keys plus the number of distinct signers required.
-import { importJWK, type CryptoKey, type JWK } from "jose";
+import { calculateJwkThumbprint, importJWK, type CryptoKey, type JWK } from "jose";
 import { z } from "zod";
 import { RelayError } from "../errors.js";
 import { parseJsonStrict } from "./json.js";
@@ -32,7 +32,7 @@ export interface TrustedKeys {
   threshold: number;
 }
 
-/** Parses a JWKS text. Private key material, duplicate kids or an unreachable threshold are errors. */
+/** Parses a JWKS text. Private key material, duplicate kids or keys, or an unreachable threshold are errors. */
 export async function parseTrustedKeys(text: string, source = "trusted keys"): Promise<TrustedKeys> {
   const fail = (why: string) => new RelayError("BAD_INPUT", `${source}: ${why}`);
   let raw: unknown;
@@ -49,8 +49,14 @@ export async function parseTrustedKeys(text: string, source = "trusted keys"): P
   if (!parsed.success) throw fail(describeIssues(parsed.error));
   const threshold = parsed.data.threshold ?? 1;
   const keys = new Map<string, TrustedKey>();
+  // The threshold counts signers, so each kid must name different key material (RFC 7638).
+  const thumbprints = new Map<string, string>();
   for (const jwk of parsed.data.keys) {
     if (keys.has(jwk.kid)) throw fail(`the kid "${jwk.kid}" appears twice`);
+    const thumbprint = await calculateJwkThumbprint(jwk, "sha256");
+    const same = thumbprints.get(thumbprint);
+    if (same !== undefined) throw fail(`the keys "${same}" and "${jwk.kid}" are the same key (RFC 7638 thumbprint); each signer must have its own key`);
+    thumbprints.set(thumbprint, jwk.kid);
     const alg: SigningAlg = jwk.kty === "OKP" ? "EdDSA" : "ES256";
     let key: CryptoKey | Uint8Array;
     try {

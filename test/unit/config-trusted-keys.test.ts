@@ -15,6 +15,15 @@ async function refusal(text: string): Promise<string> {
 }
 
 describe("parseTrustedKeys", () => {
+  it("refuses one key listed twice under different kids (finding 5: a threshold of 2 met with one private key)", async () => {
+    const key = await makeKey();
+    const twice = JSON.stringify({ keys: [{ ...key.publicJwk, kid: "it-a" }, { ...key.publicJwk, kid: "it-b" }], threshold: 2 });
+    expect(await refusal(twice)).toBe('keys.json: the keys "it-a" and "it-b" are the same key (RFC 7638 thumbprint); each signer must have its own key');
+    // The same key with extra members (use, alg) is still the same key.
+    const dressed = JSON.stringify({ keys: [{ ...key.publicJwk, kid: "a" }, { ...key.publicJwk, kid: "b", use: "sig", alg: "EdDSA" }] });
+    expect(await refusal(dressed)).toMatch(/"a" and "b" are the same key/);
+  });
+
   it("reads Ed25519 and P-256 keys and the threshold", async () => {
     const [ed, ec] = [await makeKey("EdDSA"), await makeKey("ES256")];
     const trusted = await parseTrustedKeys(jwksText([ed, ec], 2));
