@@ -104,6 +104,10 @@ export const FAILURE_CODES = {
     title: "The server's certificate expires soon",
     hint: "Sending works today. IT should renew the relay's certificate before it expires (a warning, not a failure).",
   },
+  LOGIN_NOT_TESTED: {
+    title: "The login was not tested",
+    hint: "Run the check with the user's login (--user with --password-env or --password-stdin) to know whether sending works; this run stopped after TLS (a warning, not a pass).",
+  },
   CERT_NOT_YET_VALID: {
     title: "The server's certificate is not valid yet",
     hint: "Check this computer's date and time; otherwise IT issued the certificate with a future date.",

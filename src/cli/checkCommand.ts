@@ -26,6 +26,7 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
     .option("--user <user>", "with a configuration: your email address (the login name comes from its template); without: the login name")
     .option("--password-env <name>", "read the password from this environment variable")
     .option("--password-stdin", "read the password from standard input")
+    .option("--no-login", "test only up to TLS and the login offered (the verdict is then at best a warning)")
     .option("--auth <mechs>", `mechanisms to allow, comma-separated (${SASL_MECHANISMS.join(", ")})`)
     .option("--from <addr>", "envelope sender (default: the email address)")
     .option("--to <addr>", "outside recipient for the relay probe (nothing is sent to it)")
@@ -33,14 +34,19 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
     .option("--timeout-ms <n>", "deadline for the whole diagnosis", "30000")
     .option("--html <file>", "also write a self-contained HTML report")
     .option("--json", "print the JSON report")
-    .action(async (opts: TargetFlags & { user?: string; passwordEnv?: string; passwordStdin?: boolean; auth?: string; from?: string; to?: string; ports: string; timeoutMs: string; html?: string; json?: boolean }) => {
+    .action(async (opts: TargetFlags & { user?: string; passwordEnv?: string; passwordStdin?: boolean; login: boolean; auth?: string; from?: string; to?: string; ports: string; timeoutMs: string; html?: string; json?: boolean }) => {
       const gridPorts = opts.ports === "none" ? [] : opts.ports.split(",").map((p: string) => parsePort(p.trim(), "--ports")!);
       const config = (await optionalConfig(opts, io))?.payload.config;
       const timeoutMs = parseTimeout(opts.timeoutMs);
       const email = opts.user?.includes("@") ? opts.user : undefined;
       // With a configuration and an email address, the login name comes from its template.
       const user = config && email ? applyUsernameTemplate(config.submission.username, email) : opts.user;
-      const password = await readPassword(io, opts, user);
+      if (!opts.login && (opts.passwordEnv !== undefined || opts.passwordStdin)) throw new RelayError("USAGE", "--no-login contradicts --password-env/--password-stdin: choose one");
+      const password = opts.login ? await readPassword(io, opts, user) : undefined;
+      // A verdict of pass must mean the login was tried (DESIGN.md, the command line).
+      if (opts.login && (user === undefined || password === undefined)) {
+        throw new RelayError("USAGE", "no login to test: give --user with --password-env NAME or --password-stdin (or run it in a terminal to be asked), or --no-login to test only up to TLS");
+      }
       const fromConfig = config ? (email ? userSubmission(config, email, password) : relayTarget(config)) : undefined;
       // Flags override the configuration's values, so check can point at any server.
       const security = parseSecurity(opts.security) ?? fromConfig?.security ?? "starttls";

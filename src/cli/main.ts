@@ -46,6 +46,10 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
     program.outputHelp();
     return 2;
   }
+  // A password is never a flag value: it would show in process lists and shell history.
+  if (argv.some((a) => a === "--password" || a.startsWith("--password="))) {
+    return printFailure(io, { code: "USAGE", message: "a password is never a flag value (it would show in process lists and shell history): use --password-env NAME, --password-stdin, or type it when asked" }, json);
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;

@@ -88,6 +88,39 @@ describe("check against the demo relay (smtp-server)", () => {
     }
   });
 
+  it("never passes a login it did not try (finding 3): no password and no terminal is refused; --no-login is at best a warning", async () => {
+    const base = ["check", "--host", env.relay.host, "--port", String(env.relay.port), "--ca", env.org.files.caCert, "--timeout-ms", "8000", "--ports", "none"];
+    for (const args of [[...base, "--user", env.user.email, "--json"], [...base, "--json"]]) {
+      const refused = await cli(args);
+      expect(refused.status, args.join(" ")).toBe(2);
+      const failure = JSON.parse(refused.stdout) as { code: string; message: string };
+      expect(failure.code).toBe("USAGE");
+      expect(failure.message).toMatch(/--password-env NAME.*--password-stdin.*--no-login/);
+    }
+    const noLogin = await cli([...base, "--no-login", "--json"]);
+    expect(noLogin.status).toBe(0);
+    const report = JSON.parse(noLogin.stdout) as { verdict: string; code: string; checks: Array<{ id: string; status: string; code: string }> };
+    expect([report.verdict, report.code]).toEqual(["warn", "LOGIN_NOT_TESTED"]);
+    expect(report.checks.find((c) => c.id === "auth-offered")).toMatchObject({ status: "warn", code: "LOGIN_NOT_TESTED" });
+    expect(report.checks.filter((c) => c.status === "skip").map((c) => c.id)).toEqual(["auth", "mail-from", "rcpt-internal", "rcpt-external", "quit"]);
+    const text = await cli([...base, "--no-login"]);
+    expect(text.stdout).not.toMatch(/PASS/);
+    expect(text.stdout).toMatch(/WARN/);
+    // --no-login with a password source is a contradiction, not a silent choice.
+    expect((await cli([...base, "--no-login", "--user", env.user.email, "--password-env", "PW"], { PW: "x" })).status).toBe(2);
+  });
+
+  it("a password given as a flag value is refused with the safe ways to give it", async () => {
+    for (const flag of [["--password", "hunter2"], ["--password=hunter2"]]) {
+      const result = await cli(["check", "--host", "127.0.0.1", ...flag, "--json"]);
+      expect(result.status).toBe(2);
+      const failure = JSON.parse(result.stdout) as { code: string; message: string };
+      expect(failure.code).toBe("USAGE");
+      expect(failure.message).toMatch(/never a flag value.*--password-env NAME.*--password-stdin/);
+      expect(result.stdout + result.stderr).not.toContain("hunter2");
+    }
+  });
+
   it("refuses bad input before connecting: CR/LF in the user, missing --ca, unknown mechanism", async () => {
     expect((await cli(["check", "--host", "127.0.0.1", "--port", String(env.relay.port), "--ca", env.org.files.caCert, "--user", "a@b.test\r\nRCPT TO:<x@y>", "--password-env", "PW"], { PW: "x" })).status).toBe(2);
     const noCa = await cli(["check", "--host", "127.0.0.1", "--json"]);
