@@ -3,7 +3,7 @@
 // denial, IPC sender and argument validation, and which URL may open in the browser.
 import type { BrowserWindowConstructorOptions, IpcMain, IpcMainInvokeEvent, Session, WebContents } from "electron";
 import { z } from "zod";
-import { isEmailAddress } from "../src/address.js";
+import { isDisplayName, isEmailAddress } from "../src/address.js";
 import { CHANNELS, type ArgOf, type Channel, type ResultOf } from "../src/app/api.js";
 
 export function windowOptions(preload: string): BrowserWindowConstructorOptions {
@@ -80,7 +80,7 @@ export const ARGUMENTS: { [C in Channel]: z.ZodType<ArgOf<C>> } = {
   "relay:test": z.strictObject({ email, password: z.string().min(1).max(1024), remember: z.boolean() }),
   "relay:diagnose": z.undefined(),
   "clients:list": z.undefined(),
-  "clients:configure": z.strictObject({ email, name: z.string().max(200).regex(/^[^\r\n\0]*$/).optional(), clients: z.array(clientName).max(3) }),
+  "clients:configure": z.strictObject({ email, name: z.string().max(200).refine(isDisplayName, "not a name").optional(), clients: z.array(clientName).max(3) }),
   "support:summary": z.undefined(),
   "support:open-url": z.undefined(),
   "report:save": z.strictObject({ format: z.enum(["json", "html"]) }),

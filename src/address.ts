@@ -12,6 +12,20 @@ export function isEmailAddress(text: string): boolean {
   return text.length <= 254 && EMAIL.test(text);
 }
 
+// Control characters (C0, DEL, C1) and bidirectional controls: never part of a name shown in a mail app.
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const NAME_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** The user's display name as written into mail-app settings: 1–200 characters, no control characters. */
+export function isDisplayName(text: string): boolean {
+  return text.trim().length > 0 && text.length <= 200 && !NAME_UNSAFE.test(text);
+}
+
+export function requireDisplayName(text: string, code: FailureCode = "BAD_INPUT"): string {
+  if (!isDisplayName(text)) throw new RelayError(code, "the name must be 1 to 200 characters without line breaks or other control characters");
+  return text;
+}
+
 /** Returns the address, or throws `code` (BAD_INPUT unless told) naming what it was. */
 export function requireEmailAddress(text: string, what: string, code: FailureCode = "BAD_INPUT"): string {
   if (/[\r\n\0]/.test(text)) throw new RelayError(code, `the ${what} contains a line break or NUL character`);

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { X509Certificate } from "node:crypto";
 import { join } from "node:path";
-import { requireEmailAddress } from "../address.js";
+import { requireDisplayName, requireEmailAddress } from "../address.js";
 import type { LoadedConfig } from "../config/load.js";
 import { colonHex } from "../certs/pem.js";
 import { FAILURE_CODES, RelayError, asRelayError } from "../errors.js";
@@ -200,6 +200,7 @@ export class AppService {
 
   async configure(request: { email: string; name?: string; clients: Array<ClientView["client"]> }): Promise<ClientResult[]> {
     requireEmailAddress(request.email, "email address");
+    if (request.name !== undefined) requireDisplayName(request.name);
     const { onboard } = await import("../onboarding.js");
     const result = await onboard({
       loaded: this.config(), email: request.email, ...(request.name ? { fullName: request.name } : {}),

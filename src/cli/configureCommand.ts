@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import type { OrgConfig } from "../config/schema.js";
 import { writeFileAtomic } from "../fs/atomic.js";
-import { requireEmailAddress } from "../address.js";
+import { requireDisplayName, requireEmailAddress } from "../address.js";
 import { RelayError } from "../errors.js";
 import { optionalConfig, type TargetFlags } from "./common.js";
 import { printJson, type CliIo } from "./io.js";
@@ -62,7 +62,7 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
       if (client !== "thunderbird" && client !== "apple-mail" && client !== "outlook") throw new RelayError("USAGE", "the client is thunderbird, apple-mail or outlook");
       if (!opts.email) throw new RelayError("USAGE", "give --email");
       requireEmailAddress(opts.email, "email address");
-      if (opts.name !== undefined && /[\r\n\0]/.test(opts.name)) throw new RelayError("BAD_INPUT", "the name contains a line break or NUL");
+      if (opts.name !== undefined) requireDisplayName(opts.name);
       const { ca: _noCa, ...target } = opts;
       const loaded = await optionalConfig(target, io);
       if (!loaded) throw new RelayError("USAGE", "give --config and --trust");

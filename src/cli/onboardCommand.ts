@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { join } from "node:path";
 import { RelayError, asRelayError } from "../errors.js";
-import { requireEmailAddress } from "../address.js";
+import { requireDisplayName, requireEmailAddress } from "../address.js";
 import { userStateDir } from "../paths.js";
 import { CA_STORES, CLIENT_NAMES, type CaStoreSetting, type ClientName } from "../policy/policy.js";
 import { currentPolicy, optionalConfig, type TargetFlags } from "./common.js";
@@ -46,6 +46,7 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
       if (!opts.yes) throw new RelayError("USAGE", "onboard changes this machine without asking: pass --yes");
       if (!opts.email) throw new RelayError("USAGE", "give --email with the user's address");
       const email = requireEmailAddress(opts.email, "--email address", "USAGE");
+      if (opts.name !== undefined) requireDisplayName(opts.name, "USAGE");
       const policy = await currentPolicy(io);
       const clients = pick("clients", opts.clients?.split(",").map((c) => c.trim()).filter(Boolean), policy?.clients, policy?.source);
       if (clients?.some((c) => !(CLIENT_NAMES as readonly string[]).includes(c))) throw new RelayError("USAGE", `--clients takes ${CLIENT_NAMES.join(", ")}`);

@@ -74,6 +74,17 @@ describe("relay-onboard onboard", () => {
     expect(missing.report.steps.find((s) => s.id === "client:outlook")).toMatchObject({ status: "failed", code: "CLIENT_NOT_FOUND" });
   });
 
+  // (A NUL cannot reach a real process's argv; the unit tests cover it.)
+  it("checks --email and --name with the one validator before changing anything (finding 7)", async () => {
+    const before = await readFile(join(profile, "prefs.js"), "utf8");
+    for (const extra of [["--email", "a@b"], ["--name", "Mallory\r\nuser_pref(\"x\", 1);"], ["--name", "\u202eeman"], ["--name", "x".repeat(201)]]) {
+      const refused = await onboard(extra);
+      expect(refused.status, extra.join(" ")).toBe(2);
+      expect(refused.report).toMatchObject({ ok: false, code: "USAGE" });
+    }
+    expect(await readFile(join(profile, "prefs.js"), "utf8")).toBe(before);
+  });
+
   it("refuses without --yes, and while another run holds the lock", async () => {
     const noYes = await exec(process.execPath, [BIN, "onboard", "--email", "a@b.test", "--json"], { env: { PATH: process.env["PATH"], HOME: home } }).catch((e: { code: number; stdout: string }) => e);
     expect("code" in noYes && noYes.code).toBe(2);

@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { isEmailAddress, requireEmailAddress } from "../../src/address.js";
+import { isDisplayName, isEmailAddress, requireDisplayName, requireEmailAddress } from "../../src/address.js";
 import { AppService } from "../../src/app/service.js";
 import { run } from "../../src/cli/main.js";
 import type { CliIo } from "../../src/cli/io.js";
@@ -109,6 +109,15 @@ describe("the one email-address check", () => {
     }
     expect(() => applyUsernameTemplate("{local}", "not-an-address")).toThrow(RelayError);
     expect(applyUsernameTemplate("CORP\\{local}|{domain}|{email}", "alice@internal.test")).toBe("CORP\\alice|internal.test|alice@internal.test");
+  });
+});
+
+describe("the one display-name check", () => {
+  it("accepts names in any script and refuses control, bidirectional and oversized ones", () => {
+    for (const good of ["Alice Example", "Zoë O'Neil", "山田 太郎", "x".repeat(200)]) expect(isDisplayName(good), good).toBe(true);
+    for (const bad of ["", "   ", "a\nb", "a\rb", "a\u0000b", "a\tb", "a\u007fb", "a\u0085b", "a\u202eb", "a\u2066b", "a\u200fb", "x".repeat(201)]) expect(isDisplayName(bad), JSON.stringify(bad)).toBe(false);
+    expect(() => requireDisplayName("a\nb", "USAGE")).toThrow(expect.objectContaining({ code: "USAGE" }) as unknown as Error);
+    expect(requireDisplayName("Alice")).toBe("Alice");
   });
 });
 
