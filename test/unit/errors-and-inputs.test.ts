@@ -116,7 +116,7 @@ describe("the one display-name check", () => {
   it("accepts names in any script and refuses control, bidirectional and oversized ones", () => {
     for (const good of ["Alice Example", "Zoë O'Neil", "山田 太郎", "x".repeat(200)]) expect(isDisplayName(good), good).toBe(true);
     for (const bad of ["", "   ", "a\nb", "a\rb", "a\u0000b", "a\tb", "a\u007fb", "a\u0085b", "a\u202eb", "a\u2066b", "a\u200fb", "x".repeat(201)]) expect(isDisplayName(bad), JSON.stringify(bad)).toBe(false);
-    expect(() => requireDisplayName("a\nb", "USAGE")).toThrow(expect.objectContaining({ code: "USAGE" }) as unknown as Error);
+    expect(() => requireDisplayName("a\nb", "USAGE")).toThrow(expect.objectContaining({ code: "USAGE" }) as unknown);
     expect(requireDisplayName("Alice")).toBe("Alice");
   });
 });
