@@ -158,7 +158,9 @@ export async function runAudit(options: AuditOptions): Promise<Report> {
           // The injection itself: NOOP in the same write as STARTTLS, before TLS.
           probe.conn.sendMany(["STARTTLS", "NOOP"]);
           const reply = await probe.conn.readReply({ what: "STARTTLS" });
-          if (reply.code !== 220) throw new RelayError("STARTTLS_REFUSED", "STARTTLS was not answered with 220", { reply: line(reply), command: "STARTTLS" });
+          // Refusing STARTTLS sent with a command behind it (no PIPELINING) is the safe answer:
+          // nothing can be carried into TLS.
+          if (reply.code !== 220) return `the relay refused STARTTLS with a command behind it (${line(reply)}): nothing sent before TLS is executed inside it`;
           await probe.handshake();
           probe.verifyCertificate();
           // A vulnerable server answers the NOOP it buffered before TLS, inside TLS, unasked.

@@ -49,6 +49,8 @@ export interface FakeSmtpOptions {
   password?: string;
   /** Keep executing plaintext commands that followed STARTTLS, answering inside TLS (CVE-2011-0411). */
   injectionVulnerable?: boolean;
+  /** Answer a STARTTLS that arrives with more commands behind it with 500, as relays without PIPELINING do. */
+  refusePipelinedStartTls?: boolean;
 }
 
 export const EHLO_PLAIN = "250-fake.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 STARTTLS\r\n";
@@ -97,6 +99,10 @@ export class FakeSmtp {
         const line = buffer.slice(0, i);
         buffer = buffer.slice(i + 2);
         this.received.push({ line, tls: session.tls });
+        if (this.options.refusePipelinedStartTls && !session.tls && /^STARTTLS$/i.test(line) && buffer.length > 0) {
+          session.write("500 5.5.1 Invalid command: Pipelining not supported\r\n");
+          continue;
+        }
         const reply = this.handle(line, session);
         if (reply !== undefined) session.write(reply);
         // Upgraded to TLS: a correct server discards plaintext that followed STARTTLS.

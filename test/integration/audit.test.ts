@@ -37,6 +37,16 @@ describe("audit with scripted relays", () => {
     expect(safe.verdict).toBe("pass");
   });
 
+  it("a relay that refuses the pipelined STARTTLS+NOOP is safe, not STARTTLS_REFUSED (finding 10)", async () => {
+    const noPipelining = "250-fake.test\r\n250 STARTTLS\r\n";
+    const { report } = await auditRelay({ refusePipelinedStartTls: true, handlers: { EHLO: (_a, s) => (s.tls ? "250-fake.test\r\n250 AUTH PLAIN\r\n" : noPipelining) } }, true);
+    const probe = report.checks.find((c) => c.id === "relay-starttls-injection");
+    expect(probe).toMatchObject({ status: "pass", code: "OK" });
+    expect(probe?.message).toContain("500 5.5.1 Invalid command: Pipelining not supported");
+    expect(report.checks.find((c) => c.id === "relay-starttls")?.status).toBe("pass");
+    expect(report.verdict).toBe("pass");
+  });
+
   it("finds a relay that starts a login before TLS, and sends it no credential", async () => {
     const { report, server } = await auditRelay({ handlers: { AUTH: (arg, s) => (arg === "LOGIN" ? "334 VXNlcm5hbWU6\r\n" : (s.expect = undefined, "501 cancelled\r\n")) } });
     expect(report.code).toBe("TLS_NOT_REQUIRED");
