@@ -2,6 +2,7 @@
 // directory and runs its refresh tool; the result is checked in the generated bundle, because
 // update-ca-certificates reports success even when it skipped a file (wrong extension, bad PEM).
 // Without root, the two privileged steps run in one pkexec call (one password prompt).
+import { unixTool } from "../systemTools.js";
 import { access, constants, readdir, readFile, rm, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,21 +29,21 @@ export const FAMILIES: Record<LinuxFamilyName, LinuxFamily> = {
     name: "debian",
     anchorsDir: "/usr/local/share/ca-certificates",
     extension: ".crt", // update-ca-certificates ignores anything else
-    refresh: (removing) => ["update-ca-certificates", removing ? ["--fresh"] : []],
+    refresh: (removing) => [unixTool("update-ca-certificates"), removing ? ["--fresh"] : []],
     bundle: "/etc/ssl/certs/ca-certificates.crt",
   },
   suse: {
     name: "suse",
     anchorsDir: "/etc/pki/trust/anchors",
     extension: ".pem",
-    refresh: () => ["update-ca-certificates", []],
+    refresh: () => [unixTool("update-ca-certificates"), []],
     bundle: "/var/lib/ca-certificates/ca-bundle.pem",
   },
   fedora: {
     name: "fedora",
     anchorsDir: "/etc/pki/ca-trust/source/anchors",
     extension: ".pem",
-    refresh: () => ["update-ca-trust", ["extract"]],
+    refresh: () => [unixTool("update-ca-trust"), ["extract"]],
     bundle: "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
   },
   arch: {
@@ -50,27 +51,25 @@ export const FAMILIES: Record<LinuxFamilyName, LinuxFamily> = {
     name: "arch",
     anchorsDir: "/etc/ca-certificates/trust-source/anchors",
     extension: ".crt",
-    refresh: () => ["update-ca-trust", ["extract"]],
+    refresh: () => [unixTool("update-ca-trust"), ["extract"]],
     bundle: "/etc/ssl/certs/ca-certificates.crt",
   },
 };
 
 const exists = (path: string) => access(path).then(() => true, () => false);
 
-async function onPath(command: string, path = process.env["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"): Promise<boolean> {
-  for (const dir of [...path.split(":"), "/usr/sbin", "/sbin"]) {
-    if (dir && (await access(join(dir, command), constants.X_OK).then(() => true, () => false))) return true;
-  }
-  return false;
+/** Whether a system tool is installed, in the system folders only (never the user's PATH). */
+async function installed(command: string): Promise<boolean> {
+  return access(unixTool(command), constants.X_OK).then(() => true, () => false);
 }
 
 /** Detects the family from the tool actually present and its anchors directory, not from one folder. */
 export async function detectLinuxFamily(): Promise<LinuxFamily | undefined> {
-  if (await onPath("update-ca-certificates")) {
+  if (await installed("update-ca-certificates")) {
     if (await exists(FAMILIES.suse.anchorsDir)) return FAMILIES.suse;
     if (await exists("/etc/ssl/certs")) return FAMILIES.debian;
   }
-  if (await onPath("update-ca-trust")) {
+  if (await installed("update-ca-trust")) {
     if (await exists(FAMILIES.fedora.anchorsDir)) return FAMILIES.fedora;
     if (await exists("/etc/ca-certificates/trust-source")) return FAMILIES.arch;
   }
@@ -167,7 +166,7 @@ export class LinuxSystemStore implements TrustStore {
       return this.check(await this.runner(refreshCmd, refreshArgs), refreshCmd);
     }
     const args = await pkexecArgs(action, file, content, refreshCmd, refreshArgs);
-    const r = await this.runner("pkexec", args.argv);
+    const r = await this.runner(unixTool("pkexec"), args.argv);
     await args.cleanup();
     if (r.code === 126 || r.code === 127) {
       throw new RelayError("CA_INSTALL_FAILED", "administrator approval was declined or is not available (pkexec); run the command as root instead, e.g. with sudo");

@@ -1,6 +1,7 @@
 // NSS databases (cert9.db) through certutil from libnss3-tools: what Thunderbird uses for its own
 // trust, and Firefox and Chromium on Linux. The root is added with trust "C,," (a CA trusted to
 // issue server certificates; nothing for e-mail or code signing).
+import { unixTool } from "../systemTools.js";
 import { readdir, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -51,7 +52,7 @@ export class NssStore implements TrustStore {
   }
 
   private async certutil(args: string[]) {
-    const r = await this.runner("certutil", ["-d", this.db, ...args]);
+    const r = await this.runner(unixTool("certutil"), ["-d", this.db, ...args]);
     if (r.code === 127) throw new RelayError("CA_INSTALL_FAILED", "certutil is not installed (Debian/Ubuntu: apt install libnss3-tools)");
     return r;
   }

@@ -1,6 +1,7 @@
 // Which stores a request means on this machine. `auto` is what a user of the OS needs: on Linux
 // the system store plus every NSS database found (Thunderbird, Firefox, Chromium); on Windows the
 // user's Root store (the machine's when elevated); on macOS the login keychain (System when elevated).
+import { windowsTool } from "../systemTools.js";
 import { RelayError } from "../errors.js";
 import { detectLinuxFamily, LinuxSystemStore } from "./linux.js";
 import { MacStore } from "./macos.js";
@@ -23,7 +24,7 @@ export interface SelectOptions {
 }
 
 export async function isElevated(platform: NodeJS.Platform = process.platform, runner: Runner = runCommand): Promise<boolean> {
-  if (platform === "win32") return (await runner("net.exe", ["session"])).code === 0;
+  if (platform === "win32") return (await runner(windowsTool("net.exe"), ["session"])).code === 0;
   return process.getuid?.() === 0;
 }
 

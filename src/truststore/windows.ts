@@ -1,6 +1,7 @@
 // Windows: the Root store, current user (no admin; Windows itself asks the user to confirm) or
 // local machine (elevated, e.g. from MDM). certutil.exe adds and deletes; presence is read through
 // PowerShell's certificate provider by thumbprint (SHA-1), since certutil's text is localised.
+import { windowsTool } from "../systemTools.js";
 import { RelayError } from "../errors.js";
 import { confirmChange, withTempFile } from "./common.js";
 import { runCommand, type Runner } from "../processRunner.js";
@@ -15,11 +16,11 @@ export function windowsArgs(scope: WindowsScope) {
   const scopeFlag = scope === "user" ? ["-user"] : [];
   const psPath = scope === "user" ? "Cert:\\CurrentUser\\Root" : "Cert:\\LocalMachine\\Root";
   return {
-    add: (file: string) => ["certutil.exe", [...scopeFlag, "-f", "-addstore", "Root", file]] as const,
-    remove: (thumbprint: string) => ["certutil.exe", [...scopeFlag, "-delstore", "Root", thumbprint]] as const,
+    add: (file: string) => [windowsTool("certutil.exe"), [...scopeFlag, "-f", "-addstore", "Root", file]] as const,
+    remove: (thumbprint: string) => [windowsTool("certutil.exe"), [...scopeFlag, "-delstore", "Root", thumbprint]] as const,
     status: (thumbprint: string) =>
       [
-        "powershell.exe",
+        windowsTool("powershell.exe"),
         [
           "-NoProfile",
           "-NonInteractive",

@@ -2,6 +2,7 @@
 // that .reg file parsed. Used by managed policy and by the Outlook detection. Only the value kinds
 // those need are read (REG_SZ, REG_DWORD, REG_MULTI_SZ, REG_EXPAND_SZ); names and types in an export
 // are not localised, unlike `reg query`'s column layout.
+import { windowsTool } from "../systemTools.js";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -77,7 +78,7 @@ export async function exportRegistryKey(key: string, runner: Runner, options: { 
   const dir = await mkdtemp(join(tmpdir(), "relay-onboard-reg-"));
   try {
     const file = join(dir, "export.reg");
-    const r = await runner("reg.exe", ["export", key, file, "/y"]);
+    const r = await runner(windowsTool("reg.exe"), ["export", key, file, "/y"]);
     if (r.code !== 0) return undefined;
     const text = decodeRegFile(await readFile(file));
     return (sub) => parseRegFile(text, sub ? `${key}\\${sub}` : key, options);

@@ -87,7 +87,7 @@ async function tempDebian(): Promise<{ family: LinuxFamily; etc: string }> {
   await writeFile(conf, "distro/Distro_Root.crt\n");
   const options = ["--certsconf", conf, "--certsdir", certs, "--localcertsdir", local, "--etccertsdir", etc, "--hooksdir", join(dir, "hooks")];
   return {
-    family: { ...FAMILIES.debian, anchorsDir: local, bundle: join(etc, "ca-certificates.crt"), refresh: (removing) => ["update-ca-certificates", [...options, ...(removing ? ["--fresh"] : [])]] },
+    family: { ...FAMILIES.debian, anchorsDir: local, bundle: join(etc, "ca-certificates.crt"), refresh: (removing) => ["/usr/sbin/update-ca-certificates", [...options, ...(removing ? ["--fresh"] : [])]] },
     etc,
   };
 }

@@ -1,5 +1,6 @@
 // Classic Outlook: the PRF against Microsoft's documented sections and keys, and the Windows side
 // (reg export files, new Outlook, /importprf) against exact argument vectors and sample outputs.
+import { windowsTool } from "../../src/systemTools.js";
 import { readFileSync } from "node:fs";
 import { copyFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -83,7 +84,7 @@ describe("classic Outlook on Windows", () => {
   /** Answers `reg export KEY FILE /y` by copying a fixture to FILE, as reg.exe would write it. */
   const regRunner = (calls: Array<[string, readonly string[]]>, outlookFixture: string | undefined): Runner => async (cmd, args) => {
     calls.push([cmd, args]);
-    if (cmd !== "reg.exe") return { code: 0, stdout: "", stderr: "" };
+    if (cmd !== windowsTool("reg.exe")) return { code: 0, stdout: "", stderr: "" };
     const source = args[1] === APP_PATH_KEY ? "outlook-app-path.reg" : args[1] === OUTLOOK_KEY ? outlookFixture : undefined;
     if (!source) return { code: 1, stdout: "", stderr: "ERROR: The system was unable to find the specified registry key or value." };
     await copyFile(fixturePath(source), args[2]!);
@@ -105,8 +106,8 @@ describe("classic Outlook on Windows", () => {
     const classic = await detectOutlook(regRunner(calls, "outlook-classic.reg"));
     expect(classic).toEqual({ classicPath: "C:\\Program Files\\Microsoft Office\\Root\\Office16\\OUTLOOK.EXE", newOutlookInUse: false, profiles: ["Outlook", "Work Mail"], defaultProfile: "Outlook" });
     expect(calls.map(([cmd, args]) => [cmd, args[0], args[1], args[3]])).toEqual([
-      ["reg.exe", "export", "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\App Paths\\OUTLOOK.EXE", "/y"],
-      ["reg.exe", "export", "HKCU\\Software\\Microsoft\\Office\\16.0\\Outlook", "/y"],
+      [windowsTool("reg.exe"), "export", "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\App Paths\\OUTLOOK.EXE", "/y"],
+      [windowsTool("reg.exe"), "export", "HKCU\\Software\\Microsoft\\Office\\16.0\\Outlook", "/y"],
     ]);
     await applyPrf(classic, "C:\\Users\\alice\\relay.prf", regRunner(calls, "outlook-classic.reg"));
     expect(calls.at(-1)).toEqual(["C:\\Program Files\\Microsoft Office\\Root\\Office16\\OUTLOOK.EXE", ["/importprf", "C:\\Users\\alice\\relay.prf"]]);

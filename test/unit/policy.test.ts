@@ -1,5 +1,6 @@
 // Managed policy: the checks by name, the Linux file for real, the Windows reader on `reg export`
 // files and the macOS reader on managed-preference plists, and the precedence over a bundled org file.
+import { windowsTool } from "../../src/systemTools.js";
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -78,7 +79,7 @@ describe("policy sources", () => {
       return { code: 0, stdout: "The operation completed successfully.", stderr: "" };
     };
     const policy = await readWindowsPolicy(runner);
-    expect(calls.map((c) => c.slice(0, 3))).toEqual([["reg.exe", "export", "HKLM\\SOFTWARE\\Policies\\RelayOnboard"], ["reg.exe", "export", "HKCU\\SOFTWARE\\Policies\\RelayOnboard"]]);
+    expect(calls.map((c) => c.slice(0, 3))).toEqual([[windowsTool("reg.exe"), "export", "HKLM\\SOFTWARE\\Policies\\RelayOnboard"], [windowsTool("reg.exe"), "export", "HKCU\\SOFTWARE\\Policies\\RelayOnboard"]]);
     expect(calls[0]![4]).toBe("/y");
     expect(policy).toMatchObject({ configUrl: "https://config.example.org/relay/config.jws", clients: ["thunderbird", "outlook"], caStore: "system", allowDemo: false, allowSkipCa: false, support: { email: "helpdesk@example.org", phone: "+1 555 0199" } });
     expect(policy?.trustedKeys?.keys.has("it-2026")).toBe(true);

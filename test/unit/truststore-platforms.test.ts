@@ -1,11 +1,14 @@
 // Windows and macOS backends (and Linux's pkexec path) against the exact argument vectors they
 // must run and the outputs those tools print (test/fixtures/, see its README).
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, posix, win32 } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import { acceptCa } from "../../src/truststore/accept.js";
 import { FAMILIES, LinuxSystemStore, pkexecArgs } from "../../src/truststore/linux.js";
+import { NssStore } from "../../src/truststore/nss.js";
+import { isElevated } from "../../src/truststore/select.js";
+import { unixTool, windowsTool } from "../../src/systemTools.js";
 import { MacStore, parseFindCertificate, PROFILE_ROUTE, SYSTEM_KEYCHAIN } from "../../src/truststore/macos.js";
 import type { Runner, RunResult } from "../../src/processRunner.js";
 import type { AcceptedCa } from "../../src/truststore/types.js";
@@ -36,12 +39,12 @@ describe("Windows Root store", () => {
   it("user scope: checks by thumbprint, adds with certutil -user -f -addstore Root, then confirms", async () => {
     let present = false;
     const { runner, calls } = scripted([
-      [(c) => c === "powershell.exe", () => ok(present ? `${ca.sha1.toUpperCase()}\r\n` : "")],
-      [(c, a) => c === "certutil.exe" && a.includes("-addstore"), () => ((present = true), ok(fixture("windows", "certutil-addstore-ok.txt")))],
+      [(c) => c === windowsTool("powershell.exe"), () => ok(present ? `${ca.sha1.toUpperCase()}\r\n` : "")],
+      [(c, a) => c === windowsTool("certutil.exe") && a.includes("-addstore"), () => ((present = true), ok(fixture("windows", "certutil-addstore-ok.txt")))],
     ]);
     const store = new WindowsStore("user", { runner });
     expect(await store.install(ca)).toMatchObject({ store: "windows-user", location: "Cert:\\CurrentUser\\Root", installed: true, changed: true });
-    const add = calls.find((c) => c.cmd === "certutil.exe")!;
+    const add = calls.find((c) => c.cmd === windowsTool("certutil.exe"))!;
     expect(add.args.slice(0, 4)).toEqual(["-user", "-f", "-addstore", "Root"]);
     expect(add.args[4]).toMatch(new RegExp(`${ca.label}\\.cer$`));
     expect(calls[0]!.args).toEqual(["-NoProfile", "-NonInteractive", "-Command", `Get-ChildItem -LiteralPath 'Cert:\\CurrentUser\\Root' | Where-Object { $_.Thumbprint -eq '${ca.sha1.toUpperCase()}' } | ForEach-Object { $_.Thumbprint }`]);
@@ -51,12 +54,12 @@ describe("Windows Root store", () => {
   it("machine scope uses the machine store (no -user) and removes by thumbprint", async () => {
     let present = true;
     const { runner, calls } = scripted([
-      [(c) => c === "powershell.exe", () => ok(present ? ca.sha1.toUpperCase() : "")],
-      [(c, a) => c === "certutil.exe" && a.includes("-delstore"), () => ((present = false), ok(fixture("windows", "certutil-delstore-ok.txt")))],
+      [(c) => c === windowsTool("powershell.exe"), () => ok(present ? ca.sha1.toUpperCase() : "")],
+      [(c, a) => c === windowsTool("certutil.exe") && a.includes("-delstore"), () => ((present = false), ok(fixture("windows", "certutil-delstore-ok.txt")))],
     ]);
     const store = new WindowsStore("machine", { runner });
     expect(await store.remove(ca)).toMatchObject({ store: "windows-machine", location: "Cert:\\LocalMachine\\Root", installed: false, changed: true });
-    expect(calls.find((c) => c.cmd === "certutil.exe")!.args).toEqual(["-delstore", "Root", ca.sha1.toUpperCase()]);
+    expect(calls.find((c) => c.cmd === windowsTool("certutil.exe"))!.args).toEqual(["-delstore", "Root", ca.sha1.toUpperCase()]);
     expect(calls[0]!.args[3]).toContain("Cert:\\LocalMachine\\Root");
   });
 
@@ -66,8 +69,8 @@ describe("Windows Root store", () => {
       [0x80070005, "certutil-addstore-denied.txt", /0x80070005/],
     ] as const) {
       const { runner } = scripted([
-        [(c) => c === "powershell.exe", ok("")],
-        [(c) => c === "certutil.exe", { code, stdout: fixture("windows", file), stderr: "" }],
+        [(c) => c === windowsTool("powershell.exe"), ok("")],
+        [(c) => c === windowsTool("certutil.exe"), { code, stdout: fixture("windows", file), stderr: "" }],
       ]);
       await expect(new WindowsStore("user", { runner }).install(ca)).rejects.toMatchObject({ code: "CA_INSTALL_FAILED", message: expect.stringMatching(message) as unknown });
     }
@@ -121,6 +124,44 @@ describe("macOS keychains", () => {
   });
 });
 
+describe("system tools by absolute path only (finding 9)", () => {
+  it("names every tool by its absolute path on each OS", async () => {
+    expect(windowsTool("certutil.exe", { SystemRoot: "C:\\Windows" })).toBe("C:\\Windows\\System32\\certutil.exe");
+    expect(windowsTool("powershell.exe", { SystemRoot: "D:\\WIN" })).toBe("D:\\WIN\\System32\\WindowsPowerShell\\v1.0\\powershell.exe");
+    // A relative or network SystemRoot is not trusted.
+    expect(windowsTool("reg.exe", { SystemRoot: "." })).toBe("C:\\Windows\\System32\\reg.exe");
+    expect(windowsTool("net.exe", { SystemRoot: "\\\\evil\\share" })).toBe("C:\\Windows\\System32\\net.exe");
+    expect(unixTool("update-ca-certificates", (p) => p === "/usr/sbin/update-ca-certificates")).toBe("/usr/sbin/update-ca-certificates");
+    expect(unixTool("certutil", (p) => p === "/usr/bin/certutil")).toBe("/usr/bin/certutil");
+    expect(unixTool("nothing-here", () => false)).toBe("/usr/bin/nothing-here");
+  });
+
+  it("every backend runs tools by absolute path, never by bare name", async () => {
+    const commands: string[] = [];
+    const runner: Runner = (cmd) => {
+      commands.push(cmd);
+      return Promise.resolve({ code: 1, stdout: "", stderr: "" });
+    };
+    await new WindowsStore("user", { runner }).status(ca).catch(() => undefined);
+    await new WindowsStore("machine", { runner }).install(ca).catch(() => undefined);
+    await new MacStore("login", { runner }).status(ca).catch(() => undefined);
+    await new NssStore(await tempDir("ro-nss-abs-"), { runner }).status(ca).catch(() => undefined);
+    const dir = await tempDir("ro-linux-abs-");
+    await new LinuxSystemStore({ family: { ...FAMILIES.debian, anchorsDir: dir, bundle: join(dir, "b.crt") }, runner, elevate: true }).install(ca).catch(() => undefined);
+    await new LinuxSystemStore({ family: { ...FAMILIES.fedora, anchorsDir: dir, bundle: join(dir, "b.crt") }, runner }).install(ca).catch(() => undefined);
+    await isElevated("win32", runner);
+    const { detectOutlook } = await import("../../src/clients/outlook/windows.js");
+    await detectOutlook(runner);
+    const { readWindowsPolicy } = await import("../../src/policy/sources.js");
+    await readWindowsPolicy(runner).catch(() => undefined);
+    expect(commands.length).toBeGreaterThan(7);
+    for (const cmd of commands) expect(posix.isAbsolute(cmd) || win32.isAbsolute(cmd), cmd).toBe(true);
+    expect(commands).toEqual(expect.arrayContaining([
+      windowsTool("powershell.exe"), windowsTool("net.exe"), windowsTool("reg.exe"), "/usr/bin/security", unixTool("certutil"), unixTool("pkexec"), unixTool("update-ca-trust"),
+    ]));
+  });
+});
+
 describe("Linux without root: pkexec", () => {
   it("one pkexec call runs a fixed script with the paths as positional parameters", async () => {
     const install = await pkexecArgs("install", "/usr/local/share/ca-certificates/x.crt", ca.pem, "update-ca-certificates", []);
@@ -135,10 +176,10 @@ describe("Linux without root: pkexec", () => {
   it("a declined or unavailable pkexec prompt is CA_INSTALL_FAILED saying so, and nothing is written", async () => {
     const dir = await tempDir("ro-pkexec-");
     for (const code of [126, 127]) {
-      const { runner, calls } = scripted([[(c) => c === "pkexec", { code, stdout: "", stderr: "Error executing command as another user: Request dismissed" }]]);
+      const { runner, calls } = scripted([[(c) => c === unixTool("pkexec"), { code, stdout: "", stderr: "Error executing command as another user: Request dismissed" }]]);
       const store = new LinuxSystemStore({ family: { ...FAMILIES.debian, anchorsDir: dir, bundle: join(dir, "bundle.crt") }, runner, elevate: true });
       await expect(store.install(ca)).rejects.toMatchObject({ code: "CA_INSTALL_FAILED", message: expect.stringMatching(/declined or is not available/) as unknown });
-      expect(calls[0]!.cmd).toBe("pkexec");
+      expect(calls[0]!.cmd).toBe(unixTool("pkexec"));
     }
   });
 });
