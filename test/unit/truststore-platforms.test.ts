@@ -125,7 +125,7 @@ describe("macOS keychains", () => {
 });
 
 describe("system tools by absolute path only (finding 9)", () => {
-  it("names every tool by its absolute path on each OS", async () => {
+  it("names every tool by its absolute path on each OS", () => {
     expect(windowsTool("certutil.exe", { SystemRoot: "C:\\Windows" })).toBe("C:\\Windows\\System32\\certutil.exe");
     expect(windowsTool("powershell.exe", { SystemRoot: "D:\\WIN" })).toBe("D:\\WIN\\System32\\WindowsPowerShell\\v1.0\\powershell.exe");
     // A relative or network SystemRoot is not trusted.
