@@ -3,8 +3,7 @@
 // update-ca-certificates reports success even when it skipped a file (wrong extension, bad PEM).
 // Without root, the two privileged steps run in one pkexec call (one password prompt).
 import { unixTool } from "../systemTools.js";
-import { access, constants, readdir, readFile, rm, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { access, constants, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { singleCertificateDer, sha256Hex } from "../certs/pem.js";
 import { RelayError } from "../errors.js";
@@ -137,7 +136,7 @@ export class LinuxSystemStore implements TrustStore {
     if (before.installed) return before;
     const { family } = this.options;
     const target = join(family.anchorsDir, `${ca.label}${family.extension}`);
-    await this.privileged("install", target, ca.pem);
+    await this.privileged("install", target, ca.pem, ca.sha256);
     if (!(await bundleContains(family.bundle, ca))) {
       // Leave nothing half-done: take the anchor out again.
       await this.privileged("remove", target).catch(() => undefined);
@@ -158,16 +157,14 @@ export class LinuxSystemStore implements TrustStore {
   }
 
   /** The privileged steps: write or delete an anchor, then refresh — directly as root, or via pkexec. */
-  private async privileged(action: "install" | "remove" | "refresh", file?: string, content?: string): Promise<void> {
+  private async privileged(action: "install" | "remove" | "refresh", file?: string, content?: string, sha256?: string): Promise<void> {
     const [refreshCmd, refreshArgs] = this.options.family.refresh(action !== "install");
     if (!this.options.elevate) {
       if (action === "install") await writeFileAtomic(file!, content!, { mode: 0o644 });
       if (action === "remove") await rm(file!, { force: true });
       return this.check(await this.runner(refreshCmd, refreshArgs), refreshCmd);
     }
-    const args = await pkexecArgs(action, file, content, refreshCmd, refreshArgs);
-    const r = await this.runner(unixTool("pkexec"), args.argv);
-    await args.cleanup();
+    const r = await this.runner(unixTool("pkexec"), pkexecArgs(action, refreshCmd, refreshArgs, file ? { file, ...(content ? { pem: content } : {}), ...(sha256 ? { sha256 } : {}) } : undefined));
     if (r.code === 126 || r.code === 127) {
       throw new RelayError("CA_INSTALL_FAILED", "administrator approval was declined or is not available (pkexec); run the command as root instead, e.g. with sudo");
     }
@@ -180,21 +177,31 @@ export class LinuxSystemStore implements TrustStore {
 }
 
 /**
- * One pkexec invocation for a privileged step: a fixed shell script with the paths passed as
- * positional parameters, so no path is ever interpreted by the shell.
+ * The privileged side of an install (run through pkexec as root): the certificate travels in the
+ * argument list — which the user cannot change once pkexec runs — never as a file the user could
+ * swap while the password prompt is open. Root writes it to a new file in the (root-owned) anchors
+ * folder, checks its SHA-256 against the pin and that it is a CA, and only then moves it into place
+ * (a rename replaces a planted link instead of following it) and refreshes the store.
+ * $1 PEM, $2 pinned SHA-256, $3 target, then the refresh command and its arguments.
  */
-export async function pkexecArgs(action: "install" | "remove" | "refresh", file: string | undefined, content: string | undefined, refreshCmd: string, refreshArgs: string[]): Promise<{ argv: string[]; cleanup: () => Promise<void> }> {
-  if (action === "install") {
-    const dir = await mkdtemp(join(tmpdir(), "relay-onboard-ca-"));
-    const temp = join(dir, "ca.pem");
-    await writeFile(temp, content!, { mode: 0o644 });
-    return {
-      argv: ["/bin/sh", "-c", 'install -m 0644 -- "$1" "$2" || exit 1; shift 2; exec "$@"', "sh", temp, file!, refreshCmd, ...refreshArgs],
-      cleanup: () => rm(dir, { recursive: true, force: true }),
-    };
-  }
-  if (action === "remove") {
-    return { argv: ["/bin/sh", "-c", 'rm -f -- "$1" || exit 1; shift; exec "$@"', "sh", file!, refreshCmd, ...refreshArgs], cleanup: () => Promise.resolve() };
-  }
-  return { argv: [refreshCmd, ...refreshArgs], cleanup: () => Promise.resolve() };
+export const PRIVILEGED_INSTALL = [
+  "set -u",
+  "PATH=/usr/sbin:/usr/bin:/sbin:/bin; umask 022",
+  'tmp=$(mktemp "$(dirname -- "$3")/.relay-onboard.XXXXXX") || exit 1',
+  'printf "%s" "$1" > "$tmp" || { rm -f -- "$tmp"; exit 1; }',
+  'fp=$(openssl x509 -in "$tmp" -noout -fingerprint -sha256 | sed "s/^.*=//; s/://g" | tr A-F a-f)',
+  '[ "$fp" = "$2" ] || { rm -f -- "$tmp"; echo "the certificate is not the pinned one" >&2; exit 3; }',
+  'openssl x509 -in "$tmp" -noout -ext basicConstraints 2>/dev/null | grep -q "CA:TRUE" || { rm -f -- "$tmp"; echo "not a CA certificate" >&2; exit 3; }',
+  'mv -f -- "$tmp" "$3" || { rm -f -- "$tmp"; exit 1; }',
+  "shift 3; exec \"$@\"",
+].join("\n");
+
+/**
+ * One pkexec invocation for a privileged step: a fixed shell script with everything else passed as
+ * positional parameters, so nothing is ever interpreted by the shell.
+ */
+export function pkexecArgs(action: "install" | "remove" | "refresh", refreshCmd: string, refreshArgs: string[], target?: { file: string; pem?: string; sha256?: string }): string[] {
+  if (action === "install") return ["/bin/sh", "-c", PRIVILEGED_INSTALL, "sh", target!.pem!, target!.sha256!, target!.file, refreshCmd, ...refreshArgs];
+  if (action === "remove") return ["/bin/sh", "-c", 'PATH=/usr/sbin:/usr/bin:/sbin:/bin; rm -f -- "$1" || exit 1; shift; exec "$@"', "sh", target!.file, refreshCmd, ...refreshArgs];
+  return [refreshCmd, ...refreshArgs];
 }

@@ -5,7 +5,7 @@ import { join, posix, win32 } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import { acceptCa } from "../../src/truststore/accept.js";
-import { FAMILIES, LinuxSystemStore, pkexecArgs } from "../../src/truststore/linux.js";
+import { FAMILIES, LinuxSystemStore, pkexecArgs, PRIVILEGED_INSTALL } from "../../src/truststore/linux.js";
 import { NssStore } from "../../src/truststore/nss.js";
 import { isElevated } from "../../src/truststore/select.js";
 import { unixTool, windowsTool } from "../../src/systemTools.js";
@@ -13,7 +13,8 @@ import { MacStore, parseFindCertificate, PROFILE_ROUTE, SYSTEM_KEYCHAIN } from "
 import type { Runner, RunResult } from "../../src/processRunner.js";
 import type { AcceptedCa } from "../../src/truststore/types.js";
 import { WindowsStore } from "../../src/truststore/windows.js";
-import { tempDir, testCa } from "../helpers/org.js";
+import { issueServerCert, tempDir, testCa } from "../helpers/org.js";
+import { tmpdir } from "node:os";
 
 const fixture = (...p: string[]) => readFileSync(join(import.meta.dirname, "..", "fixtures", ...p), "utf8");
 let ca: AcceptedCa;
@@ -163,14 +164,43 @@ describe("system tools by absolute path only (finding 9)", () => {
 });
 
 describe("Linux without root: pkexec", () => {
-  it("one pkexec call runs a fixed script with the paths as positional parameters", async () => {
-    const install = await pkexecArgs("install", "/usr/local/share/ca-certificates/x.crt", ca.pem, "update-ca-certificates", []);
-    expect(install.argv.slice(0, 4)).toEqual(["/bin/sh", "-c", 'install -m 0644 -- "$1" "$2" || exit 1; shift 2; exec "$@"', "sh"]);
-    expect(install.argv.slice(5)).toEqual(["/usr/local/share/ca-certificates/x.crt", "update-ca-certificates"]);
-    expect(readFileSync(install.argv[4]!, "utf8")).toBe(ca.pem);
-    await install.cleanup();
-    const remove = await pkexecArgs("remove", "/etc/pki/ca-trust/source/anchors/x.pem", undefined, "update-ca-trust", ["extract"]);
-    expect(remove.argv).toEqual(["/bin/sh", "-c", 'rm -f -- "$1" || exit 1; shift; exec "$@"', "sh", "/etc/pki/ca-trust/source/anchors/x.pem", "update-ca-trust", "extract"]);
+  it("one pkexec call runs a fixed script; the certificate travels in its arguments, never as a file the user could swap (finding 8)", () => {
+    const target = "/usr/local/share/ca-certificates/x.crt";
+    const argv = pkexecArgs("install", "/usr/sbin/update-ca-certificates", [], { file: target, pem: ca.pem, sha256: ca.sha256 });
+    expect(argv.slice(0, 4)).toEqual(["/bin/sh", "-c", PRIVILEGED_INSTALL, "sh"]);
+    expect(argv.slice(4)).toEqual([ca.pem, ca.sha256, target, "/usr/sbin/update-ca-certificates"]);
+    expect(argv.join(" ")).not.toContain(tmpdir());
+    expect(pkexecArgs("remove", "/usr/bin/update-ca-trust", ["extract"], { file: "/etc/pki/ca-trust/source/anchors/x.pem" })).toEqual([
+      "/bin/sh", "-c", 'PATH=/usr/sbin:/usr/bin:/sbin:/bin; rm -f -- "$1" || exit 1; shift; exec "$@"', "sh", "/etc/pki/ca-trust/source/anchors/x.pem", "/usr/bin/update-ca-trust", "extract",
+    ]);
+    expect(pkexecArgs("refresh", "/usr/bin/update-ca-trust", ["extract"])).toEqual(["/usr/bin/update-ca-trust", "extract"]);
+  });
+
+  it("the privileged script installs only the pinned CA, and replaces a planted link instead of following it", async () => {
+    const { execFileSync, spawnSync } = await import("node:child_process");
+    const { lstat, readdir, symlink, writeFile: write, readFile: read } = await import("node:fs/promises");
+    const runScript = (argv: string[]) => spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
+    const dir = await tempDir("ro-anchors-");
+    const target = join(dir, "org.crt");
+    const leftovers = async () => (await readdir(dir)).filter((f) => f.startsWith(".relay-onboard"));
+    // Wrong pin, and a leaf with its own fingerprint pinned: refused, nothing written.
+    const wrong = runScript(pkexecArgs("install", "/bin/true", [], { file: target, pem: ca.pem, sha256: "0".repeat(64) }));
+    expect([wrong.status, wrong.stderr.trim()]).toEqual([3, "the certificate is not the pinned one"]);
+    const leaf = await issueServerCert(await testCa(), ["relay.internal.test"]);
+    const leafRun = runScript(pkexecArgs("install", "/bin/true", [], { file: target, pem: leaf.certPem, sha256: sha256Hex(singleCertificateDer(leaf.certPem)) }));
+    expect([leafRun.status, leafRun.stderr.trim()]).toEqual([3, "not a CA certificate"]);
+    expect(await readdir(dir)).toEqual([]);
+    // A link planted where the anchor goes: replaced, its target untouched.
+    const victim = join(await tempDir("ro-victim-"), "shadow");
+    await write(victim, "secret\n");
+    await symlink(victim, target);
+    const ok = runScript(pkexecArgs("install", "/bin/echo", ["refreshed"], { file: target, pem: ca.pem, sha256: ca.sha256 }));
+    expect([ok.status, ok.stdout]).toEqual([0, "refreshed\n"]);
+    expect((await lstat(target)).isFile()).toBe(true);
+    expect(await read(target, "utf8")).toBe(ca.pem);
+    expect(await read(victim, "utf8")).toBe("secret\n");
+    expect(await leftovers()).toEqual([]);
+    expect(execFileSync("/bin/sh", ["-c", "command -v openssl"], { encoding: "utf8" })).toMatch(/openssl/);
   });
 
   it("a declined or unavailable pkexec prompt is CA_INSTALL_FAILED saying so, and nothing is written", async () => {
