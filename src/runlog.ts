@@ -1,5 +1,6 @@
 // The onboarding log for IT: one line per event, in the platform's usual place, rotated by size.
 // Callers only ever pass step messages and codes, which never contain a password.
+import { visible } from "./safeText.js";
 import { appendFile, mkdir, rename, rm, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -30,7 +31,8 @@ export class RunLog {
   }
 
   async write(level: "info" | "warn" | "error", message: string, now = new Date()): Promise<void> {
-    const line = `${now.toISOString()} ${level.toUpperCase().padEnd(5)} ${message.replace(/[\r\n]+/g, " ")}\n`;
+    // One event, one line: line breaks and every other control character shown as escapes.
+    const line = `${now.toISOString()} ${level.toUpperCase().padEnd(5)} ${visible(message)}\n`;
     await appendFile(this.file, line, { mode: 0o640 });
   }
 }

@@ -1,5 +1,6 @@
 // How commands talk to the outside: injected streams (so tests run the CLI in-process), and the
 // one format for failures, in text and in JSON.
+import { terminalSafeJson, visible, visibleLines } from "../safeText.js";
 import { FAILURE_CODES, RelayError, asRelayError, exitStatusFor, type FailureCode } from "../errors.js";
 import { recordInternalError } from "../internalLog.js";
 import { userStateDir } from "../paths.js";
@@ -18,9 +19,11 @@ export interface CliIo {
   internalLogDir?: string;
 }
 
+// The terminal is the last line of defence: whatever a command prints, no control character but
+// line breaks and TABs reaches it.
 export const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stdout: (text) => process.stdout.write(visibleLines(text)),
+  stderr: (text) => process.stderr.write(visibleLines(text)),
   env: process.env,
   now: () => new Date(),
 };
@@ -44,15 +47,15 @@ export async function toFailure(err: unknown, io: CliIo): Promise<Failure> {
 export function printFailure(io: CliIo, failure: Failure, json: boolean): number {
   const hint = FAILURE_CODES[failure.code].hint;
   if (json) {
-    io.stdout(JSON.stringify({ ok: false, code: failure.code, message: failure.message, hint }, null, 2) + "\n");
+    io.stdout(terminalSafeJson(JSON.stringify({ ok: false, code: failure.code, message: failure.message, hint }, null, 2)) + "\n");
   } else {
-    io.stderr(`${failure.code}: ${failure.message}\n  What to do: ${hint}\n`);
+    io.stderr(`${failure.code}: ${visible(failure.message)}\n  What to do: ${hint}\n`);
   }
   return exitStatusFor(failure.code);
 }
 
 export function printJson(io: CliIo, value: unknown): void {
-  io.stdout(JSON.stringify(value, null, 2) + "\n");
+  io.stdout(terminalSafeJson(JSON.stringify(value, null, 2)) + "\n");
 }
 
 /** A check or audit found a problem: its report is already printed, only the exit status remains. */

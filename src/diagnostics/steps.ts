@@ -1,4 +1,5 @@
 // Checks as the reports show them: each step timed, with its status, code, message and hint.
+import { visible } from "../safeText.js";
 import { FAILURE_CODES, asRelayError, type RelayError, type FailureCode } from "../errors.js";
 
 export type CheckStatus = "pass" | "warn" | "fail" | "skip";
@@ -30,6 +31,9 @@ export class StepRecorder {
   ) {}
 
   private push(result: CheckResult): void {
+    // Messages quote servers and certificates: their control characters are made visible here,
+    // once, for every report, log and screen that shows them.
+    result.message = visible(result.message);
     this.results.push(result);
     this.onResult?.(result);
   }

@@ -1,5 +1,6 @@
 // TLS for the submission test: the org root as the only trust anchor, TLS 1.2 at least, and the
 // configured host name (never one learned from the server) checked against the certificate.
+import { visible } from "../safeText.js";
 import { isIP } from "node:net";
 import { checkServerIdentity, type ConnectionOptions, type DetailedPeerCertificate, type TLSSocket } from "node:tls";
 import { RelayError } from "../errors.js";
@@ -46,8 +47,8 @@ export function describeChain(socket: TLSSocket): ChainEntry[] {
   while (cert && Object.keys(cert).length > 0 && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
     chain.push({
-      subject: name(cert.subject),
-      issuer: name(cert.issuer),
+      subject: visible(name(cert.subject)),
+      issuer: visible(name(cert.issuer)),
       sha256: cert.fingerprint256.replace(/:/g, "").toLowerCase(),
       notAfter: new Date(cert.valid_to).toISOString(),
     });

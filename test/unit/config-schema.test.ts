@@ -17,7 +17,7 @@ describe("configuration schema", () => {
   });
 
   it("refuses control and bidirectional-override characters in text, at the edges of each range", () => {
-    for (const bad of ["\u0000", "\u0009", "\u001f", "\u007f", "\u202a", "\u202e", "\u2066", "\u2069"]) {
+    for (const bad of ["\u0000", "\u0009", "\u001f", "\u007f", "\u0080", "\u0085", "\u009b", "\u009f", "\u061c", "\u200e", "\u200f", "\u202a", "\u202e", "\u2066", "\u2069"]) {
       expect(valid(withOrg({ name: `Org${bad}Name` })), JSON.stringify(bad)).toBe(false);
     }
     for (const good of ["\u0020", "\u007e", "\u00a0", "\u2029", "\u202f", "\u2065", "\u206a", "é", "社"]) {
