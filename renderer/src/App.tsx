@@ -220,7 +220,7 @@ function SignIn(props: { headingRef: HeadingRef; email: string; onEmail: (e: str
     onEmail(demoLogin.email);
     setPassword(demoLogin.password);
   };
-  const [remember, setRemember] = useState(true);
+  const [remember, setRemember] = useState(false);
   const [progress, setProgress] = useState<TestProgress[]>([]);
   const [report, setReport] = useState<Report | undefined>();
   const [problem, setProblem] = useState<Problem | undefined>();
@@ -267,7 +267,7 @@ function SignIn(props: { headingRef: HeadingRef; email: string; onEmail: (e: str
           </p>
         )}
         <label className="check">
-          <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} /> Keep the password in this computer's keychain
+          <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} /> Keep the password in this computer's keychain for Relay Onboard's later diagnostics (your mail app keeps its own)
         </label>
         <button type="submit" className="primary" disabled={busy}>
           {busy ? "Testing…" : "Test sending"}

@@ -100,6 +100,11 @@ export class AppService {
     if (this.policy && this.policy.allowDemo !== true) {
       return { problem: problemOf(new RelayError("USAGE", "managed policy does not allow the demo organisation")), demoOffered: false, support: this.policy.support ?? {} };
     }
+    // A real organisation (policy, or a branded build's org file) is never replaced by the demo,
+    // whose freshly made root could then be installed — unless policy explicitly allows the demo.
+    if (this.loaded && !this.demo && this.policy?.allowDemo !== true) {
+      return { problem: problemOf(new RelayError("USAGE", "an organisation is already set up on this computer; the demo is not offered")), demoOffered: false, support: this.view(this.loaded).support };
+    }
     if (!this.demo) {
       const { startDemoEnvironment } = await import("../demo/environment.js");
       const { mkdtemp } = await import("node:fs/promises");
@@ -160,11 +165,13 @@ export class AppService {
     requireEmailAddress(request.email, "email address");
     const loaded = this.config();
     const c = loaded.payload.config;
-    this.email = request.email;
+    // Only an address whose login passes may receive the test message: forget the last one first.
+    this.email = undefined;
     const { runCheck } = await import("../diagnostics/check.js");
     const { userSubmission } = await import("../diagnostics/target.js");
     const progress = (check: CheckResult) => onProgress?.({ id: check.id, title: check.title, status: check.status, durationMs: check.durationMs });
     this.lastReport = await runCheck({ ...userSubmission(c, request.email, request.password), gridPorts: [], version: this.options.version, onStep: progress });
+    if (this.lastReport.checks.some((check) => check.id === "auth" && check.status === "pass")) this.email = request.email;
     if (request.remember && this.lastReport.verdict !== "fail" && this.options.keychain) {
       await this.options.keychain.save(request.email, request.password);
     }
@@ -201,6 +208,8 @@ export class AppService {
   async configure(request: { email: string; name?: string; clients: Array<ClientView["client"]> }): Promise<ClientResult[]> {
     requireEmailAddress(request.email, "email address");
     if (request.name !== undefined) requireDisplayName(request.name);
+    const excluded = request.clients.filter((c) => this.policy?.clients && !this.policy.clients.includes(c));
+    if (excluded.length > 0) throw new RelayError("USAGE", `managed policy (${this.policy?.source ?? "?"}) does not allow configuring ${excluded.join(", ")}`);
     const { onboard } = await import("../onboarding.js");
     const result = await onboard({
       loaded: this.config(), email: request.email, ...(request.name ? { fullName: request.name } : {}),

@@ -124,6 +124,10 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium", () => {
 
     await screen(page, "Sign in and test", "05-sign-in");
     await page.getByRole("button", { name: "fill in the demo login" }).click();
+    // Keeping the password is the user's choice (finding 6), off until they tick it.
+    const keep = page.getByRole("checkbox", { name: /Keep the password in this computer's keychain for Relay Onboard/ });
+    expect(await keep.isChecked()).toBe(false);
+    await keep.check();
     await page.getByRole("button", { name: "Test sending" }).click();
     await page.getByText("Sending works").waitFor({ timeout: 30_000 });
     await expect(page.locator(".progress li").count()).resolves.toBeGreaterThan(8);
