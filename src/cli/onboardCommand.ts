@@ -57,11 +57,15 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
       }
 
       const stateDir = opts.stateDir ?? userStateDir();
+      const { isElevated } = await import("../truststore/select.js");
+      const elevated = await isElevated();
+      // The lock and the rollback state live where no other account can redirect them.
+      const { ensurePrivateDir } = await import("../fs/privateDir.js");
+      await ensurePrivateDir(stateDir, { elevated });
       const { acquireLock } = await import("../runlock.js");
       const release = await acquireLock(join(stateDir, "onboard.lock"));
       const { RunLog, defaultLogDir } = await import("../runlog.js");
-      const { isElevated } = await import("../truststore/select.js");
-      const log = new RunLog(opts.logDir ?? defaultLogDir(await isElevated()));
+      const log = new RunLog(opts.logDir ?? defaultLogDir(elevated), "onboard.log", { elevated });
       try {
         await log.open();
         await log.write("info", `onboard ${version} for ${email} (ca-store ${caStore}${clients ? `, clients ${clients.join(",")}` : ""}${policy ? `, policy ${policy.source}` : ""})`);
