@@ -111,10 +111,14 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
         case "thunderbird": {
           const profile = found.profiles.find((p) => p.isDefault) ?? found.profiles[0];
           if (!profile) throw new RelayError("CLIENT_NOT_FOUND", "no Thunderbird profile to configure");
-          const { configureThunderbird } = await import("./clients/thunderbird/configure.js");
-          const result = await configureThunderbird({ profile: profile.location, config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}), ...(options.now ? { now: options.now } : {}) });
-          const { NssStore } = await import("./truststore/nss.js");
-          const nss = await new NssStore(profile.location, { create: true }).install(ca);
+          // As the profile's owner when this is root working for another user (asOwner.ts).
+          const { runProfileJobAsOwner } = await import("./clients/thunderbird/asOwner.js");
+          const { result, nss: nssOutcome } = await runProfileJobAsOwner({
+            profile: profile.location, config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}),
+            ...(options.now ? { now: options.now.toISOString() } : {}), ca: { pem: ca.pem, sha256: ca.sha256, organization: ca.organization },
+          });
+          if (nssOutcome?.code) throw new RelayError(nssOutcome.code as FailureCode, nssOutcome.message ?? "the root could not be added to the profile");
+          const nss = nssOutcome ?? { changed: false };
           const changed = result.changed || nss.changed;
           return { status: changed ? "done" : "unchanged", message: `profile ${profile.name}: ${result.changed ? `${result.changes.length + result.userJsChanges.length} preference(s) set${result.userJsChanges.length ? ` (${result.userJsChanges.length} in user.js, which overrode them)` : ""}` : "already set up"}; root ${nss.changed ? "added to" : "already in"} its certificate store` };
         }

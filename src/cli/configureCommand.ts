@@ -77,21 +77,13 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
         profile = profiles.find((p) => p.isDefault)?.path;
         if (!profile) throw new RelayError("CLIENT_NOT_FOUND", profiles.length ? "several Thunderbird profiles and none is the default: choose one with --profile" : "no Thunderbird profile found: start Thunderbird once, close it, and try again (or give --profile)");
       }
-      const { configureThunderbird } = await import("../clients/thunderbird/configure.js");
-      const result = await configureThunderbird({ profile, config, email: opts.email, ...(opts.name ? { fullName: opts.name } : {}), ...(opts.dryRun ? { dryRun: true } : {}), now: io.now() });
-
-      let ca: { installed: boolean; changed: boolean; code?: string; message?: string } | undefined;
-      if (opts.ca !== false && !opts.dryRun) {
-        const { acceptCa } = await import("../truststore/accept.js");
-        const { NssStore } = await import("../truststore/nss.js");
-        const accepted = acceptCa(config.rootCa.pem, config.rootCa.sha256, config.organization.name, io.now());
-        try {
-          ca = await new NssStore(profile, { create: true }).install(accepted);
-        } catch (err) {
-          if (!(err instanceof RelayError)) throw err;
-          ca = { installed: false, changed: false, code: err.code, message: err.message };
-        }
-      }
+      // As the profile's owner when this is root working for another user (asOwner.ts).
+      const { runProfileJobAsOwner } = await import("../clients/thunderbird/asOwner.js");
+      const { result, nss } = await runProfileJobAsOwner({
+        profile, config, email: opts.email, ...(opts.name ? { fullName: opts.name } : {}), ...(opts.dryRun ? { dryRun: true } : {}), now: io.now().toISOString(),
+        ...(opts.ca !== false ? { ca: { pem: config.rootCa.pem, sha256: config.rootCa.sha256, organization: config.organization.name } } : {}),
+      });
+      const ca = nss;
 
       if (opts.json) {
         printJson(io, { ok: !ca?.code, code: ca?.code ?? "OK", client: "thunderbird", ...result, ...(ca ? { ca } : {}) });

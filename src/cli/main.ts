@@ -28,6 +28,14 @@ function buildProgram(io: CliIo): Command {
   registerConfigureCommand(program, io);
   registerOnboardCommand(program, io, VERSION);
   registerDemoCommand(program, io, VERSION);
+  // Internal: the Thunderbird step run as a profile's owner by a root parent (clients/thunderbird/asOwner.ts).
+  program
+    .command("__profile-job", { hidden: true })
+    .action(async () => {
+      const { profileJobFromStdin } = await import("../clients/thunderbird/asOwner.js");
+      const status = await profileJobFromStdin(process.stdin as AsyncIterable<Buffer>, io.stdout);
+      if (status !== 0) throw new CheckFailed(status);
+    });
   // Subcommands inherit the output routing and the no-exit behaviour.
   const inherit = (cmd: Command) => {
     for (const sub of cmd.commands) {
