@@ -117,7 +117,7 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
             profile: profile.location, config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}),
             ...(options.now ? { now: options.now.toISOString() } : {}), ca: { pem: ca.pem, sha256: ca.sha256, organization: ca.organization },
           });
-          if (nssOutcome?.code) throw new RelayError(nssOutcome.code as FailureCode, nssOutcome.message ?? "the root could not be added to the profile");
+          if (nssOutcome?.code) throw new RelayError(nssOutcome.code, nssOutcome.message ?? "the root could not be added to the profile");
           const nss = nssOutcome ?? { changed: false };
           const changed = result.changed || nss.changed;
           return { status: changed ? "done" : "unchanged", message: `profile ${profile.name}: ${result.changed ? `${result.changes.length + result.userJsChanges.length} preference(s) set${result.userJsChanges.length ? ` (${result.userJsChanges.length} in user.js, which overrode them)` : ""}` : "already set up"}; root ${nss.changed ? "added to" : "already in"} its certificate store` };

@@ -98,7 +98,7 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
         }
         if (ca) io.stdout(`  organisation's root in the profile's certificate store: ${ca.code ? `FAILED ${ca.code}: ${ca.message}` : ca.changed ? "added" : "already there"}\n`);
       }
-      if (ca?.code) throw new RelayError(ca.code as "CA_INSTALL_FAILED", ca.message ?? "the root could not be added to the profile");
+      if (ca?.code) throw new RelayError(ca.code, ca.message ?? "the root could not be added to the profile");
     });
 }
 

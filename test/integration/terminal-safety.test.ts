@@ -16,6 +16,7 @@ import { issueServerCert, jwksText, makeKey, signed, tempDir, testCa, unsignedPa
 
 // ESC [2J (clear), ESC [32m (green), OSC 0 title BEL, C1 CSI (0x9b), RLO (U+202E as UTF-8 bytes).
 const HOSTILE = "\x1b[2J\x1b[32mPASS relay works\x1b]0;owned\x07 \x9b31m \xe2\x80\xaeevil";
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 let ca: IssuedCert;
