@@ -90,14 +90,14 @@ describe("prefs.js reader (libpref's grammar)", () => {
       ['user_pref("j", -2147483649);user_pref("j2", 5);', ["1:17 integer literal overflowed"], [["j2", 5]]],
       ['user_pref("j", 99999999999);', ["1:16 integer literal overflowed"], []],
       ['user_pref("k", 1, locked);\nuser_pref("k2", 5);', ["1:17 expected ')' after pref value"], [["k2", 5]]],
-      ['user_pref("l", "a\\u0000b");\nuser_pref("l3", 6);', ["1:16 \\u0000 is not allowed"], [["l3", 6]]],
-      ['user_pref("l", "a\\x00b");', ["1:16 \\x00 is not allowed"], []],
-      ['user_pref("l", "\\ud800x");', ["1:16 expected low surrogate after high surrogate"], []],
-      ['user_pref("l", "\\ud800\\u0041");', ["1:16 invalid low surrogate after high surrogate"], []],
-      ['user_pref("l", "\\udc00");', ["1:16 expected high surrogate before low surrogate"], []],
-      ['user_pref("l", "\\x4g");', ["1:16 malformed \\x escape sequence"], []],
-      ['user_pref("l", "\\u12");', ["1:16 malformed \\u escape sequence"], []],
-      ['user_pref("l", "\\q");', ["1:16 unexpected escape sequence character after '\\'"], []],
+      ['user_pref("l", "a\\u0000b");\nuser_pref("l3", 6);', ["1:18 \\u0000 is not allowed"], [["l3", 6]]],
+      ['user_pref("l", "a\\x00b");', ["1:18 \\x00 is not allowed"], []],
+      ['user_pref("l", "\\ud800x");', ["1:17 expected low surrogate after high surrogate"], []],
+      ['user_pref("l", "\\ud800\\u0041");', ["1:17 invalid low surrogate after high surrogate"], []],
+      ['user_pref("l", "\\udc00");', ["1:17 expected high surrogate before low surrogate"], []],
+      ['user_pref("l", "\\x4g");', ["1:17 malformed \\x escape sequence"], []],
+      ['user_pref("l", "\\u12");', ["1:17 malformed \\u escape sequence"], []],
+      ['user_pref("l", "\\q");', ["1:17 unexpected escape sequence character after '\\'"], []],
       [bytes('user_pref("m",', [0xc2, 0xa0], '1);\nuser_pref("m2", 6);'), ["1:15 unexpected character"], [["m2", 6]]],
       ['user_pref("a", );', ["1:16 expected pref value after ','"], []],
       ['user_pref("a" 1);', ["1:15 expected ',' after pref name"], []],
@@ -107,7 +107,7 @@ describe("prefs.js reader (libpref's grammar)", () => {
       ['user_pref("a", 12abc);', ["1:16 unexpected character in integer literal"], []],
       ['user_pref("a", 1); / x', ["1:20 expected '/' or '*' after '/'"], [["a", 1]]],
       ['user_pref("a", 1);\n/* open', ["2:1 unterminated /* comment"], [["a", 1]]],
-      ['user_pref("a", "open', ["1:16 unterminated string literal"], []],
+      ['user_pref("a", "open', ["1:21 unterminated string literal"], []],
       ['user_pref "a", 1);', ["1:11 expected '(' after pref specifier"], []],
       ['user_pref(1, 1);', ["1:11 expected pref name after '('"], []],
       ['user_pref("a", -x);', ["1:17 unknown keyword"], []],
@@ -120,6 +120,54 @@ describe("prefs.js reader (libpref's grammar)", () => {
     }
     expect(() => parsePrefsStrict('user_pref("a", 1);\nuser_pref("b", x);')).toThrow(new PrefsSyntaxError({ line: 2, column: 16, offset: 34, message: "unknown keyword" }));
     expect(new PrefsSyntaxError({ line: 2, column: 16, offset: 34, message: "unknown keyword" }).message).toBe("line 2, column 16: unknown keyword");
+  });
+
+  it("reads hex escapes in either case, and tells letters, digits and underscores apart at their edges", () => {
+    expect(valuesOf('user_pref("a", "\\xC3\\xAB\\xc3\\xab\\u00E9\\u00e9\\x41\\x46\\x61\\x66\\x30\\x39");')).toEqual([["user", "a", "ëëééAFaf09"]]);
+    for (const bad of ["\\x4G", "\\x4g", "\\x4@", "\\x4`", "\\x4/", "\\x4:"]) expect(errorsOf(`user_pref("a", "${bad}");`), bad).toEqual(["1:17 malformed \\x escape sequence"]);
+    for (const word of ["Apref", "Zpref", "prefZ", "pref_", "aUser_pref", "zuser_pref", "user_prefA"]) expect(errorsOf(`${word}("a", 1);`), word).toEqual(["1:1 unknown keyword"]);
+    expect(errorsOf('pref@("a", 1);')).toEqual(["1:5 unexpected character"]);
+    expect(errorsOf('user_pref("a", 1Z);')).toEqual(["1:16 unexpected character in integer literal"]);
+    expect(errorsOf('user_pref("a", 1_);')).toEqual(["1:16 unexpected character in integer literal"]);
+    expect(valuesOf('user_pref("a", 4294967295);')).toEqual([]);
+    expect(valuesOf('pref("a", 2147483647);sticky_pref("b", -2147483648);')).toEqual([["default", "a", 2147483647], ["sticky", "b", -2147483648]]);
+  });
+
+  it("counts lines across every kind of line break: in comments, in strings, and between tokens", () => {
+    expect(errorsOf("/*\n \r \r\n*/ bad")).toEqual(["4:4 unknown keyword"]);
+    expect(errorsOf("#\n#\r#\r\n bad")).toEqual(["4:2 unknown keyword"]);
+    expect(errorsOf("//\n//\r//\r\n bad")).toEqual(["4:2 unknown keyword"]);
+    expect(errorsOf('user_pref("a", "x\ny\r\nz\rw");\nuser_pref("b" 1);')).toEqual(["5:15 expected ',' after pref name"]);
+    // An error inside a string spanning lines is reported on the line where it is.
+    expect(errorsOf('user_pref("a", "\\q\n\nx");')).toEqual(["1:17 unexpected escape sequence character after '\\'"]);
+    expect(parsePrefs("# only a comment").entries).toEqual([]);
+    expect(parsePrefs("// only a comment").entries).toEqual([]);
+    expect(parsePrefs('user_pref("a", 1); // no line break at the end').entries.map((e) => e.name)).toEqual(["a"]);
+    expect(parsePrefs('/*/ user_pref("a", 1); */').entries).toEqual([]);
+    expect(errorsOf("/*/")).toEqual(["1:1 unterminated /* comment"]);
+  });
+
+  it("recovers exactly at the next semicolon, and resumes reading after an unknown escape", () => {
+    expect(errorsOf('user_pref("a" 1) , user_pref("b", 2);user_pref("c", 3);')).toEqual(["1:15 expected ',' after pref name"]);
+    expect(valuesOf('user_pref("a" 1) , user_pref("b", 2);user_pref("c", 3);')).toEqual([["user", "c", 3]]);
+    expect(valuesOf('user_pref("a", "\\q");\nuser_pref("ok", 1);')).toEqual([["user", "ok", 1]]);
+    expect(valuesOf('user_pref("a", "\\ud83d\\");user_pref("ok", 1);')).toEqual([["user", "ok", 1]]);
+    expect(errorsOf('user_pref("a", "\\ud83d\\");user_pref("ok", 1);')).toEqual(["1:17 expected low surrogate after high surrogate"]);
+    expect(valuesOf('user_pref("a", "\\ud83d\\ude00\\udbff\\udfff");')).toEqual([["user", "a", "😀\u{10ffff}"]]);
+    expect(errorsOf('user_pref("a", "\\ud83d\\uDBFF");')).toEqual(["1:17 invalid low surrogate after high surrogate"]);
+    expect(errorsOf('user_pref("a", "\\uDFFF");')).toEqual(["1:17 expected high surrogate before low surrogate"]);
+    expect(valuesOf('user_pref("a", "\\uE000\\uFFFF\\uD7FF");')).toEqual([["user", "a", "\ue000\uffff\ud7ff"]]);
+  });
+
+  it("keeps the bytes of the value that decides each pref, and compares by bytes", () => {
+    const data = bytes('pref("p", "d");user_pref("p", "/home/b', [0xf6], 'rje");');
+    expect(effectivePrefs([{ file: "prefs.js", parsed: parsePrefs(data) }]).get("p")?.bytes).toEqual(bytes("/home/b", [0xf6], "rje"));
+    // The lossy text of a non-UTF-8 value is not the same value: writing it changes the bytes.
+    const { changes } = applyPrefs(data, new Map([["p", "/home/b\ufffdrje"]]));
+    expect(changes).toHaveLength(1);
+    expect(parsePrefsStrict('user_pref("a", 1);').map((e) => e.name)).toEqual(["a"]);
+    expect(formatValue(2147483647).toString()).toBe("2147483647");
+    expect(formatValue(-2147483648).toString()).toBe("-2147483648");
   });
 
   it("edits values in place and appends new prefs, keeping every other byte", () => {

@@ -60,7 +60,8 @@ type Token =
   | { t: "word"; word: string; start: number }
   | { t: "string"; bytes: Buffer; start: number; end: number }
   | { t: "int"; value: number; start: number; end: number }
-  | { t: "error"; message: string; start: number; line?: number };
+  /** `at` and `lineStart`: where an error inside a string is, when it is not at the token's start. */
+  | { t: "error"; message: string; start: number; line?: number; at?: number; lineStart?: number };
 
 const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0b || b === 0x0c;
 const isWordByte = (b: number) => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f;
@@ -179,8 +180,10 @@ class Lexer {
 
   private string(quote: number, start: number): Token {
     const out: number[] = [];
-    let error: { message: string; line: number } | undefined;
-    const fail = (message: string) => (error ??= { message, line: this.line });
+    let error: { message: string; line: number; at: number; lineStart: number } | undefined;
+    // The first problem, at the byte where it starts (a string may span lines).
+    let here = start;
+    const fail = (message: string) => (error ??= { message, line: this.line, at: here, lineStart: this.lineStart });
     const hex = (digits: number): number | undefined => {
       let value = 0;
       for (let i = 0; i < digits; i++) {
@@ -192,6 +195,7 @@ class Lexer {
       return value;
     };
     for (;;) {
+      here = this.pos;
       const b = this.at(this.pos);
       if (b === 0) {
         fail("unterminated string literal");
@@ -271,7 +275,7 @@ class Lexer {
         fail("unexpected escape sequence character after '\\'");
       }
     }
-    if (error) return { t: "error", message: error.message, start, line: error.line };
+    if (error) return { t: "error", message: error.message, start, line: error.line, at: error.at, lineStart: error.lineStart };
     return { t: "string", bytes: Buffer.from(out), start, end: this.pos };
   }
 }
@@ -296,9 +300,11 @@ export function parsePrefs(input: Buffer | string): ParsedPrefs {
 
   const recover = (bad: Token, message: string): Token => {
     const why = bad.t === "error" ? bad.message : message;
-    const line = bad.t === "error" && bad.line !== undefined ? bad.line : lex.line;
-    const offset = Math.min(bad.start, end);
-    errors.push({ line, column: Math.max(1, lex.column(offset)), offset, message: why });
+    const inString = bad.t === "error" && bad.at !== undefined && bad.lineStart !== undefined;
+    const line = inString ? bad.line! : lex.line;
+    const offset = Math.min(inString ? bad.at! : bad.start, end);
+    const column = inString ? offset - bad.lineStart! + 1 : lex.column(offset);
+    errors.push({ line, column, offset, message: why });
     // Skip to the token after the next ";" (or to the end).
     let t = bad;
     for (;;) {
