@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Prints the mutation score of each file from Stryker's JSON report, and exits 1 when one is below
-// the target (85 %). Equivalent mutants listed in mutation/equivalent.md (by file and line) do not count.
+// Prints the mutation score of each file from Stryker's JSON report(s) (default: the last run's,
+// reports/mutation/mutation.json), and exits 1 when one is below the target (85 %). Equivalent
+// mutants listed in mutation/equivalent.md (by file, line and mutator) do not count.
 import { readFileSync, existsSync } from "node:fs";
 
 const TARGET = 85;
-const report = JSON.parse(readFileSync("reports/mutation/mutation.json", "utf8"));
+const reports = (process.argv.length > 2 ? process.argv.slice(2) : ["reports/mutation/mutation.json"]).map((f) => JSON.parse(readFileSync(f, "utf8")));
 const equivalentFile = "mutation/equivalent.md";
 // Lines like: | src/smtp/reply.ts | 42 | ConditionalExpression | why |
 const equivalent = new Set(
@@ -13,7 +14,8 @@ const equivalent = new Set(
     : [],
 );
 let failed = false;
-for (const [file, { mutants }] of Object.entries(report.files).sort()) {
+const files = Object.entries(Object.assign({}, ...reports.map((r) => r.files)));
+for (const [file, { mutants }] of files.sort(([a], [b]) => a.localeCompare(b))) {
   let killed = 0;
   let counted = 0;
   let skipped = 0;

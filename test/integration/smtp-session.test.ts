@@ -88,7 +88,7 @@ describe("SMTP session", () => {
     const session = await SmtpSession.connect(target(server), new Transcript(), deadline());
     await session.greet();
     await session.ehlo();
-    await expect(session.login(["PLAIN"], { user: "user@internal.test", secret: "correct horse" })).rejects.toMatchObject({ code: "TLS_HANDSHAKE_FAILED" });
+    await expect(session.login(["PLAIN"], { user: "user@internal.test", secret: "correct horse" })).rejects.toMatchObject({ code: "TLS_HANDSHAKE_FAILED", message: "no TLS session" });
     expect(server.received.some((r) => r.line.startsWith("AUTH"))).toBe(false);
     session.close();
   });
