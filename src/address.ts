@@ -4,6 +4,7 @@
 // nothing that could break a command or a protocol line (spaces, CR/LF, angle brackets, NUL, other
 // control characters).
 import { RelayError, type FailureCode } from "./errors.js";
+import { UNSAFE_TEXT } from "./safeText.js";
 
 // eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const EMAIL = /^[^\s<>@\u0000-\u001f\u007f]+@(?:[^\s<>@\u0000-\u001f\u007f.]+\.)+[^\s<>@\u0000-\u001f\u007f.]+$/;
@@ -12,13 +13,10 @@ export function isEmailAddress(text: string): boolean {
   return text.length <= 254 && EMAIL.test(text);
 }
 
-// Control characters (C0, DEL, C1) and bidirectional controls: never part of a name shown in a mail app.
-// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-const NAME_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 /** The user's display name as written into mail-app settings: 1–200 characters, no control characters. */
 export function isDisplayName(text: string): boolean {
-  return text.trim().length > 0 && text.length <= 200 && !NAME_UNSAFE.test(text);
+  return text.trim().length > 0 && text.length <= 200 && !UNSAFE_TEXT.test(text);
 }
 
 export function requireDisplayName(text: string, code: FailureCode = "BAD_INPUT"): string {

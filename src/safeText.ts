@@ -4,6 +4,13 @@
 // title, forge a log line or reorder what is read. Escaped: C0 (but TAB), DEL, C1, and the
 // bidirectional controls.
 
+/**
+ * Characters never accepted in text we store or show as given (names, configuration text): C0
+ * (TAB included), DEL, C1, and the bidirectional controls that could make text read otherwise.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 // eslint-disable-next-line no-control-regex -- as above, keeping line breaks for multi-line output

@@ -3,12 +3,8 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { inspectCaCertificate } from "../certs/pem.js";
+import { UNSAFE_TEXT as UNSAFE_CHARS } from "../safeText.js";
 import { SASL_MECHANISMS, type SaslMechanism } from "./mechanisms.js";
-
-// No control characters (CR, LF, NUL, …) and no bidirectional overrides that could make a name
-// displayed to the user read differently from what it is.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 const text = (max: number) =>
   z
