@@ -233,14 +233,11 @@ export class AppService {
     if (!password) return { sent: false, message: "Type your password to send the test message.", problem: problemOf(new RelayError("USAGE", "the password is not in the keychain")) };
     const c = this.config().payload.config;
     const { sendTestMessage } = await import("../smtp/testMessage.js");
-    const { applyUsernameTemplate } = await import("../config/template.js");
-    const { relayTarget } = await import("../diagnostics/target.js");
+    const { userSubmission } = await import("../diagnostics/target.js");
     try {
-      const result = await sendTestMessage({
-        ...relayTarget(c),
-        credentials: { user: applyUsernameTemplate(c.submission.username, this.email), secret: password },
-        email: this.email, organization: c.organization.name, now: this.now(),
-      });
+      // The same target and login name as the relay test that just passed for this address.
+      const { credentials, ...target } = userSubmission(c, this.email, password);
+      const result = await sendTestMessage({ ...target, credentials: credentials!, email: this.email, organization: c.organization.name, now: this.now() });
       return { sent: true, message: `Sent to ${this.email} (${result.reply}). It should arrive in a minute.` };
     } catch (err) {
       const problem = await this.problem(err);

@@ -4,7 +4,7 @@ import { SASL_MECHANISMS } from "../config/mechanisms.js";
 import { applyUsernameTemplate } from "../config/template.js";
 import { runCheck } from "../diagnostics/check.js";
 import { renderHtmlReport } from "../diagnostics/htmlReport.js";
-import { relayTarget, userSubmission } from "../diagnostics/target.js";
+import { relayTarget } from "../diagnostics/target.js";
 import { renderTextReport } from "../diagnostics/textReport.js";
 import { RelayError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
@@ -47,7 +47,7 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
       if (opts.login && (user === undefined || password === undefined)) {
         throw new RelayError("USAGE", "no login to test: give --user with --password-env NAME or --password-stdin (or run it in a terminal to be asked), or --no-login to test only up to TLS");
       }
-      const fromConfig = config ? (email ? userSubmission(config, email, password) : relayTarget(config)) : undefined;
+      const fromConfig = config ? relayTarget(config) : undefined;
       // Flags override the configuration's values, so check can point at any server.
       const security = parseSecurity(opts.security) ?? fromConfig?.security ?? "starttls";
       const host = opts.host ?? fromConfig?.host;
