@@ -17,6 +17,10 @@ export default {
     "src/config/verify.ts",
     "src/config/schema.ts",
     "src/clients/thunderbird/prefs.ts",
+    "src/clients/thunderbird/configure.ts",
+    "src/clients/thunderbird/locks.ts",
+    "src/clients/thunderbird/asOwner.ts",
+    "src/config/fetch.ts",
     "src/truststore/accept.ts",
   ],
   // dist/ is copied into the sandbox: a few CLI tests run the built command as a process.
