@@ -16,8 +16,10 @@ async function job(extra: Partial<ProfileJob> = {}): Promise<ProfileJob> {
   return { profile: await tempDir("ro-job-"), config, email: "alice@internal.test", fullName: "Alice", now: "2026-11-30T12:00:00.000Z", ...extra };
 }
 
-async function* chunks(...parts: string[]): AsyncIterable<Buffer> {
-  for (const p of parts) yield Buffer.from(p);
+function chunks(...parts: string[]): AsyncIterable<Buffer> {
+  return (async function* () {
+    for (const p of parts) yield await Promise.resolve(Buffer.from(p));
+  })();
 }
 
 describe("the Thunderbird step, in this process", () => {
