@@ -1,6 +1,6 @@
 // What each IPC channel does: a thin mapping onto the core service. The Electron-specific parts
-// (opening the browser, the save dialog, sending progress to the window) are passed in, so the UI
-// tests drive exactly these handlers through the browser's bindings.
+// (opening the browser or a file, the save dialog, sending progress to the window) are passed in,
+// so the UI tests drive exactly these handlers through an Electron-like boundary.
 import type { TestProgress } from "../src/app/api.js";
 import type { AppService } from "../src/app/service.js";
 import { writeFileAtomic } from "../src/fs/atomic.js";
@@ -8,6 +8,8 @@ import { mayOpenExternal, type Handlers } from "./security.js";
 
 export interface HandlerDeps {
   openExternal(url: string): Promise<void>;
+  /** Opens a file the app wrote with the system's handler (Apple Mail's profile → System Settings). */
+  openPath(path: string): Promise<void>;
   /** Asks the user where to save; undefined when they cancel. */
   chooseSavePath(format: "json" | "html"): Promise<string | undefined>;
   sendProgress(step: TestProgress): void;
@@ -17,13 +19,24 @@ export function createHandlers(service: AppService, deps: HandlerDeps): Handlers
   return {
     "app:state": () => service.state(),
     "app:use-demo": () => service.useDemo(),
+    "app:restart": () => service.restart(),
+    "app:summary": () => service.summary(),
     "ca:details": () => service.caDetails(),
     "ca:install": () => service.installCa(),
+    "ca:skip": () => service.skipCa(),
     "relay:test": (arg) => service.test(arg, (step) => deps.sendProgress(step)),
+    "relay:cancel": () => service.cancel(),
     "relay:diagnose": () => service.diagnose((step) => deps.sendProgress(step)),
     "clients:list": () => service.clients(),
     "clients:configure": (arg) => service.configure(arg),
-    "support:summary": () => Promise.resolve(service.supportSummary()),
+    "clients:manual": ({ email }) => Promise.resolve(service.manual(email)),
+    "clients:open-profile": async () => {
+      const path = await service.appleMailProfile();
+      if (!path) return false;
+      await deps.openPath(path);
+      return true;
+    },
+    "support:summary": () => service.supportSummary(),
     "relay:send-test": (arg) => service.sendTestMessage(arg),
     "support:open-url": async () => {
       const url = service.supportUrl();

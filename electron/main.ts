@@ -7,6 +7,7 @@ import { pathToFileURL } from "node:url";
 import { PROGRESS_EVENT } from "../src/app/api.js";
 import { AppService } from "../src/app/service.js";
 import { VERSION } from "../src/version.js";
+import { RelayError } from "../src/errors.js";
 import { userStateDir } from "../src/paths.js";
 import { loadPolicy } from "../src/policy/sources.js";
 import { osKeychain } from "../src/secrets/keychain.js";
@@ -32,13 +33,18 @@ async function start(): Promise<void> {
   denyPermissions(window.webContents.session);
   const handlers = createHandlers(service, {
     openExternal: (url) => shell.openExternal(url),
+    openPath: async (path) => {
+      // shell.openPath reports failure as a message, not a rejection.
+      const failure = await shell.openPath(path);
+      if (failure) throw new RelayError("CLIENT_WRITE_FAILED", `the profile could not be opened: ${failure}`);
+    },
     chooseSavePath: async (format) => {
-      const choice = await dialog.showSaveDialog(window, { defaultPath: `relay-onboard-report.${format}`, filters: [{ name: format.toUpperCase(), extensions: [format] }] });
+      const choice = await dialog.showSaveDialog(window, { defaultPath: `relay-onboard-${service.reference}.${format}`, filters: [{ name: format.toUpperCase(), extensions: [format] }] });
       return choice.canceled ? undefined : choice.filePath;
     },
     sendProgress: (step) => window.webContents.send(PROGRESS_EVENT, step),
   });
-  registerHandlers(ipcMain, handlers, appUrl);
+  registerHandlers(ipcMain, handlers, appUrl, (err) => service.recordBug(err));
   window.once("ready-to-show", () => window.show());
   await window.loadFile(indexHtml);
   app.on("window-all-closed", () => {

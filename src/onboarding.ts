@@ -16,6 +16,10 @@ export interface OnboardStep {
   message: string;
   code?: FailureCode;
   hint?: string;
+  /** Steps left for the user, one per item (the new Outlook's settings). */
+  instructions?: string[];
+  /** The file written for the user to open (Apple Mail's profile). */
+  file?: string;
 }
 
 export interface OnboardOptions {
@@ -127,7 +131,7 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
           const { writeFileAtomic } = await import("./fs/atomic.js");
           const out = join(options.outDir, "relay-onboard.mobileconfig");
           await writeFileAtomic(out, buildMobileconfig({ iss: loaded.payload.iss, config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}) }));
-          return { status: "done", message: `profile written to ${out}: the user approves it in System Settings, or MDM deploys it` };
+          return { status: "done", message: `profile written to ${out}: the user approves it in System Settings, or MDM deploys it`, file: out };
         }
         case "outlook": {
           const { buildPrf, encodePrf, manualSteps, renderPrf } = await import("./clients/outlook/prf.js");
@@ -137,7 +141,10 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
           const out = join(options.outDir, "relay-onboard.prf");
           await writeFileAtomic(out, encodePrf(renderPrf(buildPrf(request))));
           const install = await detectOutlook();
-          if (install.newOutlookInUse) return { status: "skipped", message: `the new Outlook cannot import profiles; enter by hand: ${manualSteps(request).join(" | ")}` };
+          if (install.newOutlookInUse) {
+            const instructions = manualSteps(request);
+            return { status: "skipped", message: `the new Outlook cannot import profiles; enter by hand: ${instructions.join(" | ")}`, instructions };
+          }
           await applyPrf(install, out);
           return { status: "done", message: `imported ${out} into classic Outlook` };
         }

@@ -1,64 +1,69 @@
 // The helpdesk's view: every step with pass/warn/fail and timings, a waterfall of the session,
 // TLS and certificate details, the port grid, the redacted transcript, and the support summary.
-import { useEffect, useState } from "react";
-import type { SupportSummary, TestProgress } from "../../src/app/api.js";
+import { useEffect, useRef, useState } from "react";
+import type { Problem, SupportSummary, TestProgress } from "../../src/app/api.js";
 import type { Report } from "../../src/diagnostics/report.js";
-import { api } from "./api.js";
+import { api, call } from "./api.js";
+import { CopyButton, ProblemBox } from "./common.js";
 
-export function Diagnostics({ headingRef, initial }: { headingRef: React.RefObject<HTMLHeadingElement | null>; initial: Report | undefined }) {
-  const [report, setReport] = useState<Report | undefined>(initial);
+export function Diagnostics({ active, latest }: { active: boolean; latest: Report | undefined }) {
+  const [report, setReport] = useState<Report | undefined>(latest);
   const [progress, setProgress] = useState<TestProgress[]>([]);
   const [busy, setBusy] = useState(false);
   const [summary, setSummary] = useState<SupportSummary | undefined>();
   const [saved, setSaved] = useState<string | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  useEffect(() => api().onProgress((p) => setProgress((list) => [...list, p])), []);
+  const [problem, setProblem] = useState<Problem | undefined>();
+  const busyRef = useRef(false);
+  useEffect(() => api().onProgress((p) => busyRef.current && setProgress((list) => [...list, p])), []);
+  // The wizard's latest test is shown here as soon as it exists; a diagnosis run here replaces it.
+  useEffect(() => setReport(latest), [latest]);
+  const refreshSummary = () => void call("support:summary").then((r) => (r.ok ? setSummary(r.value) : setProblem(r.problem)));
+  useEffect(() => {
+    if (active) refreshSummary();
+  }, [active, report]);
 
-  const run = () => {
+  const run = async () => {
+    busyRef.current = true;
     setBusy(true);
     setProgress([]);
-    setError(undefined);
-    void api()
-      .call("relay:diagnose")
-      .then(setReport, (err: unknown) => setError((err as Error).message))
-      .finally(() => setBusy(false));
+    setProblem(undefined);
+    const r = await call("relay:diagnose");
+    busyRef.current = false;
+    setBusy(false);
+    if (r.ok) setReport(r.value);
+    else setProblem(r.problem);
   };
   const end = Math.max(1, ...(report?.checks.map((c) => c.startMs + c.durationMs) ?? [1]));
   const ports = report?.checks.filter((c) => /port-\d+-ipv[46]$/.test(c.id)) ?? [];
   const steps = report?.checks.filter((c) => !ports.includes(c)) ?? [];
   return (
     <section className="diagnostics">
-      <h1 tabIndex={-1} ref={headingRef}>
-        Diagnostics
-      </h1>
+      <h1 tabIndex={-1}>Diagnostics</h1>
       <p>For the helpdesk: what happened between this computer and the mail server, step by step. Passwords are never shown.</p>
       <div className="actions">
-        <button type="button" className="primary" onClick={run} disabled={busy}>
-          {busy ? "Running…" : "Run full diagnosis"}
-        </button>
-        <button
-          type="button"
-          onClick={() =>
-            void api()
-              .call("support:summary")
-              .then((s) => {
-                setSummary(s);
-                // Best effort: the text is also shown below, ready to select.
-                void navigator.clipboard?.writeText(s.text).catch(() => undefined);
-              })
-          }
-          disabled={!report}
-        >
-          Copy support summary
-        </button>
+        {busy ? (
+          <button type="button" onClick={() => void call("relay:cancel")}>
+            Cancel
+          </button>
+        ) : (
+          <button type="button" className="primary" onClick={() => void run()}>
+            Run full diagnosis
+          </button>
+        )}
         {(["html", "json"] as const).map((format) => (
-          <button key={format} type="button" onClick={() => void api().call("report:save", { format }).then((r) => setSaved(r.saved ? `Saved to ${r.path ?? "the chosen file"}` : "Not saved"))} disabled={!report}>
+          <button
+            key={format}
+            type="button"
+            disabled={!report}
+            onClick={() => void call("report:save", { format }).then((r) => (r.ok ? setSaved(r.value.saved ? `Saved to ${r.value.path ?? "the chosen file"}` : "Not saved") : setProblem(r.problem)))}
+          >
             Save report ({format.toUpperCase()})
           </button>
         ))}
       </div>
       {busy && (
         <ol className="progress" aria-live="polite" aria-label="Diagnosis progress">
+          <li role="status">Running… {progress.length > 0 ? `last: ${progress[progress.length - 1]!.title}` : ""}</li>
           {progress.map((p) => (
             <li key={p.id}>
               <span className={`badge ${p.status}`}>{p.status}</span> {p.title}
@@ -66,15 +71,17 @@ export function Diagnostics({ headingRef, initial }: { headingRef: React.RefObje
           ))}
         </ol>
       )}
-      {error && <p role="alert">{error}</p>}
+      {problem && <ProblemBox problem={problem} />}
       {saved && <p role="status">{saved}</p>}
       {summary && (
         <div className="summary">
           <p>
             Reference for the phone: <strong className="reference">{summary.reference}</strong>
           </p>
+          <p className="small">{summary.reportPath ? `The report of the last test is saved as ${summary.reportPath}.` : "No test has run yet in this session."}</p>
           <label htmlFor="summary">Support summary</label>
-          <textarea id="summary" readOnly rows={5} value={summary.text} onFocus={(e) => e.target.select()} />
+          <textarea id="summary" readOnly rows={9} value={summary.text} onFocus={(e) => e.target.select()} />
+          <CopyButton text={summary.text} label="Support summary" fallbackId="summary" />
         </div>
       )}
       {report && (

@@ -1,20 +1,33 @@
-// The desktop app's core service: what every IPC handler calls (and what the UI tests call through
-// the browser's bindings). It holds the verified configuration and the last report; the password
-// is passed through to the relay test and, only if the user asks, to the OS keychain.
-import { createHash } from "node:crypto";
+// The desktop app's core service: what every IPC handler calls. It holds the verified
+// configuration, this run's helpdesk reference, the last report and the user's journey (kept in
+// the state folder, never a password). Expected failures throw RelayErrors, which the IPC layer
+// turns into Results (result.ts); the password only passes through to the relay test and, if the
+// user asks, the OS keychain. Main decides what is allowed — policy and the verified
+// configuration — never the window.
+import { randomBytes } from "node:crypto";
 import { X509Certificate } from "node:crypto";
+import { access } from "node:fs/promises";
+import { arch, release, type as osType } from "node:os";
 import { join } from "node:path";
 import { requireDisplayName, requireEmailAddress } from "../address.js";
 import type { LoadedConfig } from "../config/load.js";
+import type { OrgConfig } from "../config/schema.js";
 import { colonHex } from "../certs/pem.js";
-import { FAILURE_CODES, RelayError, asRelayError } from "../errors.js";
+import { manualSettings } from "../clients/manual.js";
+import { FAILURE_CODES, RelayError } from "../errors.js";
 import type { Report } from "../diagnostics/report.js";
 import type { CheckResult } from "../diagnostics/steps.js";
 import type { DemoEnvironment } from "../demo/environment.js";
 import type { Policy } from "../policy/policy.js";
 import type { Keychain } from "../secrets/keychain.js";
 import type { TrustStore } from "../truststore/types.js";
-import type { AppState, CaView, ClientResult, ClientView, OrganisationView, Problem, SupportSummary, TestProgress, TestRequest } from "./api.js";
+import type {
+  AppState, CaView, ClientName, ClientResult, ClientView, Journey, ManualSettings, OrganisationView, Problem, Security, Summary, SummaryItem, SupportSummary, TestOutcome, TestProgress, TestRequest,
+} from "./api.js";
+import { freshJourney, loadJourney, saveJourney } from "./journey.js";
+import { problemOf } from "./result.js";
+
+export { problemOf } from "./result.js";
 
 export interface ServiceOptions {
   version: string;
@@ -26,14 +39,22 @@ export interface ServiceOptions {
   stores?: (policy: Policy | undefined) => Promise<TrustStore[]>;
   thunderbirdRoots?: string[];
   now?: () => Date;
+  platform?: NodeJS.Platform;
+  /** The standard submission ports; tests move them off the privileged range. */
+  submissionPorts?: Record<Security, number>;
+  /** Deadline of the sign-in test (default 20 s). */
+  testTimeoutMs?: number;
 }
 
-/** A thrown value as the window sees it; anything but a RelayError is a bug (INTERNAL). */
-export function problemOf(err: unknown, log?: string): Problem {
-  const relay = asRelayError(err, log);
-  return { code: relay.code, message: relay.message, hint: FAILURE_CODES[relay.code].hint };
-}
+const CLIENT_NAMES: Record<ClientName, string> = { thunderbird: "Thunderbird", outlook: "Outlook", "apple-mail": "Apple Mail" };
+const BLOCKED: ReadonlySet<string> = new Set(["CONNECT_TIMEOUT", "CONNECT_REFUSED"]);
 
+/** Eight characters a person can read out without ambiguity (no 0/O, 1/I/L, U). */
+function newReference(): string {
+  const alphabet = "23456789ABCDEFGHJKMNPQRSTVWXYZ";
+  const chars = [...randomBytes(8)].map((b) => alphabet[b % alphabet.length]!);
+  return `RO-${chars.slice(0, 4).join("")}-${chars.slice(4).join("")}`;
+}
 
 export class AppService {
   private loaded: LoadedConfig | undefined;
@@ -41,6 +62,13 @@ export class AppService {
   private lastReport: Report | undefined;
   private email: string | undefined;
   private policy: Policy | undefined;
+  private journey: Journey | undefined;
+  private running: AbortController | undefined;
+  /** The other submission port, once a test passed on it because the configured one is blocked here. */
+  private submission: { port: number; security: Security } | undefined;
+  private appleProfile: string | undefined;
+  /** Created once per run of the app; names the saved report and appears on every screen. */
+  readonly reference = newReference();
 
   constructor(private readonly options: ServiceOptions) {}
 
@@ -48,11 +76,33 @@ export class AppService {
     return this.options.now?.() ?? new Date();
   }
 
-  /** A caught error for the window; a bug's stack is kept in the state folder, which the message names. */
+  private get testTimeoutMs(): number {
+    return this.options.testTimeoutMs ?? 20_000;
+  }
+
+  /** A bug's stack is kept in the state folder; returns the file (for the INTERNAL message). */
+  async recordBug(err: unknown): Promise<string | undefined> {
+    const { recordInternalError } = await import("../internalLog.js");
+    return recordInternalError(err, this.options.stateDir, this.now());
+  }
+
   private async problem(err: unknown): Promise<Problem> {
     if (err instanceof RelayError) return problemOf(err);
-    const { recordInternalError } = await import("../internalLog.js");
-    return problemOf(err, await recordInternalError(err, this.options.stateDir, this.now()));
+    return problemOf(err, await this.recordBug(err));
+  }
+
+  private async currentJourney(): Promise<Journey> {
+    this.journey ??= await loadJourney(this.options.stateDir, this.now());
+    return this.journey;
+  }
+
+  private async updateJourney(change: (j: Journey) => void): Promise<Journey> {
+    const journey = await this.currentJourney();
+    change(journey);
+    journey.updatedAt = this.now().toISOString();
+    journey.reference = this.reference;
+    await saveJourney(this.options.stateDir, journey);
+    return journey;
   }
 
   private view(loaded: LoadedConfig): OrganisationView {
@@ -76,7 +126,16 @@ export class AppService {
     return this.loaded;
   }
 
+  /** The configuration with the submission port the test proved (see `submission`). */
+  private effectiveConfig(): OrgConfig {
+    const c = this.config().payload.config;
+    return this.submission ? { ...c, submission: { ...c.submission, ...this.submission } } : c;
+  }
+
+  /** The organisation, loading (again) what failed before: this is also the window's Retry. */
   async state(): Promise<AppState> {
+    const journey = await this.currentJourney();
+    const base = { reference: this.reference, journey, testTimeoutMs: this.testTimeoutMs };
     let support = {};
     try {
       this.policy = await this.options.policy();
@@ -90,21 +149,18 @@ export class AppService {
         }
       }
     } catch (err) {
-      return { problem: await this.problem(err), demoOffered: false, support };
+      return { ...base, problem: await this.problem(err), demoOffered: false, support, allowSkipCa: false };
     }
-    if (this.loaded) return { organization: this.view(this.loaded), demoOffered: false, support: this.view(this.loaded).support };
-    return { demoOffered: !this.policy || this.policy.allowDemo === true, support };
+    const allowSkipCa = this.policy?.allowSkipCa === true;
+    if (this.loaded) return { ...base, organization: this.view(this.loaded), demoOffered: false, support: this.view(this.loaded).support, allowSkipCa };
+    return { ...base, demoOffered: !this.policy || this.policy.allowDemo === true, support, allowSkipCa };
   }
 
   async useDemo(): Promise<AppState> {
-    if (this.policy && this.policy.allowDemo !== true) {
-      return { problem: problemOf(new RelayError("USAGE", "managed policy does not allow the demo organisation")), demoOffered: false, support: this.policy.support ?? {} };
-    }
+    if (this.policy && this.policy.allowDemo !== true) throw new RelayError("USAGE", "managed policy does not allow the demo organisation");
     // A real organisation (policy, or a branded build's org file) is never replaced by the demo,
     // whose freshly made root could then be installed — unless policy explicitly allows the demo.
-    if (this.loaded && !this.demo && this.policy?.allowDemo !== true) {
-      return { problem: problemOf(new RelayError("USAGE", "an organisation is already set up on this computer; the demo is not offered")), demoOffered: false, support: this.view(this.loaded).support };
-    }
+    if (this.loaded && !this.demo && this.policy?.allowDemo !== true) throw new RelayError("USAGE", "an organisation is already set up on this computer; the demo is not offered");
     if (!this.demo) {
       const { startDemoEnvironment } = await import("../demo/environment.js");
       const { mkdtemp } = await import("node:fs/promises");
@@ -113,6 +169,15 @@ export class AppService {
       const { loadConfig } = await import("../config/load.js");
       this.loaded = await loadConfig({ config: this.demo.configUrl, trust: this.demo.org.files.trustedKeys, stateDir: join(this.demo.org.dir, "state"), now: this.now(), fetch: { ca: this.demo.org.ca.certPem } });
     }
+    return this.state();
+  }
+
+  /** Forgets this computer's journey (not the organisation, not the trust stores): the wizard starts again. */
+  async restart(): Promise<AppState> {
+    this.journey = freshJourney(this.now());
+    this.email = undefined;
+    this.submission = undefined;
+    await saveJourney(this.options.stateDir, this.journey);
     return this.state();
   }
 
@@ -138,8 +203,19 @@ export class AppService {
     return this.eachStore("status");
   }
 
-  installCa(): Promise<CaView> {
-    return this.eachStore("install");
+  async installCa(): Promise<CaView> {
+    const view = await this.eachStore("install");
+    if (view.stores.every((s) => s.installed)) await this.updateJourney((j) => (j.trust = { status: "done", at: this.now().toISOString() }));
+    return view;
+  }
+
+  /** Going on without the root is IT's decision (policy allowSkipCa), in the app as in the CLI. */
+  async skipCa(): Promise<Journey> {
+    this.config();
+    if (this.policy?.allowSkipCa !== true) {
+      throw new RelayError("USAGE", "your organisation requires its certificate on this computer: it cannot be skipped (managed policy allowSkipCa is not set)");
+    }
+    return this.updateJourney((j) => (j.trust = { status: "skipped", at: this.now().toISOString() }));
   }
 
   /** Runs one operation on every store; a store that fails reports its problem, the others go on. */
@@ -153,111 +229,262 @@ export class AppService {
         stores.push({ store: store.store, location: store.location, installed: false, problem: await this.problem(err) });
       }
     }
-    return this.caView(ca, stores);
-  }
-
-  private caView(ca: Awaited<ReturnType<AppService["ca"]>>, stores: CaView["stores"]): CaView {
     const x509 = new X509Certificate(ca.der);
-    return { subject: ca.subject, fingerprint: colonHex(ca.sha256), notBefore: new Date(x509.validFrom).toISOString(), notAfter: ca.notAfter.toISOString(), stores };
+    return {
+      subject: ca.subject, fingerprint: colonHex(ca.sha256), notBefore: new Date(x509.validFrom).toISOString(), notAfter: ca.notAfter.toISOString(), stores,
+      managedByIt: this.policy?.caStore === "none",
+    };
   }
 
-  async test(request: TestRequest, onProgress?: (step: TestProgress) => void): Promise<Report> {
+  /** The standard submission port the configured one is not (587 STARTTLS ↔ 465 implicit TLS). */
+  private alternativePort(c: OrgConfig): { port: number; security: Security } {
+    const ports = this.options.submissionPorts ?? { starttls: 587, tls: 465 };
+    return c.submission.security === "tls" ? { port: ports.starttls, security: "starttls" } : { port: ports.tls, security: "tls" };
+  }
+
+  private startRun(): AbortController {
+    if (this.running) throw new RelayError("ALREADY_RUNNING", "a test is already running; wait for it or cancel it");
+    this.running = new AbortController();
+    return this.running;
+  }
+
+  cancel(): Promise<boolean> {
+    if (!this.running) return Promise.resolve(false);
+    this.running.abort();
+    return Promise.resolve(true);
+  }
+
+  private progress(onProgress: ((step: TestProgress) => void) | undefined, deadlineMs: number) {
+    return (check: CheckResult) =>
+      onProgress?.({ id: check.id, title: check.title, status: check.status, durationMs: check.durationMs, elapsedMs: check.startMs + check.durationMs, deadlineMs });
+  }
+
+  async test(request: TestRequest, onProgress?: (step: TestProgress) => void): Promise<TestOutcome> {
     requireEmailAddress(request.email, "email address");
-    const loaded = this.config();
-    const c = loaded.payload.config;
+    const configured = this.config().payload.config;
+    const alternative = this.alternativePort(configured);
+    // Only the configured port, or the standard other one on the same host — never what the window makes up.
+    const target = request.port === undefined || request.port === configured.submission.port ? undefined : request.port === alternative.port ? alternative : null;
+    if (target === null) throw new RelayError("BAD_INPUT", `port ${request.port} is not one the organisation's relay may be tested on`);
+    const c = target ? { ...configured, submission: { ...configured.submission, ...target } } : configured;
+    const run = this.startRun();
     // Only an address whose login passes may receive the test message: forget the last one first.
     this.email = undefined;
-    const { runCheck } = await import("../diagnostics/check.js");
-    const { userSubmission } = await import("../diagnostics/target.js");
-    const progress = (check: CheckResult) => onProgress?.({ id: check.id, title: check.title, status: check.status, durationMs: check.durationMs });
-    this.lastReport = await runCheck({ ...userSubmission(c, request.email, request.password), gridPorts: [], version: this.options.version, onStep: progress });
-    if (this.lastReport.checks.some((check) => check.id === "auth" && check.status === "pass")) this.email = request.email;
-    if (request.remember && this.lastReport.verdict !== "fail" && this.options.keychain) {
-      await this.options.keychain.save(request.email, request.password);
+    try {
+      const { runCheck } = await import("../diagnostics/check.js");
+      const { userSubmission } = await import("../diagnostics/target.js");
+      const report = await runCheck({
+        ...userSubmission(c, request.email, request.password), gridPorts: [], version: this.options.version, timeoutMs: this.testTimeoutMs,
+        signal: run.signal, onStep: this.progress(onProgress, this.testTimeoutMs),
+      });
+      if (run.signal.aborted) return { cancelled: true };
+      this.lastReport = { ...report, reference: this.reference };
+      const passed = report.verdict !== "fail";
+      if (report.checks.some((check) => check.id === "auth" && check.status === "pass")) this.email = request.email;
+      if (passed) this.submission = target ?? undefined;
+      await this.saveReport();
+      await this.updateJourney((j) => {
+        j.email = request.email;
+        j.test = { verdict: report.verdict, code: report.code, port: c.submission.port, security: c.submission.security, at: this.now().toISOString(), reference: this.reference };
+        if (!passed) delete j.finishedAt;
+      });
+      const outcome: TestOutcome = { report: this.lastReport };
+      if (request.remember && passed && this.options.keychain) {
+        // The test ran and passed; only keeping the password failed: say so beside the result.
+        try {
+          await this.options.keychain.save(request.email, request.password);
+        } catch (err) {
+          outcome.keychainProblem = await this.problem(err);
+        }
+      }
+      if (!passed && !target && BLOCKED.has(report.code)) {
+        const { probePort } = await import("../diagnostics/network.js");
+        const address = report.checks.find((check) => check.id === "dns")?.message.split(", ")[0];
+        if (address && (await probePort(address, alternative.port, 3000)) === "open") outcome.alternative = alternative;
+      }
+      return outcome;
+    } finally {
+      this.running = undefined;
     }
-    return this.lastReport;
   }
 
   /** The full diagnosis for the helpdesk: DNS, the port grid, and the session (logged in if the keychain has the password). */
   async diagnose(onProgress?: (step: TestProgress) => void): Promise<Report> {
     const c = this.config().payload.config;
-    const password = this.email && this.options.keychain ? await this.options.keychain.load(this.email) : undefined;
-    const { runCheck } = await import("../diagnostics/check.js");
-    const { relayTarget, userSubmission } = await import("../diagnostics/target.js");
-    this.lastReport = await runCheck({
-      ...(this.email && password ? userSubmission(c, this.email, password) : relayTarget(c)),
-      version: this.options.version, timeoutMs: 15_000,
-      onStep: (check) => onProgress?.({ id: check.id, title: check.title, status: check.status, durationMs: check.durationMs }),
-    });
-    return this.lastReport;
+    const password = this.email && this.options.keychain ? await this.options.keychain.load(this.email).catch(() => undefined) : undefined;
+    const run = this.startRun();
+    try {
+      const { runCheck } = await import("../diagnostics/check.js");
+      const { relayTarget, userSubmission } = await import("../diagnostics/target.js");
+      const timeoutMs = 15_000;
+      const report = await runCheck({
+        ...(this.email && password ? userSubmission(c, this.email, password) : relayTarget(c)),
+        version: this.options.version, timeoutMs, signal: run.signal, onStep: this.progress(onProgress, timeoutMs),
+      });
+      this.lastReport = { ...report, reference: this.reference };
+      await this.saveReport();
+      return this.lastReport;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  /** The last report, kept beside the journey under this run's reference (JSON and HTML). */
+  private reportPath(format: "json" | "html"): string {
+    return join(this.options.stateDir, "reports", `relay-onboard-${this.reference}.${format}`);
+  }
+
+  private async saveReport(): Promise<void> {
+    const { writeFileAtomic } = await import("../fs/atomic.js");
+    for (const format of ["json", "html"] as const) await writeFileAtomic(this.reportPath(format), await this.report(format), { mode: 0o600 });
   }
 
   async clients(): Promise<ClientView[]> {
     const { detectClients } = await import("../clients/detect.js");
-    const c = this.config().payload.config;
-    const plan: Record<ClientView["client"], string> = {
+    const c = this.effectiveConfig();
+    const plan: Record<ClientName, string> = {
       thunderbird: `Adds the outgoing server ${c.submission.host}:${c.submission.port} (${c.submission.security === "tls" ? "SSL/TLS" : "STARTTLS"}) to your profile and trusts ${c.organization.name}'s certificate there; nothing else changes.`,
-      "apple-mail": "Creates a configuration profile for you to approve in System Settings.",
+      "apple-mail": "Prepares a profile with your settings; you approve it in System Settings.",
       outlook: "Creates an Outlook profile file and imports it into classic Outlook.",
     };
-    const detected = await detectClients(this.options.thunderbirdRoots ? { thunderbirdRoots: this.options.thunderbirdRoots } : {});
+    const detected = await detectClients({ ...(this.options.platform ? { platform: this.options.platform } : {}), ...(this.options.thunderbirdRoots ? { thunderbirdRoots: this.options.thunderbirdRoots } : {}) });
     const allowed = this.policy?.clients;
     return detected.filter((d) => !allowed || allowed.includes(d.client)).map((d) => ({ ...d, plan: plan[d.client] }));
   }
 
-  async configure(request: { email: string; name?: string; clients: Array<ClientView["client"]> }): Promise<ClientResult[]> {
+  async configure(request: { email: string; name?: string; clients: ClientName[] }): Promise<ClientResult[]> {
     requireEmailAddress(request.email, "email address");
     if (request.name !== undefined) requireDisplayName(request.name);
     const excluded = request.clients.filter((c) => this.policy?.clients && !this.policy.clients.includes(c));
     if (excluded.length > 0) throw new RelayError("USAGE", `managed policy (${this.policy?.source ?? "?"}) does not allow configuring ${excluded.join(", ")}`);
+    const loaded = this.config();
     const { onboard } = await import("../onboarding.js");
     const result = await onboard({
-      loaded: this.config(), email: request.email, ...(request.name ? { fullName: request.name } : {}),
+      loaded: { ...loaded, payload: { ...loaded.payload, config: this.effectiveConfig() } }, email: request.email, ...(request.name ? { fullName: request.name } : {}),
       clients: request.clients, caStore: "none", outDir: this.options.stateDir, version: this.options.version,
+      ...(this.options.platform ? { platform: this.options.platform } : {}),
       ...(this.options.thunderbirdRoots ? { thunderbirdRoots: this.options.thunderbirdRoots } : {}),
     });
-    return result.steps
+    const results = result.steps
       .filter((s) => s.id.startsWith("client:"))
-      .map((s) => ({
-        client: s.id.slice("client:".length) as ClientView["client"],
-        status: s.status === "failed" ? "failed" : s.status === "done" ? "done" : "unchanged",
-        message: s.message,
-        ...(s.code ? { problem: { code: s.code, message: s.message, hint: FAILURE_CODES[s.code].hint } } : {}),
-      }));
+      .map((s): ClientResult => {
+        const client = s.id.slice("client:".length) as ClientName;
+        if (s.code) return { client, status: "failed", message: s.message, problem: { code: s.code, message: s.message, hint: FAILURE_CODES[s.code].hint } };
+        if (client === "apple-mail" && s.file) {
+          this.appleProfile = s.file;
+          return {
+            client, status: "manual", message: "Your settings are ready as a profile for Apple Mail. You approve it once:",
+            steps: ["Click “Open the profile” below (it opens by itself the first time).", "Open System Settings and choose “Profile Downloaded” (or Privacy & Security → Profiles).", "Double-click “Relay Onboard”, choose Install and enter your Mac’s password.", "Open Apple Mail: the account sends through your organisation’s relay."],
+          };
+        }
+        if (s.instructions) return { client, status: "manual", message: `The new ${CLIENT_NAMES[client]} cannot be set up automatically. Enter these settings:`, steps: s.instructions };
+        return { client, status: s.status === "done" ? "done" : "unchanged", message: s.message };
+      });
+    await this.updateJourney((j) => {
+      j.email = request.email;
+      if (request.name) j.name = request.name;
+      const others = (j.clients ?? []).filter((r) => !results.some((n) => n.client === r.client));
+      j.clients = [...others, ...results];
+      delete j.finishedAt;
+    });
+    return results;
+  }
+
+  /** The file the user approves for Apple Mail, when one was written in this run. */
+  async appleMailProfile(): Promise<string | undefined> {
+    if (!this.appleProfile) return undefined;
+    return access(this.appleProfile).then(() => this.appleProfile, () => undefined);
+  }
+
+  manual(email: string): ManualSettings {
+    requireEmailAddress(email, "email address");
+    return { items: manualSettings(this.effectiveConfig(), email) };
+  }
+
+  /** The truthful last screen: each step done, skipped (why) or failed (code); "All set" only when all required is done. */
+  async summary(): Promise<Summary> {
+    const journey = await this.currentJourney();
+    const items: SummaryItem[] = [];
+    const org = this.loaded ? this.view(this.loaded) : undefined;
+    items.push(org ? { id: "organisation", title: "Your organisation's settings", status: "done", detail: `${org.name}, version ${org.version}, signature checked` } : { id: "organisation", title: "Your organisation's settings", status: "failed", detail: "not loaded", code: "CONFIG_FETCH_FAILED" });
+    if (org) {
+      const ca = await this.caDetails();
+      const failed = ca.stores.find((s) => s.problem);
+      if (ca.managedByIt) items.push({ id: "trust", title: "Certificate", status: "done", detail: "handled by your IT department on this computer" });
+      else if (ca.stores.length > 0 && ca.stores.every((s) => s.installed)) items.push({ id: "trust", title: "Certificate", status: "done", detail: `trusted in ${ca.stores.map((s) => s.store).join(", ")}` });
+      else if (journey.trust?.status === "skipped" && this.policy?.allowSkipCa === true) items.push({ id: "trust", title: "Certificate", status: "skipped", detail: "skipped, as your organisation allows; mail apps that use this computer's certificate store may not trust the relay" });
+      else if (failed?.problem) items.push({ id: "trust", title: "Certificate", status: "failed", detail: failed.problem.message, code: failed.problem.code });
+      else items.push({ id: "trust", title: "Certificate", status: "todo", detail: "not installed yet" });
+    }
+    const test = journey.test;
+    if (!test) items.push({ id: "test", title: "Sending test", status: "todo", detail: "not run yet" });
+    else if (test.verdict === "fail") items.push({ id: "test", title: "Sending test", status: "failed", detail: `failed on port ${test.port}`, ...(test.code !== "OK" ? { code: test.code } : {}) });
+    else items.push({ id: "test", title: "Sending test", status: "done", detail: `${journey.email ?? "your account"} can send through port ${test.port} (${test.security === "tls" ? "SSL/TLS" : "STARTTLS"})` });
+    const clients = journey.clients ?? [];
+    if (clients.length === 0) items.push({ id: "clients", title: "Mail app", status: "manual", detail: "no mail app was set up by Relay Onboard: enter the settings in your mail app by hand" });
+    for (const r of clients) {
+      const title = CLIENT_NAMES[r.client];
+      if (r.status === "failed") items.push({ id: `client:${r.client}`, title, status: "failed", detail: r.problem?.message ?? r.message, ...(r.problem ? { code: r.problem.code } : {}) });
+      else if (r.status === "manual") items.push({ id: `client:${r.client}`, title, status: "manual", detail: "waiting for you: follow the steps shown for it" });
+      else items.push({ id: `client:${r.client}`, title, status: "done", detail: r.status === "unchanged" ? "was already set up" : "set up" });
+    }
+    const allSet = items.every((i) => i.status === "done" || (i.id === "trust" && i.status === "skipped"));
+    if (allSet && !journey.finishedAt) await this.updateJourney((j) => (j.finishedAt = this.now().toISOString()));
+    return { allSet, items, reference: this.reference };
   }
 
   /** The one real message: to the user's own address, only on request. */
   async sendTestMessage(request: { password?: string }): Promise<{ sent: boolean; message: string; problem?: Problem }> {
-    if (!this.email) return { sent: false, message: "Test sending first.", problem: problemOf(new RelayError("USAGE", "run the test first")) };
-    const password = request.password ?? (this.options.keychain ? await this.options.keychain.load(this.email) : undefined);
+    if (!this.email) return { sent: false, message: "Run the sending test first.", problem: problemOf(new RelayError("USAGE", "run the sending test first")) };
+    const password = request.password ?? (this.options.keychain ? await this.options.keychain.load(this.email).catch(() => undefined) : undefined);
     if (!password) return { sent: false, message: "Type your password to send the test message.", problem: problemOf(new RelayError("USAGE", "the password is not in the keychain")) };
-    const c = this.config().payload.config;
+    const c = this.effectiveConfig();
     const { sendTestMessage } = await import("../smtp/testMessage.js");
     const { userSubmission } = await import("../diagnostics/target.js");
     try {
       // The same target and login name as the relay test that just passed for this address.
       const { credentials, ...target } = userSubmission(c, this.email, password);
-      const result = await sendTestMessage({ ...target, credentials: credentials!, email: this.email, organization: c.organization.name, now: this.now() });
-      return { sent: true, message: `Sent to ${this.email} (${result.reply}). It should arrive in a minute.` };
+      await sendTestMessage({ ...target, credentials: credentials!, email: this.email, organization: c.organization.name, now: this.now() });
+      return { sent: true, message: `Sent to ${this.email}. It should arrive within a minute.` };
     } catch (err) {
       const problem = await this.problem(err);
       return { sent: false, message: problem.message, problem };
     }
   }
 
-  supportSummary(): SupportSummary {
+  /** What the helpdesk needs on one screen — no secrets: time with zone, versions, every step's state, the reference. */
+  async supportSummary(): Promise<SupportSummary> {
+    const now = this.now();
+    const journey = await this.currentJourney();
     const r = this.lastReport;
-    const org = this.loaded?.payload.config.organization.name ?? "no organisation";
-    const code = r?.code ?? "OK";
-    const reference = `RO-${createHash("sha256").update(`${this.now().toISOString()}|${code}|${r?.target.host ?? ""}`).digest("hex").slice(0, 6).toUpperCase()}`;
+    const org = this.loaded ? this.view(this.loaded) : undefined;
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const offset = -now.getTimezoneOffset();
+    const stamp = `${new Date(now.getTime() + offset * 60_000).toISOString().slice(0, 19).replace("T", " ")} UTC${offset >= 0 ? "+" : "-"}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0")}:${String(Math.abs(offset) % 60).padStart(2, "0")} (${zone})`;
+    let stores = "not checked (no organisation)";
+    if (org) {
+      try {
+        const ca = await this.caDetails();
+        stores = ca.managedByIt ? "managed by IT (policy caStore none)" : ca.stores.map((s) => `${s.store} ${s.installed ? "trusted" : s.problem ? `FAILED ${s.problem.code}` : "not installed"}`).join("; ") || "no store";
+      } catch (err) {
+        stores = `cannot be checked: ${(await this.problem(err)).code}`;
+      }
+    }
     const failed = r?.checks.find((c) => c.status === "fail");
+    const reportPath = r ? this.reportPath("json") : undefined;
     const text = [
-      `Relay Onboard ${this.options.version} — reference ${reference}`,
-      `Organisation: ${org}`,
-      r ? `Relay: ${r.target.host}:${r.target.port} (${r.target.security}) — ${r.verdict.toUpperCase()} ${code}` : "No test has run yet.",
+      `Relay Onboard ${this.options.version} — reference ${this.reference}`,
+      `Time: ${stamp}`,
+      `Computer: ${osType()} ${release()} (${arch()})`,
+      `Organisation: ${org ? `${org.name}, configuration version ${org.version} (issued ${org.issuedAt}, valid until ${org.expiresAt})` : "none loaded"}`,
+      `Account: ${journey.email ?? "not entered"}`,
+      `Certificate: ${stores}`,
+      r ? `Relay: ${r.target.host}:${r.target.port} (${r.target.security === "tls" ? "SSL/TLS" : "STARTTLS"}) — ${r.verdict.toUpperCase()} ${r.code}` : "Relay: no test has run in this session",
       ...(failed ? [`Failed step: ${failed.title}: ${failed.message}`] : []),
+      `Mail apps: ${(journey.clients ?? []).map((c) => `${CLIENT_NAMES[c.client]} ${c.status}${c.problem ? ` ${c.problem.code}` : ""}`).join("; ") || "none set up"}`,
+      ...(reportPath ? [`Report: ${reportPath}`] : []),
     ].join("\n");
-    return { reference, text };
+    return { reference: this.reference, text, ...(reportPath ? { reportPath } : {}) };
   }
 
   /** The organisation's support URL, only if it is https (what main may open in the browser). */
@@ -274,7 +501,9 @@ export class AppService {
   }
 
   async dispose(): Promise<void> {
+    this.running?.abort();
     await this.demo?.stop();
     this.demo = undefined;
   }
 }
+

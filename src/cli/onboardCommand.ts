@@ -52,7 +52,8 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
       if (clients?.some((c) => !(CLIENT_NAMES as readonly string[]).includes(c))) throw new RelayError("USAGE", `--clients takes ${CLIENT_NAMES.join(", ")}`);
       const caStore = pick("caStore", opts.caStore, policy?.caStore, policy?.source) ?? "auto";
       if (!(CA_STORES as readonly string[]).includes(caStore)) throw new RelayError("USAGE", `--ca-store must be one of ${CA_STORES.join(", ")}`);
-      if (caStore === "none" && policy?.allowSkipCa === false && policy.caStore !== "none") {
+      // Under managed policy, skipping the root is IT's decision (allowSkipCa, default false), as in the app.
+      if (caStore === "none" && policy && policy.allowSkipCa !== true && policy.caStore !== "none") {
         throw new RelayError("USAGE", `managed policy (${policy.source}) does not allow skipping the root certificate`);
       }
 

@@ -10,7 +10,7 @@ import { StepRecorder, type CheckResult } from "./steps.js";
 export const MAIL_PORTS = [25, 465, 587] as const;
 
 export interface CheckOptions
-  extends Pick<SubmissionOptions, "host" | "port" | "security" | "caPem" | "mechanisms" | "credentials" | "from" | "internalRecipient" | "externalRecipient"> {
+  extends Pick<SubmissionOptions, "host" | "port" | "security" | "caPem" | "mechanisms" | "credentials" | "from" | "internalRecipient" | "externalRecipient" | "signal"> {
   /** Deadline for the whole diagnosis. */
   timeoutMs?: number;
   /** Told about each check as it finishes. */

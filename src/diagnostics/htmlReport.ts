@@ -43,7 +43,7 @@ table{border-collapse:collapse;width:100%}td{border-bottom:1px solid #d0d7de;pad
 </style></head><body>
 <h1>Relay Onboard report</h1>
 <p class="verdict">${e(title ?? "")}</p>${action ? `<p>${e(action)}</p>` : ""}
-<p>Relay <b>${e(report.target.host)}</b> port ${report.target.port} (${report.target.security === "tls" ? "implicit TLS" : "STARTTLS"}), relay-onboard ${e(report.tool.version)}</p>
+<p>Relay <b>${e(report.target.host)}</b> port ${report.target.port} (${report.target.security === "tls" ? "implicit TLS" : "STARTTLS"}), relay-onboard ${e(report.tool.version)}${report.reference ? `, reference <b>${e(report.reference)}</b>` : ""}</p>
 <h2>Steps</h2>
 <table><tbody>
 ${rows}

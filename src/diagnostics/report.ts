@@ -6,6 +6,8 @@ import type { TranscriptEntry } from "../smtp/transcript.js";
 
 export interface Report {
   tool: { name: "relay-onboard"; version: string };
+  /** The desktop app's helpdesk reference for this run (absent from the CLI's reports). */
+  reference?: string;
   target: { host: string; port: number; security: "starttls" | "tls" };
   verdict: "pass" | "warn" | "fail";
   code: FailureCode | "OK";

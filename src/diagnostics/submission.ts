@@ -31,6 +31,8 @@ export interface SubmissionOptions {
   externalRecipient?: string;
   stepTimeoutMs?: number;
   totalTimeoutMs?: number;
+  /** Cancels the test: the connection closes at once. */
+  signal?: AbortSignal;
   /** Shared with a surrounding diagnosis so all steps sit on one timeline. */
   recorder?: StepRecorder;
   transcript?: Transcript;
@@ -69,6 +71,7 @@ export async function runSubmissionTest(options: SubmissionOptions): Promise<Sub
   const deadline: Deadline = {
     overallAt: performance.now() + (options.totalTimeoutMs ?? 30_000),
     stepMs: options.stepTimeoutMs ?? 10_000,
+    ...(options.signal ? { signal: options.signal } : {}),
   };
   const firstCheck = steps.results.length;
   let session: SmtpSession | undefined;

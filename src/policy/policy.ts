@@ -19,7 +19,7 @@ export interface Policy {
   clients?: ClientName[];
   caStore?: CaStoreSetting;
   allowDemo?: boolean;
-  /** Whether the user may skip installing the root CA (default true). */
+  /** Whether the user may skip installing the root CA (default false), in the app as in the CLI. */
   allowSkipCa?: boolean;
   /** Overrides the configuration's support contact shown to users. */
   support?: { email?: string; url?: string; phone?: string };

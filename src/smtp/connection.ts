@@ -12,7 +12,11 @@ export interface Deadline {
   /** performance.now() value after which everything stops. */
   overallAt: number;
   stepMs: number;
+  /** The user cancelled: the socket is closed at once and the step ends with this error. */
+  signal?: AbortSignal;
 }
+
+const cancelled = () => new RelayError("TIMEOUT", "the test was cancelled");
 
 export function remaining(deadline: Deadline): number {
   return Math.max(0, Math.min(deadline.stepMs, deadline.overallAt - performance.now()));
@@ -35,6 +39,13 @@ export class SmtpConnection {
     private readonly deadline: Deadline,
   ) {
     this.listen(socket);
+    deadline.signal?.addEventListener("abort", () => this.cancel(), { once: true });
+  }
+
+  private cancel(): void {
+    this.failure ??= cancelled();
+    this.socket.destroy();
+    this.wake();
   }
 
   /** Opens a TCP connection (and, for implicit TLS, nothing more: call startTls next). */
@@ -42,17 +53,27 @@ export class SmtpConnection {
     const socket = await new Promise<Socket>((resolve, reject) => {
       // No Nagle: SMTP is lock-step small writes, and Nagle plus delayed ACKs adds ~40 ms per
       // exchange (measured right after the TLS handshake).
+      if (deadline.signal?.aborted) return reject(cancelled());
       const s = netConnect({ host, port, noDelay: true });
+      const onAbort = () => {
+        clearTimeout(timer);
+        s.destroy();
+        reject(cancelled());
+      };
+      deadline.signal?.addEventListener("abort", onAbort, { once: true });
       const timer = setTimeout(() => {
+        deadline.signal?.removeEventListener("abort", onAbort);
         s.destroy();
         reject(new RelayError("CONNECT_TIMEOUT", `no answer from ${host} port ${port} within ${Math.round(remaining(deadline) / 100) / 10 || deadline.stepMs / 1000} s; the port is probably blocked`));
       }, remaining(deadline));
       s.once("connect", () => {
         clearTimeout(timer);
+        deadline.signal?.removeEventListener("abort", onAbort);
         resolve(s);
       });
       s.once("error", (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
+        deadline.signal?.removeEventListener("abort", onAbort);
         reject(connectError(host, port, err));
       });
     });
@@ -170,12 +191,19 @@ export class SmtpConnection {
     const ms = remaining(this.deadline);
     const tls = await new Promise<TLSSocket>((resolve, reject) => {
       const t = tlsConnect({ ...options, socket: plain });
+      const onAbort = () => {
+        clearTimeout(timer);
+        t.destroy();
+        reject(cancelled());
+      };
+      this.deadline.signal?.addEventListener("abort", onAbort, { once: true });
       const timer = setTimeout(() => {
         t.destroy();
         reject(new RelayError("TIMEOUT", `the TLS handshake did not finish within ${(ms / 1000).toFixed(1)} s`));
       }, ms);
       t.once("secureConnect", () => {
         clearTimeout(timer);
+        this.deadline.signal?.removeEventListener("abort", onAbort);
         if (t.getProtocol() !== "TLSv1.3") return resolve(t);
         // A TLS 1.3 server sends its session ticket just after the handshake. If our next command
         // leaves before the ticket arrives, a server with Nagle on (Postfix) holds its reply until
@@ -192,6 +220,7 @@ export class SmtpConnection {
       });
       t.once("error", (err: Error) => {
         clearTimeout(timer);
+        this.deadline.signal?.removeEventListener("abort", onAbort);
         t.destroy();
         reject(err);
       });

@@ -1,16 +1,16 @@
 // Drives the built renderer in Debian's Chromium (playwright-core). The preload API is provided
-// through Playwright bindings that call the same IPC handlers Electron's main process registers —
-// with the same argument validation — in front of the real core service.
+// through a Playwright binding onto an Electron-like boundary (electronBoundary.ts): the handlers
+// main registers, with its sender and argument checks, results structured-cloned, and a thrown
+// error reduced to Electron's message string — in front of the real core service.
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { ARGUMENTS } from "../../electron/security.js";
-import { createHandlers } from "../../electron/handlers.js";
-import type { Channel, TestProgress } from "../../src/app/api.js";
+import type { TestProgress } from "../../src/app/api.js";
 import type { AppService } from "../../src/app/service.js";
+import { electronBoundary } from "./electronBoundary.js";
 
 const require = createRequire(import.meta.url);
 
@@ -45,36 +45,60 @@ export interface AppPage {
   /** Content-Security-Policy violations the page reported (must stay empty). */
   cspViolations: string[];
   saved: string[];
+  /** Files main was asked to open (Apple Mail's profile). */
+  opened: string[];
   close(): Promise<void>;
 }
 
-export async function openApp(browser: Browser, url: string, service: AppService, saveDir?: string): Promise<AppPage> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+export interface OpenOptions {
+  saveDir?: string;
+  viewport?: { width: number; height: number };
+  /**
+   * granted: the clipboard write "Copy" needs (Electron's main grants exactly this one, and reads
+   * for the test's check); denied: writes fail with NotAllowedError, as when a permission handler
+   * refuses — what Electron did before main allowed `clipboard-sanitized-write`.
+   */
+  clipboard?: "granted" | "denied";
+}
+
+export async function openApp(browser: Browser, url: string, service: AppService, options: OpenOptions = {}): Promise<AppPage> {
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1100, height: 900 } });
+  if (options.clipboard === "granted") await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(url).origin });
+  if (options.clipboard === "denied") {
+    await context.addInitScript(() => {
+      const clipboard = (globalThis as unknown as { navigator: { clipboard: { writeText: (t: string) => Promise<void> } } }).navigator.clipboard;
+      clipboard.writeText = () => Promise.reject(new DOMException("Write permission denied.", "NotAllowedError"));
+    });
+  }
   const page = await context.newPage();
   const cspViolations: string[] = [];
   const saved: string[] = [];
+  const opened: string[] = [];
   page.on("console", (msg) => {
     if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
   });
-  const handlers = createHandlers(service, {
+  const boundary = electronBoundary(service, {
     openExternal: () => Promise.resolve(),
-    chooseSavePath: (format) => Promise.resolve(saveDir ? join(saveDir, `report.${format}`) : undefined),
+    openPath: (path) => (opened.push(path), Promise.resolve()),
+    chooseSavePath: (format) => Promise.resolve(options.saveDir ? join(options.saveDir, `report.${format}`) : undefined),
     sendProgress: (step: TestProgress) => void page.evaluate((s) => (globalThis as unknown as { __progress?: (s: unknown) => void }).__progress?.(s), step).catch(() => undefined),
+  }, url);
+  await page.exposeBinding("__ipc", async (source, channel: string, arg: unknown) => {
+    const settled = await boundary.invoke(channel, arg, source.frame.url());
+    if (channel === "report:save" && "value" in settled) saved.push(JSON.stringify(settled.value));
+    return settled;
   });
-  await page.exposeBinding("__ipc", async (_source, channel: Channel, arg: unknown) => {
-    const parsed = ARGUMENTS[channel].safeParse(arg);
-    if (!parsed.success) throw new Error(`invalid arguments for ${channel}`);
-    const result = await (handlers[channel] as (a: unknown) => Promise<unknown>)(parsed.data);
-    if (channel === "report:save") saved.push(JSON.stringify(result));
-    return result;
-  });
-  // What the preload script exposes, built on the binding above.
+  // What the preload script exposes, built on the binding above: a rejection carries only the message.
   await page.addInitScript(() => {
     const listeners = new Set<(s: unknown) => void>();
     const w = globalThis as unknown as Record<string, unknown>;
     w["__progress"] = (s: unknown) => listeners.forEach((l) => l(s));
     w["relayOnboard"] = {
-      call: (channel: string, arg?: unknown) => (w["__ipc"] as (c: string, a: unknown) => Promise<unknown>)(channel, arg),
+      call: async (channel: string, arg?: unknown) => {
+        const settled = await (w["__ipc"] as (c: string, a: unknown) => Promise<{ value?: unknown; thrown?: string }>)(channel, arg);
+        if (settled.thrown !== undefined) throw new Error(settled.thrown);
+        return settled.value;
+      },
       onProgress: (listener: (s: unknown) => void) => {
         listeners.add(listener);
         return () => listeners.delete(listener);
@@ -82,7 +106,7 @@ export async function openApp(browser: Browser, url: string, service: AppService
     };
   });
   await page.goto(url);
-  return { page, cspViolations, saved, close: () => context.close() };
+  return { page, cspViolations, saved, opened, close: () => context.close() };
 }
 
 /** axe-core on the current screen: the serious and critical violations (must be none). */

@@ -4,6 +4,7 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import { CHANNELS } from "../../src/app/api.js";
+import { FAILURE_CODES, RelayError } from "../../src/errors.js";
 import { denyPermissions, hardenContents, IpcRefused, isTrustedSender, mayOpenExternal, registerHandlers, windowOptions, type Handlers } from "../../electron/security.js";
 
 const APP = "file:///opt/Relay%20Onboard/resources/app.asar/dist/renderer/index.html";
@@ -41,14 +42,16 @@ describe("window", () => {
     expect(contents.openHandler?.()).toEqual({ action: "deny" });
   });
 
-  it("grants no permission (camera, notifications, clipboard, …)", () => {
+  it("grants one permission, the clipboard write of “Copy”; nothing else (camera, notifications, clipboard reads, …)", () => {
     let request: ((wc: unknown, permission: string, cb: (ok: boolean) => void) => void) | undefined;
-    let check: (() => boolean) | undefined;
+    let check: ((wc: unknown, permission: string) => boolean) | undefined;
     denyPermissions({ setPermissionRequestHandler: (h: typeof request) => (request = h), setPermissionCheckHandler: (h: typeof check) => (check = h) } as never);
+    const denied = ["media", "notifications", "clipboard-read", "openExternal", "geolocation", "clipboard-sanitized-write "];
     const answers: boolean[] = [];
-    for (const p of ["media", "notifications", "clipboard-read", "openExternal"]) request!({}, p, (ok) => answers.push(ok));
-    expect(answers).toEqual([false, false, false, false]);
-    expect(check!()).toBe(false);
+    for (const p of [...denied, "clipboard-sanitized-write"]) request!({}, p, (ok) => answers.push(ok));
+    expect(answers).toEqual([...denied.map(() => false), true]);
+    expect(denied.map((p) => check!({}, p))).toEqual(denied.map(() => false));
+    expect(check!({}, "clipboard-sanitized-write")).toBe(true);
   });
 
   it("opens only plain https URLs externally", () => {
@@ -79,7 +82,7 @@ describe("IPC", () => {
       await expect(invoke("app:state", undefined, url)).rejects.toBeInstanceOf(IpcRefused);
     }
     expect(calls).toEqual([]);
-    await expect(invoke("app:state", undefined)).resolves.toBe("app:state ok");
+    await expect(invoke("app:state", undefined)).resolves.toEqual({ ok: true, value: "app:state ok" });
   });
 
   it("validates arguments before the service sees them", async () => {
@@ -95,10 +98,40 @@ describe("IPC", () => {
       ["ca:install", { cert: "-----BEGIN CERTIFICATE-----" }],
       ["app:state", "anything"],
     ];
-    for (const [channel, arg] of bad) await expect(invoke(channel, arg), channel).rejects.toBeInstanceOf(IpcRefused);
+    // A refusal is a result with its code, naming the field and never echoing the value.
+    for (const [channel, arg] of bad) {
+      const result = await invoke(channel, arg);
+      expect(result, channel).toMatchObject({ ok: false, problem: { code: "BAD_INPUT", message: expect.stringMatching(/^the request was refused \(/) as unknown, details: `command: ${channel}` } });
+      expect(JSON.stringify(result)).not.toContain("RCPT TO:<x@y>");
+    }
+    expect(await invoke("relay:test", { email: "alice@internal", password: "x", remember: true })).toMatchObject({ problem: { message: "the request was refused (email: not an email address)" } });
+    expect(await invoke("relay:test", { email: "alice@internal.test", password: "x", remember: true, extra: 1 })).toMatchObject({ problem: { message: "the request was refused (request: unexpected field)" } });
     expect(calls).toEqual([]);
-    await invoke("relay:test", { email: "alice@internal.test", password: "pw", remember: false });
+    await expect(invoke("relay:test", { email: "alice@internal.test", password: "pw", remember: false })).resolves.toEqual({ ok: true, value: "relay:test ok" });
     expect(calls).toEqual([["relay:test", { email: "alice@internal.test", password: "pw", remember: false }]]);
+  });
+
+  it("settles every call with a Result: a RelayError keeps its code and facts, a bug is INTERNAL naming its log", async () => {
+    const registered = new Map<string, (event: unknown, arg: unknown) => Promise<unknown>>();
+    const bugs: unknown[] = [];
+    const handlers = Object.fromEntries(CHANNELS.map((c) => [c, () => Promise.resolve(c)])) as unknown as Handlers;
+    handlers["ca:install"] = () => Promise.reject(new RelayError("CA_INSTALL_FAILED", "certutil refused the root", { command: "certutil -A", reply: "SEC_ERROR_BAD_DATABASE" }));
+    handlers["clients:list"] = () => Promise.reject(new TypeError("cannot read properties of undefined"));
+    registerHandlers({ handle: (channel: string, fn: (event: unknown, arg: unknown) => Promise<unknown>) => void registered.set(channel, fn) } as never, handlers, APP, (err) => (bugs.push(err), Promise.resolve("/state/internal-errors.log")));
+    const invoke = (channel: string) => registered.get(channel)!({ senderFrame: { url: APP } }, undefined);
+    expect(await invoke("ca:install")).toEqual({
+      ok: false,
+      problem: { code: "CA_INSTALL_FAILED", message: "certutil refused the root", hint: FAILURE_CODES.CA_INSTALL_FAILED.hint, details: "command: certutil -A; server reply: SEC_ERROR_BAD_DATABASE" },
+    });
+    expect(bugs).toEqual([]);
+    expect(await invoke("clients:list")).toEqual({
+      ok: false,
+      problem: { code: "INTERNAL", message: expect.stringMatching(/^unexpected error, a bug in Relay Onboard \(not your input\): TypeError: cannot read properties of undefined\. Details are in \/state\/internal-errors\.log\.$/) as unknown, hint: FAILURE_CODES.INTERNAL.hint, details: "log: /state/internal-errors.log" },
+    });
+    expect(bugs).toHaveLength(1);
+    // What crosses is plain data: it survives the structured clone unchanged.
+    const settled = await invoke("ca:install");
+    expect(structuredClone(settled)).toEqual(settled);
   });
 
   it("trusts only the exact app page", () => {
