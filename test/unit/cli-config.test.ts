@@ -231,6 +231,33 @@ describe("managed policy on the command line", () => {
   });
 });
 
+describe("skipping the root certificate (allowSkipCa) on the command line, as in the app", () => {
+  const onboardRun = async (policy: Record<string, unknown> | undefined) => {
+    let stdout = "";
+    let stderr = "";
+    const dir = await tempDir("ro-skipca-");
+    const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: {}, now: () => NOW, policy: () => Promise.resolve(policy as never) };
+    const status = await run(["onboard", "--config", join(dir, "missing.jws"), "--trust", join(dir, "t.json"), "--email", "user@internal.test", "--ca-store", "none", "--state-dir", join(dir, "state"), "--yes"], io);
+    return { status, out: stdout + stderr };
+  };
+
+  it("is refused under a policy that does not allow it (the default), before anything else happens", async () => {
+    for (const policy of [{ source: "test policy" }, { source: "test policy", allowSkipCa: false }]) {
+      const result = await onboardRun(policy);
+      expect(result.status).toBe(2);
+      expect(result.out).toMatch(/managed policy \(test policy\) does not allow skipping the root certificate/);
+    }
+  });
+
+  it("is allowed when policy says so, or when policy itself chose caStore none (the run goes on to the next check)", async () => {
+    for (const policy of [{ source: "test policy", allowSkipCa: true }, { source: "test policy", caStore: "none" }, undefined]) {
+      const result = await onboardRun(policy);
+      expect(result.out).not.toMatch(/does not allow skipping/);
+      expect(result.out).toMatch(/cannot read the trusted keys/); // the next check along: the skip itself passed
+    }
+  });
+});
+
 describe("the command line itself", () => {
   it("answers --version and --help for every command", async () => {
     const version = await cli(["--version"]);
