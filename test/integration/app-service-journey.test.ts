@@ -2,7 +2,7 @@
 // never keeps), the truthful summary, the reference, cancel, the ports it will test, and the
 // Electron-like boundary itself (a thrown error arrives as Electron's message string, nothing more).
 import { spawn } from "node:child_process";
-import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AppService } from "../../src/app/service.js";
@@ -150,5 +150,21 @@ describe("the Electron-like boundary of the tests", () => {
     // The one thing that still throws — a foreign sender — arrives as a string without its name's properties.
     expect(await boundary.invoke("app:state", undefined, "https://evil.example/")).toEqual({ thrown: "Error invoking remote method 'app:state': IpcRefused: IPC from an unexpected sender refused (app:state)" });
     expect(await boundary.invoke("no:such", undefined, app)).toEqual({ thrown: "Error invoking remote method 'no:such': Error: No handler registered for 'no:such'" });
+  });
+
+  it("opens Apple Mail's profile only when this run wrote one that still exists", async () => {
+    const { s, dir } = await service();
+    const app = "http://127.0.0.1:1/index.html";
+    const opened: string[] = [];
+    const deps = { openExternal: () => Promise.resolve(), openPath: (p: string) => Promise.resolve(void opened.push(p)), chooseSavePath: () => Promise.resolve(undefined), sendProgress: () => undefined };
+    const boundary = electronBoundary(s, deps, app);
+    expect(await boundary.invoke("clients:open-profile", undefined, app)).toEqual({ value: { ok: true, value: false } });
+    const profile = join(dir, "relay-onboard.mobileconfig");
+    await writeFile(profile, "<plist/>");
+    (s as unknown as { appleProfile: string }).appleProfile = profile;
+    expect(await boundary.invoke("clients:open-profile", undefined, app)).toEqual({ value: { ok: true, value: true } });
+    await rm(profile);
+    expect(await boundary.invoke("clients:open-profile", undefined, app)).toEqual({ value: { ok: true, value: false } });
+    expect(opened).toEqual([profile]);
   });
 });
