@@ -21,6 +21,7 @@ export function createHandlers(service: AppService, deps: HandlerDeps): Handlers
     "app:use-demo": () => service.useDemo(),
     "app:restart": () => service.restart(),
     "app:summary": () => service.summary(),
+    "app:set-language": ({ language }) => service.setLanguage(language),
     "ca:details": () => service.caDetails(),
     "ca:install": () => service.installCa(),
     "ca:skip": () => service.skipCa(),

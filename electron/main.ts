@@ -26,6 +26,7 @@ async function start(): Promise<void> {
     stateDir: userStateDir(),
     policy: () => loadPolicy(),
     keychain: await osKeychain(),
+    osLocale: app.getLocale(),
     ...(app.isPackaged ? { bundledOrgFile: join(process.resourcesPath, "org", "org.json") } : {}),
   });
   const window = new BrowserWindow(windowOptions(join(here, "preload.cjs")));

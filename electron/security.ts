@@ -87,6 +87,7 @@ export const ARGUMENTS: { [C in Channel]: z.ZodType<ArgOf<C>> } = {
   "app:use-demo": z.undefined(),
   "app:restart": z.undefined(),
   "app:summary": z.undefined(),
+  "app:set-language": z.strictObject({ language: z.enum(["en", "de", "fr"]) }),
   "ca:details": z.undefined(),
   "ca:install": z.undefined(),
   "ca:skip": z.undefined(),

@@ -3,11 +3,13 @@
 // Diagnostics (or back a step) keeps every result; main keeps the journey across restarts. The
 // organisation's name, the helpdesk's contacts and this run's reference stay visible throughout.
 import { useEffect, useState } from "react";
+import { IntlProvider } from "react-intl";
 import type { AppState, Journey } from "../../src/app/api.js";
 import type { Report } from "../../src/diagnostics/report.js";
 import { call } from "./api.js";
 import { ProblemBox } from "./common.js";
 import { Diagnostics } from "./Diagnostics.js";
+import { LANGUAGES, messagesFor, useT, type Language, type MessageId } from "./i18n.js";
 import { MailApps } from "./MailApps.js";
 import { Organisation } from "./Organisation.js";
 import { SignIn } from "./SignIn.js";
@@ -15,7 +17,7 @@ import { Summary } from "./Summary.js";
 import { Trust } from "./Trust.js";
 import { WelcomeBack } from "./WelcomeBack.js";
 
-const STEPS = ["Organisation", "Trust", "Sign in and test", "Mail apps", "Summary"] as const;
+const STEPS: MessageId[] = ["steps.organisation", "steps.trust", "steps.signIn", "steps.mailApps", "steps.summary"];
 
 /** Where a returning user left off: the first step their journey has not done. */
 function resumeStep(journey: Journey): number {
@@ -26,8 +28,22 @@ function resumeStep(journey: Journey): number {
   return 4;
 }
 
+/** The app in the user's language: main says which (AppState.language); the menu changes it. */
 export function App() {
   const [state, setState] = useState<AppState | undefined>();
+  const locale = state?.language ?? "en";
+  useEffect(() => {
+    document.documentElement.lang = locale;
+  }, [locale]);
+  return (
+    <IntlProvider locale={locale} messages={messagesFor(locale)} defaultLocale="en">
+      <Wizard state={state} setState={setState} />
+    </IntlProvider>
+  );
+}
+
+function Wizard({ state, setState }: { state: AppState | undefined; setState: (s: AppState) => void }) {
+  const t = useT();
   const [step, setStep] = useState(0);
   const [visited, setVisited] = useState<ReadonlySet<number>>(new Set([0]));
   const [diagnostics, setDiagnostics] = useState(false);
@@ -47,7 +63,7 @@ export function App() {
 
   useEffect(() => {
     void call("app:state").then((r) => {
-      const s: AppState = r.ok ? r.value : { problem: r.problem, demoOffered: false, support: {}, allowSkipCa: false, reference: "", journey: { startedAt: "", updatedAt: "" }, testTimeoutMs: 20_000 };
+      const s: AppState = r.ok ? r.value : { problem: r.problem, demoOffered: false, support: {}, allowSkipCa: false, reference: "", journey: { startedAt: "", updatedAt: "" }, testTimeoutMs: 20_000, language: "en" };
       setState(s);
       const j = s.journey;
       setEmail(j.email ?? "");
@@ -80,7 +96,7 @@ export function App() {
       case 2:
         return <SignIn email={email} onEmail={setEmail} demoLogin={org?.demoLogin} deadlineMs={state.testTimeoutMs} onReport={setReport} onDetails={() => setDiagnostics(true)} onNext={() => go(3)} />;
       case 3:
-        return <MailApps active={step === 3 && !diagnostics} email={email} initialName={name} onName={setName} onNext={() => go(4)} />;
+        return <MailApps active={step === 3 && !diagnostics} email={email} orgName={org?.name ?? ""} initialName={name} onName={setName} onNext={() => go(4)} />;
       default:
         return <Summary active={step === 4 && !diagnostics} email={email} orgName={org?.name ?? ""} canSendTest={report !== undefined && report.verdict !== "fail"} onGo={go} />;
     }
@@ -89,34 +105,54 @@ export function App() {
     <div className="app">
       <header>
         <div>
-          <p className="product">Relay Onboard</p>
-          <p className="org">{org ? org.name : "No organisation yet"}</p>
+          <p className="product">{t("app.product")}</p>
+          <p className="org">{org ? <span data-raw>{org.name}</span> : t("app.noOrg")}</p>
         </div>
-        <div className="support" aria-label="Helpdesk">
-          {support.phone && <span>Helpdesk: {support.phone}</span>}
-          {support.email && <span>{support.email}</span>}
+        <div className="support" aria-label={t("app.helpdeskLabel")}>
+          {support.phone && <span>{t("app.helpdeskPhone", { phone: support.phone })}</span>}
+          {support.email && <span data-raw>{support.email}</span>}
           {support.url && (
             <button type="button" className="link" onClick={() => void call("support:open-url")}>
-              Help page
+              {t("app.helpPage")}
             </button>
           )}
           {state?.reference && (
             <span>
-              Reference <strong className="reference">{state.reference}</strong>
+              {t("app.reference")} <strong className="reference" data-raw>{state.reference}</strong>
             </span>
           )}
+          {state && (
+            <label className="language">
+              {t("app.language")}{" "}
+              <select
+                value={state.language in LANGUAGES ? state.language : ""}
+                onChange={(e) => void call("app:set-language", { language: e.target.value as Language }).then((r) => r.ok && setState(r.value))}
+              >
+                {!(state.language in LANGUAGES) && (
+                  <option value="" data-raw>
+                    {state.language}
+                  </option>
+                )}
+                {Object.entries(LANGUAGES).map(([tag, autonym]) => (
+                  <option key={tag} value={tag} lang={tag} data-raw>
+                    {autonym}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           <button type="button" onClick={() => setDiagnostics((v) => !v)} aria-pressed={diagnostics}>
-            {diagnostics ? "Back to setup" : "Diagnostics"}
+            {diagnostics ? t("app.backToSetup") : t("app.diagnostics")}
           </button>
         </div>
       </header>
       {!diagnostics && !welcomeBack && state && (
-        <nav aria-label="Steps">
+        <nav aria-label={t("app.steps")}>
           <ol className="steps">
             {STEPS.map((label, i) => (
               <li key={label} aria-current={i === step ? "step" : undefined} className={i < step ? "done" : i === step ? "current" : ""}>
                 {i < step && <span aria-hidden="true">✓ </span>}
-                {label}
+                {t(label)}
               </li>
             ))}
           </ol>
@@ -124,7 +160,7 @@ export function App() {
       )}
       <main>
         {!state ? (
-          <p role="status">Loading…</p>
+          <p role="status">{t("app.loading")}</p>
         ) : (
           <>
             <div hidden={!diagnostics} data-current={diagnostics}>
@@ -143,7 +179,7 @@ export function App() {
             {STEPS.map((label, i) =>
               visited.has(i) ? (
                 <div key={label} hidden={diagnostics || welcomeBack || i !== step} data-current={!diagnostics && !welcomeBack && i === step}>
-                  {resumed && i === step && i > 0 && <p className="note">Welcome back: you are continuing where you left off.</p>}
+                  {resumed && i === step && i > 0 && <p className="note">{t("app.resumed")}</p>}
                   {screen(i)}
                 </div>
               ) : null,

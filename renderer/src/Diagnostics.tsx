@@ -4,9 +4,21 @@ import { useEffect, useRef, useState } from "react";
 import type { Problem, SupportSummary, TestProgress } from "../../src/app/api.js";
 import type { Report } from "../../src/diagnostics/report.js";
 import { api, call } from "./api.js";
-import { CopyButton, ProblemBox } from "./common.js";
+import { CopyButton, Fingerprint, ProblemBox } from "./common.js";
+import { useDates, useT, type MessageId } from "./i18n.js";
+
+/** A check's title in the UI language, from its stable id (DESIGN.md); unknown ids keep main's English title. */
+function checkTitle(t: ReturnType<typeof useT>, check: { id: string; title: string }, target: { host: string; port: number }): string {
+  const port = /port-(\d+)-(ipv[46])$/.exec(check.id);
+  if (port) return t("check.port", { port: port[1]!, family: port[2] === "ipv6" ? "IPv6" : "IPv4" });
+  const id = `check.${check.id}`;
+  return KNOWN.has(id) ? t(id as MessageId, target) : check.title;
+}
+const KNOWN = new Set(["dns", "connect", "greeting", "ehlo", "starttls", "tls", "certificate", "ehlo-tls", "auth", "auth-offered", "mail-from", "rcpt-internal", "rcpt-external", "quit", "session"].map((id) => `check.${id}`));
 
 export function Diagnostics({ active, latest }: { active: boolean; latest: Report | undefined }) {
+  const t = useT();
+  const dates = useDates();
   const [report, setReport] = useState<Report | undefined>(latest);
   const [progress, setProgress] = useState<TestProgress[]>([]);
   const [busy, setBusy] = useState(false);
@@ -38,16 +50,16 @@ export function Diagnostics({ active, latest }: { active: boolean; latest: Repor
   const steps = report?.checks.filter((c) => !ports.includes(c)) ?? [];
   return (
     <section className="diagnostics">
-      <h1 tabIndex={-1}>Diagnostics</h1>
-      <p>For the helpdesk: what happened between this computer and the mail server, step by step. Passwords are never shown.</p>
+      <h1 tabIndex={-1}>{t("diag.title")}</h1>
+      <p>{t("diag.intro")}</p>
       <div className="actions">
         {busy ? (
           <button type="button" onClick={() => void call("relay:cancel")}>
-            Cancel
+            {t("diag.cancel")}
           </button>
         ) : (
           <button type="button" className="primary" onClick={() => void run()}>
-            Run full diagnosis
+            {t("diag.run")}
           </button>
         )}
         {(["html", "json"] as const).map((format) => (
@@ -55,18 +67,20 @@ export function Diagnostics({ active, latest }: { active: boolean; latest: Repor
             key={format}
             type="button"
             disabled={!report}
-            onClick={() => void call("report:save", { format }).then((r) => (r.ok ? setSaved(r.value.saved ? `Saved to ${r.value.path ?? "the chosen file"}` : "Not saved") : setProblem(r.problem)))}
+            onClick={() => void call("report:save", { format }).then((r) => (r.ok ? setSaved(r.value.saved ? t("diag.saved", { path: r.value.path ?? "" }) : t("diag.notSaved")) : setProblem(r.problem)))}
           >
-            Save report ({format.toUpperCase()})
+            {t("diag.save", { format: format.toUpperCase() })}
           </button>
         ))}
       </div>
       {busy && (
-        <ol className="progress" aria-live="polite" aria-label="Diagnosis progress">
-          <li role="status">Running… {progress.length > 0 ? `last: ${progress[progress.length - 1]!.title}` : ""}</li>
+        <ol className="progress" aria-live="polite" aria-label={t("diag.progressLabel")}>
+          <li role="status">
+            {t("diag.running")} {progress.length > 0 ? t("diag.last", { step: checkTitle(t, progress[progress.length - 1]!, { host: report?.target.host ?? "", port: report?.target.port ?? 0 }) }) : ""}
+          </li>
           {progress.map((p) => (
             <li key={p.id}>
-              <span className={`badge ${p.status}`}>{p.status}</span> {p.title}
+              <span className={`badge ${p.status}`}>{t(`diag.status.${p.status}`)}</span> {checkTitle(t, p, { host: report?.target.host ?? "", port: report?.target.port ?? 0 })}
             </li>
           ))}
         </ol>
@@ -76,100 +90,124 @@ export function Diagnostics({ active, latest }: { active: boolean; latest: Repor
       {summary && (
         <div className="summary">
           <p>
-            Reference for the phone: <strong className="reference">{summary.reference}</strong>
+            {t("diag.referencePhone")} <strong className="reference" data-raw>{summary.reference}</strong>
           </p>
-          <p className="small">{summary.reportPath ? `The report of the last test is saved as ${summary.reportPath}.` : "No test has run yet in this session."}</p>
-          <label htmlFor="summary">Support summary</label>
-          <textarea id="summary" readOnly rows={9} value={summary.text} onFocus={(e) => e.target.select()} />
-          <CopyButton text={summary.text} label="Support summary" fallbackId="summary" />
+          <p className="small">{summary.reportPath ? t("diag.reportSaved", { path: summary.reportPath }) : t("diag.noTest")}</p>
+          <label htmlFor="summary">{t("diag.summaryLabel")}</label>
+          <textarea id="summary" readOnly rows={9} value={summary.text} onFocus={(e) => e.target.select()} data-raw lang="en" />
+          <CopyButton text={summary.text} label={t("diag.summaryLabel")} fallbackId="summary" />
         </div>
       )}
       {report && (
         <>
           <p className={`verdict ${report.verdict}`} role="status">
-            {report.verdict.toUpperCase()} {report.code} — {report.target.host}:{report.target.port} ({report.target.security})
+            {t("diag.verdict", { verdict: t(`diag.verdict.${report.verdict}`), code: report.code, host: report.target.host, port: report.target.port, security: t(`security.${report.target.security}`) })}
           </p>
-          <table className="checks">
-            <caption>Steps and timings</caption>
-            <thead>
-              <tr>
-                <th scope="col">Result</th>
-                <th scope="col">Step</th>
-                <th scope="col">Time</th>
-                <th scope="col">Timeline</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {steps.map((c) => (
-                <tr key={c.id}>
-                  <td>
-                    <span className={`badge ${c.status}`}>{c.status}</span>
-                  </td>
-                  <td>{c.title}</td>
-                  <td className="num">{c.durationMs} ms</td>
-                  <td className="waterfall" aria-hidden="true">
-                    <div className={`bar ${c.status}`} style={{ marginLeft: `${(c.startMs / end) * 100}%`, width: `${Math.max(0.5, (c.durationMs / end) * 100)}%` }} />
-                  </td>
-                  <td>
-                    {c.message}
-                    {c.status !== "pass" && c.hint && <div className="hint">{c.hint}</div>}
-                    {c.code !== "OK" && <code className="small"> {c.code}</code>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {ports.length > 0 && (
-            <table className="ports">
-              <caption>Can this computer reach the mail ports?</caption>
+          <div className="table-wrap">
+            <table className="checks">
+              <caption>{t("diag.stepsCaption")}</caption>
               <thead>
                 <tr>
-                  <th scope="col">Port</th>
-                  <th scope="col">Network</th>
-                  <th scope="col">Result</th>
+                  <th scope="col">{t("diag.th.result")}</th>
+                  <th scope="col">{t("diag.th.step")}</th>
+                  <th scope="col">{t("diag.th.time")}</th>
+                  <th scope="col" className="waterfall">
+                    {t("diag.th.timeline")}
+                  </th>
+                  <th scope="col">{t("diag.th.details")}</th>
                 </tr>
               </thead>
               <tbody>
-                {ports.map((c) => {
-                  const [, port, family] = /port-(\d+)-(ipv[46])$/.exec(c.id) ?? [];
-                  return (
-                    <tr key={c.id}>
-                      <td>{port}</td>
-                      <td>{family === "ipv6" ? "IPv6" : "IPv4"}</td>
-                      <td>
-                        <span className={`badge ${c.status}`}>{c.status === "pass" ? "open" : c.code === "CONNECT_REFUSED" ? "closed" : "blocked"}</span> {c.message}
-                      </td>
-                    </tr>
-                  );
-                })}
+                {steps.map((c) => (
+                  <tr key={c.id}>
+                    <td>
+                      <span className={`badge ${c.status}`}>{t(`diag.status.${c.status}`)}</span>
+                    </td>
+                    <td>{checkTitle(t, c, report.target)}</td>
+                    <td className="num">{t("diag.ms", { ms: c.durationMs })}</td>
+                    <td className="waterfall" aria-hidden="true">
+                      <div className={`bar ${c.status}`} style={{ marginLeft: `${(c.startMs / end) * 100}%`, width: `${Math.max(0.5, (c.durationMs / end) * 100)}%` }} />
+                    </td>
+                    <td>
+                      <span data-raw lang="en">
+                        {c.message}
+                      </span>
+                      {c.status !== "pass" && c.code !== "OK" && <div className="hint">{t(`code.${c.code}.next`)}</div>}
+                      {c.code !== "OK" && (
+                        <code className="small" data-raw>
+                          {" "}
+                          {c.code}
+                        </code>
+                      )}
+                    </td>
+                  </tr>
+                ))}
               </tbody>
             </table>
+          </div>
+          {ports.length > 0 && (
+            <div className="table-wrap">
+              <table className="ports">
+                <caption>{t("diag.portsCaption")}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t("diag.th.port")}</th>
+                    <th scope="col">{t("diag.th.network")}</th>
+                    <th scope="col">{t("diag.th.result")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {ports.map((c) => {
+                    const [, port, family] = /port-(\d+)-(ipv[46])$/.exec(c.id) ?? [];
+                    return (
+                      <tr key={c.id}>
+                        <td>{port}</td>
+                        <td data-raw>{family === "ipv6" ? "IPv6" : "IPv4"}</td>
+                        <td>
+                          <span className={`badge ${c.status}`}>{c.status === "pass" ? t("diag.port.open") : c.code === "CONNECT_REFUSED" ? t("diag.port.closed") : t("diag.port.blocked")}</span>{" "}
+                          <span data-raw lang="en">
+                            {c.message}
+                          </span>
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {report.trustAnchor && (
+            <dl>
+              <dt>{t("diag.anchor")}</dt>
+              <dd>
+                <span data-raw>{report.trustAnchor.subject}</span>
+                <br />
+                <Fingerprint hex={report.trustAnchor.sha256} />
+              </dd>
+            </dl>
           )}
           {report.tls && (
             <div className="tls">
-              <h2>Encryption</h2>
-              <p>
+              <h2>{t("diag.encryption")}</h2>
+              <p data-raw>
                 {report.tls.protocol}, {report.tls.cipher}
               </p>
               <ol>
                 {report.tls.chain.map((cert) => (
                   <li key={cert.sha256}>
-                    {cert.subject}
+                    <span data-raw>{cert.subject}</span>
                     <br />
-                    <small>
-                      issued by {cert.issuer}, expires {new Date(cert.notAfter).toLocaleDateString()}
-                    </small>
+                    <small>{t("diag.issuedBy", { issuer: cert.issuer, date: dates.date(cert.notAfter) })}</small>
                     <br />
-                    <code className="fingerprint small">{cert.sha256}</code>
+                    <Fingerprint hex={cert.sha256} />
                   </li>
                 ))}
               </ol>
             </div>
           )}
-          <h2>Conversation with the server</h2>
-          <pre className="transcript" tabIndex={0} role="region" aria-label="Transcript">
-            {report.transcript.map((t) => `+${t.t}ms ${t.dir === "client" ? "C:" : t.dir === "server" ? "S:" : "* "} ${t.text}`).join("\n")}
+          <h2>{t("diag.conversation")}</h2>
+          <pre className="transcript" tabIndex={0} role="region" aria-label={t("diag.transcript")} data-raw lang="en">
+            {report.transcript.map((e) => `+${e.t}ms ${e.dir === "client" ? "C:" : e.dir === "server" ? "S:" : "* "} ${e.text}`).join("\n")}
           </pre>
         </>
       )}

@@ -5,38 +5,54 @@ import { useEffect, useState } from "react";
 import type { ClientName, ClientResult, ClientView, ManualSettings, Problem } from "../../src/app/api.js";
 import { call } from "./api.js";
 import { CopyButton, ProblemBox, useBusy } from "./common.js";
+import { useT, type MessageId } from "./i18n.js";
 
-const NAMES: Record<ClientName, string> = { thunderbird: "Thunderbird", outlook: "Outlook", "apple-mail": "Apple Mail" };
-const BADGES: Record<ClientResult["status"], [string, string]> = {
-  done: ["pass", "✓ Set up"],
-  unchanged: ["pass", "✓ Already set up"],
-  failed: ["fail", "✗ Not set up"],
-  manual: ["warn", "➜ Your turn"],
-};
+const BADGE_CLASS: Record<ClientResult["status"], string> = { done: "pass", unchanged: "pass", failed: "fail", manual: "warn" };
 
 export function ManualPanel({ email }: { email: string }) {
+  const t = useT();
   const [settings, setSettings] = useState<ManualSettings | undefined>();
   const [problem, setProblem] = useState<Problem | undefined>();
   useEffect(() => {
     void call("clients:manual", { email }).then((r) => (r.ok ? setSettings(r.value) : setProblem(r.problem)));
   }, [email]);
+  const rows: Array<[string, string | number, boolean]> = [];
+  if (settings) {
+    const { smtp, incoming } = settings;
+    rows.push(
+      [t("manual.email"), settings.email, true],
+      [t("manual.smtpHost"), smtp.host, true],
+      [t("manual.smtpPort"), smtp.port, true],
+      [t("manual.smtpSecurity"), t(`security.${smtp.security}`), false],
+      [t("manual.smtpAuth"), t("manual.smtpAuthValue"), false],
+      [t("manual.smtpUser"), smtp.user, true],
+    );
+    if (incoming) {
+      rows.push(
+        [t("manual.inHost", { protocol: incoming.protocol === "pop3" ? "POP3" : "IMAP" }), incoming.host, true],
+        [t("manual.inPort"), incoming.port, true],
+        [t("manual.inSecurity"), t(`security.${incoming.security}`), false],
+        [t("manual.inUser"), incoming.user, true],
+      );
+    }
+  }
   return (
     <div className="manual">
-      <h2>Set up by hand</h2>
-      <p>In your mail app, add an account (or edit the outgoing server of your existing one) with these settings. Your password is the one you tested with.</p>
+      <h2>{t("manual.title")}</h2>
+      <p>{t("manual.intro")}</p>
       {problem && <ProblemBox problem={problem} />}
       {settings && (
         <table className="settings">
-          <caption>Settings to type</caption>
+          <caption>{t("manual.caption")}</caption>
           <tbody>
-            {settings.items.map((item, i) => (
-              <tr key={item.label}>
-                <th scope="row">{item.label}</th>
+            {rows.map(([label, value, raw]) => (
+              <tr key={label}>
+                <th scope="row">{label}</th>
                 <td>
-                  <code id={`manual-${i}`}>{item.value}</code>
+                  <code {...(raw ? { "data-raw": true } : {})}>{value}</code>
                 </td>
                 <td>
-                  <CopyButton text={item.value} label={item.label} />
+                  <CopyButton text={String(value)} label={label} />
                 </td>
               </tr>
             ))}
@@ -47,7 +63,19 @@ export function ManualPanel({ email }: { email: string }) {
   );
 }
 
-export function MailApps({ active, email, initialName, onName, onNext }: { active: boolean; email: string; initialName: string; onName: (n: string) => void; onNext: () => void }) {
+function Steps({ ids }: { ids: MessageId[] }) {
+  const t = useT();
+  return (
+    <ol className="numbered">
+      {ids.map((id) => (
+        <li key={id}>{t(id)}</li>
+      ))}
+    </ol>
+  );
+}
+
+export function MailApps({ active, email, orgName, initialName, onName, onNext }: { active: boolean; email: string; orgName: string; initialName: string; onName: (n: string) => void; onNext: () => void }) {
+  const t = useT();
   const [clients, setClients] = useState<ClientView[] | undefined>();
   const [chosen, setChosen] = useState<Set<ClientName>>(new Set());
   const [results, setResults] = useState<ClientResult[]>([]);
@@ -55,15 +83,19 @@ export function MailApps({ active, email, initialName, onName, onNext }: { activ
   const [manual, setManual] = useState(false);
   const [name, setName] = useState(initialName);
   const [busy, run] = useBusy();
+  const [plan, setPlan] = useState<{ host: string; port: number; security: "starttls" | "tls"; org: string } | undefined>();
   const list = async () => {
     const r = await call("clients:list");
     if (!r.ok) return setProblem(r.problem);
     setClients(r.value);
     setChosen(new Set(r.value.filter((c) => c.installed).map((c) => c.client)));
+    // The port the test proved (it may be the other submission port), for the plan's wording.
+    const s = await call("clients:manual", { email });
+    if (s.ok) setPlan({ host: s.value.smtp.host, port: s.value.smtp.port, security: s.value.smtp.security, org: orgName });
   };
   useEffect(() => {
-    if (active && !clients) void list();
-  }, [active]);
+    if (active && !clients && email) void list();
+  }, [active, email]);
   useEffect(() => setName((n) => n || initialName), [initialName]);
 
   const configure = (which: ClientName[]) =>
@@ -82,14 +114,14 @@ export function MailApps({ active, email, initialName, onName, onNext }: { activ
   const done = results.length > 0;
   return (
     <section>
-      <h1 tabIndex={-1}>Set up your mail apps</h1>
+      <h1 tabIndex={-1}>{t("mail.title")}</h1>
       {problem && <ProblemBox problem={problem} />}
-      <label htmlFor="name">Your name, as people will see it on your mail</label>
+      <label htmlFor="name">{t("mail.name")}</label>
       <input id="name" type="text" autoComplete="name" value={name} maxLength={200} onChange={(e) => setName(e.target.value)} />
-      {noneFound && <p>No mail app that Relay Onboard can set up was found on this computer. You can enter the settings by hand: they are below.</p>}
+      {noneFound && <p>{t("mail.noneFound")}</p>}
       {clients && !noneFound && (
         <fieldset>
-          <legend>Mail apps found on this computer</legend>
+          <legend>{t("mail.found")}</legend>
           {clients.map((c) => (
             <div key={c.client} className="client">
               <label className="check">
@@ -104,10 +136,12 @@ export function MailApps({ active, email, initialName, onName, onNext }: { activ
                     setChosen(next);
                   }}
                 />{" "}
-                {NAMES[c.client]} {c.installed ? "" : "(not found)"}
+                {t(`client.${c.client}`)} {c.installed ? "" : t("mail.notFound")}
               </label>
-              {c.installed && <p className="plan">{c.plan}</p>}
-              {c.profiles.length > 0 && <p className="small">Profile: {c.profiles.find((p) => p.isDefault)?.name ?? c.profiles[0]?.name}</p>}
+              {c.installed && (
+                <p className="plan">{c.client === "thunderbird" && plan ? t("plan.thunderbird", { ...plan, security: t(`security.${plan.security}`) }) : c.client === "thunderbird" ? "" : t(`plan.${c.client}`)}</p>
+              )}
+              {c.profiles.length > 0 && <p className="small">{t("mail.profile", { name: c.profiles.find((p) => p.isDefault)?.name ?? c.profiles[0]?.name ?? "" })}</p>}
             </div>
           ))}
         </fieldset>
@@ -115,24 +149,27 @@ export function MailApps({ active, email, initialName, onName, onNext }: { activ
       <ul className="results" aria-live="polite">
         {results.map((r) => (
           <li key={r.client}>
-            <span className={`badge ${BADGES[r.status][0]}`}>{BADGES[r.status][1]}</span> <strong>{NAMES[r.client]}</strong>
-            {r.status !== "failed" && `: ${r.message}`}
+            <span className={`badge ${BADGE_CLASS[r.status]}`}>{t(`client.badge.${r.status}`)}</span> <strong>{t(`client.${r.client}`)}</strong>
+            {(r.status === "done" || r.status === "unchanged") && <> {t(`client.${r.status}`)}</>}
             {r.problem && <ProblemBox problem={r.problem} />}
-            {r.steps && (
-              <ol className="numbered">
-                {r.steps.map((s) => (
-                  <li key={s}>{s}</li>
-                ))}
-              </ol>
-            )}
             {r.client === "apple-mail" && r.status === "manual" && (
-              <button type="button" onClick={() => void call("clients:open-profile")}>
-                Open the profile
-              </button>
+              <>
+                <p>{t("apple.intro")}</p>
+                <Steps ids={["apple.step1", "apple.step2", "apple.step3", "apple.step4"]} />
+                <button type="button" onClick={() => void call("clients:open-profile")}>
+                  {t("apple.open")}
+                </button>
+              </>
+            )}
+            {r.client === "outlook" && r.status === "manual" && (
+              <>
+                <p>{t("outlookNew.intro")}</p>
+                <Steps ids={["outlookNew.step1", "outlookNew.step2", "outlookNew.step3", "outlookNew.step4"]} />
+              </>
             )}
             {r.status === "failed" && (
               <button type="button" className="primary" disabled={busy} onClick={() => configure([r.client])}>
-                {busy ? "Trying again…" : `Try ${NAMES[r.client]} again`}
+                {busy ? t("common.tryingAgain") : t("mail.tryApp", { app: t(`client.${r.client}`) })}
               </button>
             )}
           </li>
@@ -140,18 +177,18 @@ export function MailApps({ active, email, initialName, onName, onNext }: { activ
       </ul>
       {!done && !noneFound && clients && (
         <button type="button" className="primary" disabled={busy || chosen.size === 0} onClick={() => configure([...chosen])}>
-          {busy ? "Setting up…" : "Set up the selected apps"}
+          {busy ? t("mail.settingUp") : t("mail.setUp")}
         </button>
       )}
       {(noneFound || manual || anyFailedOrManual) && email && <ManualPanel email={email} />}
       {!noneFound && !manual && !anyFailedOrManual && (
         <button type="button" className="link" onClick={() => setManual(true)}>
-          Set up by hand instead
+          {t("mail.byHandInstead")}
         </button>
       )}
       <div className="actions">
         <button type="button" className={done || noneFound || manual ? "primary" : ""} onClick={onNext}>
-          {done || noneFound || manual ? "Continue" : "Skip this step"}
+          {done || noneFound || manual ? t("common.continue") : t("mail.skip")}
         </button>
       </div>
     </section>

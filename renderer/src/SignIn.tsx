@@ -6,6 +6,7 @@ import type { Problem, TestOutcome, TestProgress } from "../../src/app/api.js";
 import type { Report } from "../../src/diagnostics/report.js";
 import { api, call } from "./api.js";
 import { ProblemBox } from "./common.js";
+import { useT } from "./i18n.js";
 import { phasesOf } from "./phases.js";
 
 interface Props {
@@ -18,10 +19,11 @@ interface Props {
   onNext: () => void;
 }
 
-const BADGE: Record<string, string> = { pass: "✓ Done", warn: "! Warning", fail: "✗ Failed", skip: "– Not tried", running: "… Now", waiting: "Waiting" };
-
 export function SignIn({ email, onEmail, demoLogin, deadlineMs, onReport, onDetails, onNext }: Props) {
+  const t = useT();
   const [password, setPassword] = useState("");
+  const [showPassword, setShowPassword] = useState(false);
+  const [capsLock, setCapsLock] = useState(false);
   const [remember, setRemember] = useState(false);
   const [progress, setProgress] = useState<TestProgress[]>([]);
   const [outcome, setOutcome] = useState<TestOutcome | undefined>();
@@ -74,23 +76,45 @@ export function SignIn({ email, onEmail, demoLogin, deadlineMs, onReport, onDeta
   const phases = phasesOf(busy ? progress : (report?.checks ?? []), busy);
   const elapsed = Math.max(0, (now - startedAt) / 1000);
   const current = phases.find((p) => p.status === "running");
+  const caps = (e: React.KeyboardEvent) => setCapsLock(e.getModifierState("CapsLock"));
   return (
     <section>
-      <h1 tabIndex={-1}>Sign in and test</h1>
-      <p>Relay Onboard checks that your mail can leave through your organisation's server, the way your mail app will send it. No message is sent.</p>
+      <h1 tabIndex={-1}>{t("signIn.title")}</h1>
+      <p>{t("signIn.intro")}</p>
       <form
         onSubmit={(e) => {
           e.preventDefault();
           void run(port);
         }}
       >
-        <label htmlFor="email">Email address</label>
+        <label htmlFor="email">{t("signIn.email")}</label>
         <input id="email" type="email" autoComplete="email" required value={email} onChange={(e) => onEmail(e.target.value)} disabled={busy} />
-        <label htmlFor="password">Password</label>
-        <input id="password" ref={passwordField} type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} disabled={busy} />
+        <label htmlFor="password">{t("signIn.password")}</label>
+        <input
+          id="password"
+          ref={passwordField}
+          type={showPassword ? "text" : "password"}
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          onKeyDown={caps}
+          onKeyUp={caps}
+          disabled={busy}
+          aria-describedby={capsLock ? "caps-lock" : undefined}
+        />
+        {capsLock && (
+          <p id="caps-lock" className="warning-text" role="status">
+            <span aria-hidden="true">⇪ </span>
+            {t("signIn.capsLock")}
+          </p>
+        )}
+        <label className="check">
+          <input type="checkbox" checked={showPassword} onChange={(e) => setShowPassword(e.target.checked)} /> {t("signIn.showPassword")}
+        </label>
         {demoLogin && (
           <p className="note">
-            Demo organisation:{" "}
+            {t("signIn.demo")}{" "}
             <button
               type="button"
               className="link"
@@ -99,16 +123,16 @@ export function SignIn({ email, onEmail, demoLogin, deadlineMs, onReport, onDeta
                 setPassword(demoLogin.password);
               }}
             >
-              fill in the demo login
+              {t("signIn.fillDemo")}
             </button>
           </p>
         )}
         <label className="check">
-          <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} disabled={busy} /> Keep the password in this computer's keychain for Relay Onboard's later diagnostics (your mail app keeps its own)
+          <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} disabled={busy} /> {t("signIn.remember")}
         </label>
         {!busy && (
           <button type="submit" className="primary">
-            {outcome || problem ? "Test again" : "Test sending"}
+            {outcome || problem ? t("signIn.testAgain") : t("signIn.test")}
           </button>
         )}
       </form>
@@ -116,54 +140,69 @@ export function SignIn({ email, onEmail, demoLogin, deadlineMs, onReport, onDeta
         <div className="test-progress">
           {busy && (
             <p role="status" className="running">
-              {current ? `Now: ${current.title}…` : "Starting…"} <span className="small">{Math.floor(elapsed)} s so far, at most {Math.max(0, Math.ceil(deadlineMs / 1000 - elapsed))} s left</span>
+              {current ? t("signIn.now", { step: t(`phase.${current.id}`) }) : t("signIn.starting")}{" "}
+              <span className="small">{t("signIn.time", { elapsed: Math.floor(elapsed), left: Math.max(0, Math.ceil(deadlineMs / 1000 - elapsed)) })}</span>
             </p>
           )}
-          <ol className="phases" aria-label="Test steps">
+          <ol className="phases" aria-label={t("signIn.stepsLabel")}>
             {phases.map((p) => (
               <li key={p.id} className={`phase ${p.status}`}>
-                <span className={`badge ${p.status}`}>{BADGE[p.status]}</span> {p.title}
+                <span className={`badge ${p.status}`}>{t(`badge.${p.status}`)}</span> {t(`phase.${p.id}`)}
               </li>
             ))}
           </ol>
           {busy && (
             <button type="button" onClick={() => void call("relay:cancel")}>
-              Cancel the test
+              {t("signIn.cancel")}
             </button>
           )}
         </div>
       )}
       <div ref={result} tabIndex={-1} className="result">
-        {problem && <ProblemBox problem={problem} title="The test could not start." />}
-        {outcome?.cancelled && <p role="status">The test was cancelled. Nothing was changed.</p>}
+        {problem && <ProblemBox problem={problem} title={t("signIn.couldNotStart")} />}
+        {outcome?.cancelled && <p role="status">{t("signIn.cancelled")}</p>}
         {passed && (
           <>
             <p className="ok" role="status">
-              <span aria-hidden="true">✓ </span>Sending works: {report.target.host} accepted your login and would send your mail{port ? ` (through port ${port})` : ""}. No message was sent.
+              <span aria-hidden="true">✓ </span>
+              {port ? t("signIn.worksPort", { host: report.target.host, port }) : t("signIn.works", { host: report.target.host })}
             </p>
-            {outcome?.keychainProblem && <ProblemBox problem={outcome.keychainProblem} title="The test passed, but the password could not be kept in the keychain. You can go on; Relay Onboard will ask for it when needed." />}
+            {outcome?.keychainProblem && <ProblemBox problem={outcome.keychainProblem} title={t("signIn.keychainWarning")} />}
             <button type="button" className="primary" onClick={onNext}>
-              Continue
+              {t("common.continue")}
             </button>
           </>
         )}
         {report && failed && (
           <>
-            <ProblemBox problem={{ code: failed.code === "OK" ? "PROTOCOL_ERROR" : failed.code, message: failed.message, hint: failed.hint ?? "" }} title={failed.code === "AUTH_FAILED" ? `Sign-in failed for ${email}.` : "Sending does not work yet."} />
+            {outcome?.interception ? (
+              <ProblemBox problem={{ code: "CERT_UNTRUSTED", message: failed.message, hint: failed.hint ?? "" }} title={t("interception.title")}>
+                <p>
+                  {outcome.interception.product
+                    ? t("interception.product", { product: outcome.interception.product, host: report.target.host })
+                    : t("interception.local", { issuer: outcome.interception.issuer, host: report.target.host })}
+                </p>
+              </ProblemBox>
+            ) : (
+              <ProblemBox
+                problem={{ code: failed.code === "OK" ? "PROTOCOL_ERROR" : failed.code, message: failed.message, hint: failed.hint ?? "" }}
+                title={failed.code === "AUTH_FAILED" ? t("signIn.loginFailed", { user: outcome?.loginName ?? email }) : t("signIn.notYet")}
+              />
+            )}
             <div className="actions">
               {outcome?.alternative && (
                 <button type="button" className="primary" onClick={() => (password ? void run(outcome.alternative!.port) : (setPort(outcome.alternative!.port), passwordField.current?.focus()))}>
-                  Try port {outcome.alternative.port} instead
+                  {t("signIn.tryPort", { port: outcome.alternative.port })}
                 </button>
               )}
               <button type="button" onClick={() => passwordField.current?.focus()}>
-                Enter the password again
+                {t("signIn.enterAgain")}
               </button>
               <button type="button" onClick={onDetails}>
-                Show details
+                {t("signIn.showDetails")}
               </button>
             </div>
-            {port !== undefined && port === outcome?.alternative?.port && !password && <p className="note">Type your password again, then choose Test sending: the test will use port {port}.</p>}
+            {port !== undefined && port === outcome?.alternative?.port && !password && <p className="note">{t("signIn.portNote", { port })}</p>}
           </>
         )}
       </div>

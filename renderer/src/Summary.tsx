@@ -2,65 +2,74 @@
 // waiting for the user — with a way back to each one that is not done. "All set" only when main
 // says everything the organisation requires is done. Then, if the user wants, one test message.
 import { useEffect, useState } from "react";
-import type { Problem, Summary as SummaryView } from "../../src/app/api.js";
+import type { Problem, SendOutcome, Summary as SummaryView, SummaryItem } from "../../src/app/api.js";
 import { call } from "./api.js";
 import { ProblemBox } from "./common.js";
+import { useT, type MessageId } from "./i18n.js";
 
 const STEP_OF: Record<string, number> = { organisation: 0, trust: 1, test: 2, clients: 3 };
-const BADGE: Record<string, [string, string]> = { done: ["pass", "✓ Done"], skipped: ["skip", "– Skipped"], failed: ["fail", "✗ Failed"], todo: ["skip", "○ Not done"], manual: ["warn", "➜ Your turn"] };
+const BADGE_CLASS: Record<SummaryItem["status"], string> = { done: "pass", skipped: "skip", failed: "fail", todo: "skip", manual: "warn" };
+
+function itemText(t: ReturnType<typeof useT>, item: SummaryItem): { title: string; detail: string } {
+  const client = item.id.startsWith("client:") ? (item.id.slice("client:".length) as "thunderbird" | "outlook" | "apple-mail") : undefined;
+  const title = client ? t(`client.${client}`) : t(`summary.item.${item.id as "organisation" | "trust" | "test" | "clients"}`);
+  const key = (client ? `summary.client.${item.reason}` : `summary.${item.id}.${item.reason}`) as MessageId;
+  const values = { ...item.values, ...(item.values?.["security"] ? { security: t(`security.${item.values["security"] as "starttls" | "tls"}`) } : {}) };
+  return { title, detail: t(key, values) };
+}
 
 export function Summary({ active, email, orgName, canSendTest, onGo }: { active: boolean; email: string; orgName: string; canSendTest: boolean; onGo: (step: number) => void }) {
+  const t = useT();
   const [summary, setSummary] = useState<SummaryView | undefined>();
   const [problem, setProblem] = useState<Problem | undefined>();
   const [sending, setSending] = useState(false);
-  const [sent, setSent] = useState<{ sent: boolean; message: string; problem?: Problem } | undefined>();
+  const [sent, setSent] = useState<SendOutcome | undefined>();
   const [password, setPassword] = useState("");
   useEffect(() => {
     if (active) void call("app:summary").then((r) => (r.ok ? setSummary(r.value) : setProblem(r.problem)));
   }, [active]);
   return (
     <section>
-      <h1 tabIndex={-1}>{!summary ? "Summary" : summary.allSet ? "All set" : "Not finished yet"}</h1>
+      <h1 tabIndex={-1}>{!summary ? t("summary.title") : summary.allSet ? t("summary.allSet") : t("summary.notFinished")}</h1>
       {problem && <ProblemBox problem={problem} />}
       {summary && (
         <>
           <p className={summary.allSet ? "ok" : ""}>
-            {summary.allSet
-              ? `${email || "Your account"} is set up to send through ${orgName || "your organisation"}'s secure server.`
-              : "Some steps still need you. Each one below says what is missing; choose it to finish it."}
+            {summary.allSet ? t("summary.allSetText", { email: email || t("welcome.yourAccount"), org: orgName }) : t("summary.notFinishedText")}
           </p>
           <ul className="summary-items">
-            {summary.items.map((item) => (
-              <li key={item.id}>
-                <span className={`badge ${BADGE[item.status]![0]}`}>{BADGE[item.status]![1]}</span> <strong>{item.title}</strong>: {item.detail}
-                {item.code && (
-                  <>
-                    {" "}
-                    <span className="small">
-                      (code <code>{item.code}</code>)
-                    </span>
-                  </>
-                )}
-                {item.status !== "done" && item.status !== "skipped" && (
-                  <button type="button" className="small-button" onClick={() => onGo(STEP_OF[item.id.startsWith("client") ? "clients" : item.id] ?? 0)}>
-                    {item.status === "manual" ? "Show me" : "Go to this step"}
-                  </button>
-                )}
-              </li>
-            ))}
+            {summary.items.map((item) => {
+              const { title, detail } = itemText(t, item);
+              return (
+                <li key={item.id}>
+                  <span className={`badge ${BADGE_CLASS[item.status]}`}>{t(`summary.status.${item.status}`)}</span> <strong>{title}</strong>: {detail}
+                  {item.code && (
+                    <>
+                      {" "}
+                      <span className="small">{t("summary.code", { code: item.code })}</span>
+                    </>
+                  )}
+                  {item.status !== "done" && item.status !== "skipped" && (
+                    <button type="button" className="small-button" onClick={() => onGo(STEP_OF[item.id.startsWith("client") ? "clients" : item.id] ?? 0)}>
+                      {item.status === "manual" ? t("summary.showMe") : t("summary.go")}
+                    </button>
+                  )}
+                </li>
+              );
+            })}
           </ul>
           <p>
-            If you call the helpdesk, give them this reference: <strong className="reference">{summary.reference}</strong>
+            {t("summary.reference")} <strong className="reference" data-raw>{summary.reference}</strong>
           </p>
         </>
       )}
       {canSendTest && (
         <>
-          <h2>Want to be sure?</h2>
-          <p>Relay Onboard sends no mail unless you ask. It can send one short message to your own address.</p>
-          {sent?.problem?.code === "USAGE" && (
+          <h2>{t("summary.sureTitle")}</h2>
+          <p>{t("summary.sureText")}</p>
+          {sent?.needs === "password" && (
             <>
-              <label htmlFor="again">Password (not kept)</label>
+              <label htmlFor="again">{t("summary.passwordAgain")}</label>
               <input id="again" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
             </>
           )}
@@ -70,15 +79,24 @@ export function Summary({ active, email, orgName, canSendTest, onGo }: { active:
             onClick={() => {
               setSending(true);
               void call("relay:send-test", password ? { password } : {}).then((r) => {
-                setSent(r.ok ? r.value : { sent: false, message: r.problem.message, problem: r.problem });
+                setSent(r.ok ? r.value : { sent: false, problem: r.problem });
                 setSending(false);
                 setPassword("");
               });
             }}
           >
-            {sending ? "Sending…" : "Send me a test message"}
+            {sending ? t("summary.sending") : t("summary.send")}
           </button>
-          {sent && (sent.sent ? <p className="ok" role="status">{sent.message}</p> : sent.problem && sent.problem.code !== "USAGE" ? <ProblemBox problem={sent.problem} /> : <p role="status">{sent.message}</p>)}
+          {sent &&
+            (sent.sent ? (
+              <p className="ok" role="status">
+                {t("summary.sent", { email: sent.to ?? email })}
+              </p>
+            ) : sent.problem ? (
+              <ProblemBox problem={sent.problem} />
+            ) : (
+              <p role="status">{sent.needs === "password" ? t("summary.needPassword") : t("summary.testFirst")}</p>
+            ))}
         </>
       )}
     </section>

@@ -3,9 +3,18 @@
 import { useEffect, useState } from "react";
 import type { CaView, Problem } from "../../src/app/api.js";
 import { call } from "./api.js";
-import { formatDate, ProblemBox, useBusy } from "./common.js";
+import { Fingerprint, ProblemBox, useBusy } from "./common.js";
+import { useDates, useT, type MessageId } from "./i18n.js";
+
+export function storeName(t: ReturnType<typeof useT>, store: string): string {
+  const id = `store.${store}`;
+  return t((id in STORE_IDS ? id : "store.other") as MessageId);
+}
+const STORE_IDS = Object.fromEntries(["linux-system", "nss", "macos-system", "macos-login", "windows-machine", "windows-user"].map((s) => [`store.${s}`, true]));
 
 export function Trust({ active, allowSkipCa, skipped, onSkipped, onNext }: { active: boolean; allowSkipCa: boolean; skipped: boolean; onSkipped: () => void; onNext: () => void }) {
+  const t = useT();
+  const dates = useDates();
   const [ca, setCa] = useState<CaView | undefined>();
   const [problem, setProblem] = useState<Problem | undefined>();
   const [busy, run] = useBusy();
@@ -23,37 +32,37 @@ export function Trust({ active, allowSkipCa, skipped, onSkipped, onNext }: { act
   const anyFailed = ca?.stores.some((s) => s.problem) ?? false;
   return (
     <section>
-      <h1 tabIndex={-1}>Trust your organisation's certificate</h1>
-      <p>Your mail app can only be sure it is talking to your organisation once this certificate is trusted. If your helpdesk reads out a fingerprint, compare it with the one below.</p>
-      {problem && <ProblemBox problem={problem} title="The certificate could not be checked." />}
+      <h1 tabIndex={-1}>{t("trust.title")}</h1>
+      <p>{t("trust.intro")}</p>
+      {problem && <ProblemBox problem={problem} title={t("trust.checkFailed")} />}
       {problem && !ca && (
         <button type="button" className="primary" disabled={busy} onClick={() => run(load)}>
-          Try again
+          {t("common.tryAgain")}
         </button>
       )}
       {ca && (
         <>
           <dl>
-            <dt>Certificate</dt>
-            <dd>{ca.subject}</dd>
-            <dt>Fingerprint (SHA-256)</dt>
+            <dt>{t("trust.certificate")}</dt>
+            <dd data-raw>{ca.subject}</dd>
+            <dt>{t("trust.fingerprint")}</dt>
             <dd>
-              <code className="fingerprint">{ca.fingerprint}</code>
+              <Fingerprint hex={ca.fingerprint} />
             </dd>
-            <dt>Valid</dt>
-            <dd>
-              {formatDate(ca.notBefore)} to {formatDate(ca.notAfter)}
-            </dd>
+            <dt>{t("trust.valid")}</dt>
+            <dd>{t("trust.validRange", { from: dates.date(ca.notBefore), to: dates.date(ca.notAfter) })}</dd>
           </dl>
           {ca.managedByIt ? (
             <p className="ok">
-              <span aria-hidden="true">✓ </span>Your IT department manages certificates on this computer: nothing to do here.
+              <span aria-hidden="true">✓ </span>
+              {t("trust.managed")}
             </p>
           ) : (
             <ul className="stores" aria-live="polite">
               {ca.stores.map((s) => (
                 <li key={`${s.store}${s.location}`}>
-                  <span className={s.installed ? "badge pass" : s.problem ? "badge fail" : "badge skip"}>{s.installed ? "✓ Trusted" : s.problem ? "✗ Failed" : "Not yet"}</span> {s.store} <small>{s.location}</small>
+                  <span className={s.installed ? "badge pass" : s.problem ? "badge fail" : "badge skip"}>{s.installed ? t("trust.trusted") : s.problem ? t("trust.failed") : t("trust.notYet")}</span> {storeName(t, s.store)}{" "}
+                  <small data-raw>{s.location}</small>
                   {s.problem && <ProblemBox problem={s.problem} />}
                 </li>
               ))}
@@ -64,36 +73,40 @@ export function Trust({ active, allowSkipCa, skipped, onSkipped, onNext }: { act
               type="button"
               className="primary"
               disabled={busy}
-              onClick={() => run(async () => {
-                const r = await call("ca:install");
-                if (r.ok) {
-                  setCa(r.value);
-                  setProblem(undefined);
-                } else setProblem(r.problem);
-              })}
+              onClick={() =>
+                run(async () => {
+                  const r = await call("ca:install");
+                  if (r.ok) {
+                    setCa(r.value);
+                    setProblem(undefined);
+                  } else setProblem(r.problem);
+                })
+              }
             >
-              {busy ? "Installing…" : anyFailed ? "Try again" : "Install the certificate"}
+              {busy ? t("trust.installing") : anyFailed ? t("common.tryAgain") : t("trust.install")}
             </button>
           )}
           {allInstalled || skipped ? (
             <button type="button" className="primary" onClick={onNext}>
-              Continue
+              {t("common.continue")}
             </button>
           ) : allowSkipCa ? (
             <button
               type="button"
-              onClick={() => run(async () => {
-                const r = await call("ca:skip");
-                if (r.ok) {
-                  onSkipped();
-                  onNext();
-                } else setProblem(r.problem);
-              })}
+              onClick={() =>
+                run(async () => {
+                  const r = await call("ca:skip");
+                  if (r.ok) {
+                    onSkipped();
+                    onNext();
+                  } else setProblem(r.problem);
+                })
+              }
             >
-              Skip for now
+              {t("trust.skip")}
             </button>
           ) : (
-            <p className="small">Your organisation requires this step before you go on.</p>
+            <p className="small">{t("trust.required")}</p>
           )}
         </>
       )}

@@ -1,22 +1,24 @@
 // Reopening the app after finishing: what was done and when, and the two things people come back
 // for — checking that sending still works, or setting up again.
 import type { Journey } from "../../src/app/api.js";
-import { formatDate } from "./common.js";
+import { useDates, useT } from "./i18n.js";
 
 export function WelcomeBack({ journey, onCheck, onRestart }: { journey: Journey; onCheck: () => void; onRestart: () => void }) {
+  const t = useT();
+  const dates = useDates();
   return (
     <section>
-      <h1 tabIndex={-1}>Already set up</h1>
+      <h1 tabIndex={-1}>{t("welcome.title")}</h1>
       <p className="ok">
         <span aria-hidden="true">✓ </span>
-        {journey.email ?? "Your account"} was set up on this computer on {formatDate(journey.finishedAt ?? journey.updatedAt, true)}.
+        {t("welcome.text", { email: journey.email ?? t("welcome.yourAccount"), date: dates.dateTime(journey.finishedAt ?? journey.updatedAt) })}
       </p>
-      <p>Is sending not working any more? Run a check: it tests your login against your organisation's server again.</p>
+      <p>{t("welcome.check")}</p>
       <button type="button" className="primary" onClick={onCheck}>
-        Run a check
+        {t("welcome.run")}
       </button>
       <button type="button" onClick={onRestart}>
-        Set up again
+        {t("welcome.restart")}
       </button>
     </section>
   );

@@ -54,6 +54,8 @@ export interface Journey {
   finishedAt?: string;
   /** The last run's reference and its saved report. */
   reference?: string;
+  /** The language the user chose in the app's menu. */
+  language?: "en" | "de" | "fr";
 }
 
 export interface AppState {
@@ -71,6 +73,8 @@ export interface AppState {
   journey: Journey;
   /** Deadline of the relay test, so the window can show the time left. */
   testTimeoutMs: number;
+  /** The UI language: the user's choice, else managed policy's, else the OS's (en, de, fr). */
+  language: string;
 }
 
 export interface CaView {
@@ -97,10 +101,14 @@ export interface TestOutcome {
   /** Absent when the user cancelled. */
   report?: Report;
   cancelled?: boolean;
+  /** The login name that was tried (the configuration's template applied to the address). */
+  loginName?: string;
   /** The test ran; only keeping the password failed. */
   keychainProblem?: Problem;
   /** The configured port is blocked here, but this submission port answers: offer it. */
   alternative?: { port: number; security: Security };
+  /** CERT_UNTRUSTED by a local antivirus/firewall (a named product, or a root in this computer's store). */
+  interception?: { issuer: string; product?: string; local: boolean };
 }
 
 export interface TestProgress {
@@ -118,30 +126,30 @@ export interface ClientView {
   installed: boolean;
   profiles: Array<{ name: string; location: string; isDefault: boolean }>;
   note?: string;
-  /** What configuring it will do, in words. */
-  plan: string;
 }
 
 export interface ClientResult {
   client: ClientName;
-  /** manual: the app cannot do it; the user enters the settings (`steps`). */
+  /** manual: the app cannot finish it; the user does (Apple Mail's approval, the new Outlook by hand). */
   status: "done" | "unchanged" | "failed" | "manual";
+  /** What happened, for the helpdesk (English, from the onboarding step). */
   message: string;
   problem?: Problem;
-  /** Numbered steps for the user to follow (new Outlook, Apple Mail's approval). */
-  steps?: string[];
 }
 
-/** The settings to type into a mail app by hand. */
+/** The settings to type into a mail app by hand (the window labels them in the user's language). */
 export interface ManualSettings {
-  items: Array<{ label: string; value: string }>;
+  email: string;
+  smtp: { host: string; port: number; security: Security; user: string };
+  incoming?: { protocol: "imap" | "pop3"; host: string; port: number; security: Security; user: string };
 }
 
 export interface SummaryItem {
   id: "organisation" | "trust" | "test" | `client:${ClientName}` | "clients";
-  title: string;
   status: "done" | "skipped" | "failed" | "todo" | "manual";
-  detail: string;
+  /** Why, as a message the window words in the user's language (with `values`). */
+  reason: "verified" | "failed" | "installed" | "managed" | "skipped" | "todo" | "passed" | "none" | "manual" | "done" | "unchanged";
+  values?: Record<string, string | number>;
   code?: FailureCode;
 }
 
@@ -160,6 +168,15 @@ export interface SupportSummary {
   reportPath?: string;
 }
 
+/** The one test message: sent, or why not (the window words it), or the failure. */
+export interface SendOutcome {
+  sent: boolean;
+  to?: string;
+  /** Not sent because the test must pass first, or the password is needed again. */
+  needs?: "test" | "password";
+  problem?: Problem;
+}
+
 /** Every call the renderer can make: channel → [argument, value of a successful result]. */
 export interface Api {
   "app:state": [void, AppState];
@@ -167,6 +184,8 @@ export interface Api {
   /** Forget this computer's journey and start the wizard again. */
   "app:restart": [void, AppState];
   "app:summary": [void, Summary];
+  /** The user's language choice (kept for the next run). */
+  "app:set-language": [{ language: "en" | "de" | "fr" }, AppState];
   "ca:details": [void, CaView];
   "ca:install": [void, CaView];
   /** Go on without the root: only when managed policy allows it. */
@@ -183,7 +202,7 @@ export interface Api {
   "support:open-url": [void, boolean];
   "report:save": [{ format: "json" | "html" }, { saved: boolean; path?: string }];
   /** Sends one real message to the user's own address — only when the user asks. */
-  "relay:send-test": [{ password?: string }, { sent: boolean; message: string; problem?: Problem }];
+  "relay:send-test": [{ password?: string }, SendOutcome];
 }
 
 export type Channel = keyof Api;
@@ -195,6 +214,7 @@ export const CHANNELS = [
   "app:use-demo",
   "app:restart",
   "app:summary",
+  "app:set-language",
   "ca:details",
   "ca:install",
   "ca:skip",

@@ -37,13 +37,13 @@ const journeySchema = z.strictObject({
         status: z.enum(["done", "unchanged", "failed", "manual"]),
         message: z.string().max(4000),
         problem: problem.optional(),
-        steps: z.array(z.string().max(1000)).max(20).optional(),
       }),
     )
     .max(3)
     .optional(),
   finishedAt: when.optional(),
   reference: z.string().max(40).optional(),
+  language: z.enum(["en", "de", "fr"]).optional(),
 });
 
 export async function loadJourney(stateDir: string, now: Date): Promise<Journey> {

@@ -12,8 +12,9 @@ import { join } from "node:path";
 import { requireDisplayName, requireEmailAddress } from "../address.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { OrgConfig } from "../config/schema.js";
-import { colonHex } from "../certs/pem.js";
+import { formatFingerprint } from "../certs/fingerprint.js";
 import { manualSettings } from "../clients/manual.js";
+import { formatTimestamp } from "../time.js";
 import { FAILURE_CODES, RelayError } from "../errors.js";
 import type { Report } from "../diagnostics/report.js";
 import type { CheckResult } from "../diagnostics/steps.js";
@@ -22,7 +23,7 @@ import type { Policy } from "../policy/policy.js";
 import type { Keychain } from "../secrets/keychain.js";
 import type { TrustStore } from "../truststore/types.js";
 import type {
-  AppState, CaView, ClientName, ClientResult, ClientView, Journey, ManualSettings, OrganisationView, Problem, Security, Summary, SummaryItem, SupportSummary, TestOutcome, TestProgress, TestRequest,
+  AppState, CaView, ClientName, ClientResult, ClientView, Journey, ManualSettings, OrganisationView, Problem, Security, SendOutcome, Summary, SummaryItem, SupportSummary, TestOutcome, TestProgress, TestRequest,
 } from "./api.js";
 import { freshJourney, loadJourney, saveJourney } from "./journey.js";
 import { problemOf } from "./result.js";
@@ -44,6 +45,10 @@ export interface ServiceOptions {
   submissionPorts?: Record<Security, number>;
   /** Deadline of the sign-in test (default 20 s). */
   testTimeoutMs?: number;
+  /** The OS's UI language (Electron's app.getLocale()). */
+  osLocale?: string;
+  /** This computer's CA bundle (Linux), to recognise a local program's interception root. */
+  systemBundle?: string;
 }
 
 const CLIENT_NAMES: Record<ClientName, string> = { thunderbird: "Thunderbird", outlook: "Outlook", "apple-mail": "Apple Mail" };
@@ -126,6 +131,11 @@ export class AppService {
     return this.loaded;
   }
 
+  private configurationId(): { issuer: string; version: number } {
+    const { iss, ver } = this.config().payload;
+    return { issuer: iss, version: ver };
+  }
+
   /** The configuration with the submission port the test proved (see `submission`). */
   private effectiveConfig(): OrgConfig {
     const c = this.config().payload.config;
@@ -135,7 +145,7 @@ export class AppService {
   /** The organisation, loading (again) what failed before: this is also the window's Retry. */
   async state(): Promise<AppState> {
     const journey = await this.currentJourney();
-    const base = { reference: this.reference, journey, testTimeoutMs: this.testTimeoutMs };
+    const base = { reference: this.reference, journey, testTimeoutMs: this.testTimeoutMs, language: this.language(journey) };
     let support = {};
     try {
       this.policy = await this.options.policy();
@@ -152,8 +162,25 @@ export class AppService {
       return { ...base, problem: await this.problem(err), demoOffered: false, support, allowSkipCa: false };
     }
     const allowSkipCa = this.policy?.allowSkipCa === true;
+    base.language = this.language(journey); // policy may have changed it
     if (this.loaded) return { ...base, organization: this.view(this.loaded), demoOffered: false, support: this.view(this.loaded).support, allowSkipCa };
     return { ...base, demoOffered: !this.policy || this.policy.allowDemo === true, support, allowSkipCa };
+  }
+
+  /** The user's menu choice, else managed policy's `language`, else the OS's; English when none is offered. */
+  private language(journey: Journey): string {
+    for (const tag of [journey.language, this.policy?.language, this.options.osLocale]) {
+      if (!tag) continue;
+      if (tag === "en-XA") return tag; // the pseudo-locale of the tests and translators
+      const primary = tag.toLowerCase().split(/[-_]/)[0];
+      if (primary === "en" || primary === "de" || primary === "fr") return primary;
+    }
+    return "en";
+  }
+
+  async setLanguage(language: "en" | "de" | "fr"): Promise<AppState> {
+    await this.updateJourney((j) => (j.language = language));
+    return this.state();
   }
 
   async useDemo(): Promise<AppState> {
@@ -231,7 +258,7 @@ export class AppService {
     }
     const x509 = new X509Certificate(ca.der);
     return {
-      subject: ca.subject, fingerprint: colonHex(ca.sha256), notBefore: new Date(x509.validFrom).toISOString(), notAfter: ca.notAfter.toISOString(), stores,
+      subject: ca.subject, fingerprint: formatFingerprint(ca.sha256), notBefore: new Date(x509.validFrom).toISOString(), notAfter: ca.notAfter.toISOString(), stores,
       managedByIt: this.policy?.caStore === "none",
     };
   }
@@ -274,7 +301,7 @@ export class AppService {
       const { runCheck } = await import("../diagnostics/check.js");
       const { userSubmission } = await import("../diagnostics/target.js");
       const report = await runCheck({
-        ...userSubmission(c, request.email, request.password), gridPorts: [], version: this.options.version, timeoutMs: this.testTimeoutMs,
+        ...userSubmission(c, request.email, request.password), gridPorts: [], version: this.options.version, timeoutMs: this.testTimeoutMs, configuration: this.configurationId(),
         signal: run.signal, onStep: this.progress(onProgress, this.testTimeoutMs),
       });
       if (run.signal.aborted) return { cancelled: true };
@@ -288,7 +315,7 @@ export class AppService {
         j.test = { verdict: report.verdict, code: report.code, port: c.submission.port, security: c.submission.security, at: this.now().toISOString(), reference: this.reference };
         if (!passed) delete j.finishedAt;
       });
-      const outcome: TestOutcome = { report: this.lastReport };
+      const outcome: TestOutcome = { report: this.lastReport, loginName: userSubmission(c, request.email, request.password).credentials!.user };
       if (request.remember && passed && this.options.keychain) {
         // The test ran and passed; only keeping the password failed: say so beside the result.
         try {
@@ -296,6 +323,12 @@ export class AppService {
         } catch (err) {
           outcome.keychainProblem = await this.problem(err);
         }
+      }
+      const issuer = report.tls?.chain.at(-1)?.issuer;
+      if (report.code === "CERT_UNTRUSTED" && issuer) {
+        const { interceptionBy } = await import("../diagnostics/interception.js");
+        const found = await interceptionBy(issuer, { ...(this.options.platform ? { platform: this.options.platform } : {}), ...(this.options.systemBundle ? { bundle: this.options.systemBundle } : {}) });
+        if (found) outcome.interception = found;
       }
       if (!passed && !target && BLOCKED.has(report.code)) {
         const { probePort } = await import("../diagnostics/network.js");
@@ -319,7 +352,7 @@ export class AppService {
       const timeoutMs = 15_000;
       const report = await runCheck({
         ...(this.email && password ? userSubmission(c, this.email, password) : relayTarget(c)),
-        version: this.options.version, timeoutMs, signal: run.signal, onStep: this.progress(onProgress, timeoutMs),
+        version: this.options.version, timeoutMs, signal: run.signal, onStep: this.progress(onProgress, timeoutMs), configuration: this.configurationId(),
       });
       this.lastReport = { ...report, reference: this.reference };
       await this.saveReport();
@@ -341,15 +374,9 @@ export class AppService {
 
   async clients(): Promise<ClientView[]> {
     const { detectClients } = await import("../clients/detect.js");
-    const c = this.effectiveConfig();
-    const plan: Record<ClientName, string> = {
-      thunderbird: `Adds the outgoing server ${c.submission.host}:${c.submission.port} (${c.submission.security === "tls" ? "SSL/TLS" : "STARTTLS"}) to your profile and trusts ${c.organization.name}'s certificate there; nothing else changes.`,
-      "apple-mail": "Prepares a profile with your settings; you approve it in System Settings.",
-      outlook: "Creates an Outlook profile file and imports it into classic Outlook.",
-    };
     const detected = await detectClients({ ...(this.options.platform ? { platform: this.options.platform } : {}), ...(this.options.thunderbirdRoots ? { thunderbirdRoots: this.options.thunderbirdRoots } : {}) });
     const allowed = this.policy?.clients;
-    return detected.filter((d) => !allowed || allowed.includes(d.client)).map((d) => ({ ...d, plan: plan[d.client] }));
+    return detected.filter((d) => !allowed || allowed.includes(d.client));
   }
 
   async configure(request: { email: string; name?: string; clients: ClientName[] }): Promise<ClientResult[]> {
@@ -371,13 +398,11 @@ export class AppService {
         const client = s.id.slice("client:".length) as ClientName;
         if (s.code) return { client, status: "failed", message: s.message, problem: { code: s.code, message: s.message, hint: FAILURE_CODES[s.code].hint } };
         if (client === "apple-mail" && s.file) {
+          // Written, but only the user's approval in System Settings installs it.
           this.appleProfile = s.file;
-          return {
-            client, status: "manual", message: "Your settings are ready as a profile for Apple Mail. You approve it once:",
-            steps: ["Click “Open the profile” below (it opens by itself the first time).", "Open System Settings and choose “Profile Downloaded” (or Privacy & Security → Profiles).", "Double-click “Relay Onboard”, choose Install and enter your Mac’s password.", "Open Apple Mail: the account sends through your organisation’s relay."],
-          };
+          return { client, status: "manual", message: s.message };
         }
-        if (s.instructions) return { client, status: "manual", message: `The new ${CLIENT_NAMES[client]} cannot be set up automatically. Enter these settings:`, steps: s.instructions };
+        if (s.instructions) return { client, status: "manual", message: s.message };
         return { client, status: s.status === "done" ? "done" : "unchanged", message: s.message };
       });
     await this.updateJourney((j) => {
@@ -398,7 +423,7 @@ export class AppService {
 
   manual(email: string): ManualSettings {
     requireEmailAddress(email, "email address");
-    return { items: manualSettings(this.effectiveConfig(), email) };
+    return manualSettings(this.effectiveConfig(), email);
   }
 
   /** The truthful last screen: each step done, skipped (why) or failed (code); "All set" only when all required is done. */
@@ -406,27 +431,27 @@ export class AppService {
     const journey = await this.currentJourney();
     const items: SummaryItem[] = [];
     const org = this.loaded ? this.view(this.loaded) : undefined;
-    items.push(org ? { id: "organisation", title: "Your organisation's settings", status: "done", detail: `${org.name}, version ${org.version}, signature checked` } : { id: "organisation", title: "Your organisation's settings", status: "failed", detail: "not loaded", code: "CONFIG_FETCH_FAILED" });
+    items.push(org ? { id: "organisation", status: "done", reason: "verified", values: { name: org.name, version: org.version } } : { id: "organisation", status: "failed", reason: "failed", code: "CONFIG_FETCH_FAILED" });
     if (org) {
       const ca = await this.caDetails();
       const failed = ca.stores.find((s) => s.problem);
-      if (ca.managedByIt) items.push({ id: "trust", title: "Certificate", status: "done", detail: "handled by your IT department on this computer" });
-      else if (ca.stores.length > 0 && ca.stores.every((s) => s.installed)) items.push({ id: "trust", title: "Certificate", status: "done", detail: `trusted in ${ca.stores.map((s) => s.store).join(", ")}` });
-      else if (journey.trust?.status === "skipped" && this.policy?.allowSkipCa === true) items.push({ id: "trust", title: "Certificate", status: "skipped", detail: "skipped, as your organisation allows; mail apps that use this computer's certificate store may not trust the relay" });
-      else if (failed?.problem) items.push({ id: "trust", title: "Certificate", status: "failed", detail: failed.problem.message, code: failed.problem.code });
-      else items.push({ id: "trust", title: "Certificate", status: "todo", detail: "not installed yet" });
+      if (ca.managedByIt) items.push({ id: "trust", status: "done", reason: "managed" });
+      else if (ca.stores.length > 0 && ca.stores.every((s) => s.installed)) items.push({ id: "trust", status: "done", reason: "installed", values: { stores: ca.stores.map((s) => s.store).join(", ") } });
+      else if (journey.trust?.status === "skipped" && this.policy?.allowSkipCa === true) items.push({ id: "trust", status: "skipped", reason: "skipped" });
+      else if (failed?.problem) items.push({ id: "trust", status: "failed", reason: "failed", code: failed.problem.code });
+      else items.push({ id: "trust", status: "todo", reason: "todo" });
     }
     const test = journey.test;
-    if (!test) items.push({ id: "test", title: "Sending test", status: "todo", detail: "not run yet" });
-    else if (test.verdict === "fail") items.push({ id: "test", title: "Sending test", status: "failed", detail: `failed on port ${test.port}`, ...(test.code !== "OK" ? { code: test.code } : {}) });
-    else items.push({ id: "test", title: "Sending test", status: "done", detail: `${journey.email ?? "your account"} can send through port ${test.port} (${test.security === "tls" ? "SSL/TLS" : "STARTTLS"})` });
+    if (!test) items.push({ id: "test", status: "todo", reason: "todo" });
+    else if (test.verdict === "fail") items.push({ id: "test", status: "failed", reason: "failed", values: { port: test.port }, ...(test.code !== "OK" ? { code: test.code } : {}) });
+    else items.push({ id: "test", status: "done", reason: "passed", values: { email: journey.email ?? "", port: test.port, security: test.security } });
     const clients = journey.clients ?? [];
-    if (clients.length === 0) items.push({ id: "clients", title: "Mail app", status: "manual", detail: "no mail app was set up by Relay Onboard: enter the settings in your mail app by hand" });
+    if (clients.length === 0) items.push({ id: "clients", status: "manual", reason: "none" });
     for (const r of clients) {
-      const title = CLIENT_NAMES[r.client];
-      if (r.status === "failed") items.push({ id: `client:${r.client}`, title, status: "failed", detail: r.problem?.message ?? r.message, ...(r.problem ? { code: r.problem.code } : {}) });
-      else if (r.status === "manual") items.push({ id: `client:${r.client}`, title, status: "manual", detail: "waiting for you: follow the steps shown for it" });
-      else items.push({ id: `client:${r.client}`, title, status: "done", detail: r.status === "unchanged" ? "was already set up" : "set up" });
+      const id = `client:${r.client}` as const;
+      if (r.status === "failed") items.push({ id, status: "failed", reason: "failed", ...(r.problem ? { code: r.problem.code } : {}) });
+      else if (r.status === "manual") items.push({ id, status: "manual", reason: "manual" });
+      else items.push({ id, status: "done", reason: r.status });
     }
     const allSet = items.every((i) => i.status === "done" || (i.id === "trust" && i.status === "skipped"));
     if (allSet && !journey.finishedAt) await this.updateJourney((j) => (j.finishedAt = this.now().toISOString()));
@@ -434,10 +459,10 @@ export class AppService {
   }
 
   /** The one real message: to the user's own address, only on request. */
-  async sendTestMessage(request: { password?: string }): Promise<{ sent: boolean; message: string; problem?: Problem }> {
-    if (!this.email) return { sent: false, message: "Run the sending test first.", problem: problemOf(new RelayError("USAGE", "run the sending test first")) };
+  async sendTestMessage(request: { password?: string }): Promise<SendOutcome> {
+    if (!this.email) return { sent: false, needs: "test" };
     const password = request.password ?? (this.options.keychain ? await this.options.keychain.load(this.email).catch(() => undefined) : undefined);
-    if (!password) return { sent: false, message: "Type your password to send the test message.", problem: problemOf(new RelayError("USAGE", "the password is not in the keychain")) };
+    if (!password) return { sent: false, needs: "password" };
     const c = this.effectiveConfig();
     const { sendTestMessage } = await import("../smtp/testMessage.js");
     const { userSubmission } = await import("../diagnostics/target.js");
@@ -445,10 +470,9 @@ export class AppService {
       // The same target and login name as the relay test that just passed for this address.
       const { credentials, ...target } = userSubmission(c, this.email, password);
       await sendTestMessage({ ...target, credentials: credentials!, email: this.email, organization: c.organization.name, now: this.now() });
-      return { sent: true, message: `Sent to ${this.email}. It should arrive within a minute.` };
+      return { sent: true, to: this.email };
     } catch (err) {
-      const problem = await this.problem(err);
-      return { sent: false, message: problem.message, problem };
+      return { sent: false, problem: await this.problem(err) };
     }
   }
 
@@ -458,9 +482,7 @@ export class AppService {
     const journey = await this.currentJourney();
     const r = this.lastReport;
     const org = this.loaded ? this.view(this.loaded) : undefined;
-    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    const offset = -now.getTimezoneOffset();
-    const stamp = `${new Date(now.getTime() + offset * 60_000).toISOString().slice(0, 19).replace("T", " ")} UTC${offset >= 0 ? "+" : "-"}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0")}:${String(Math.abs(offset) % 60).padStart(2, "0")} (${zone})`;
+    const stamp = `${formatTimestamp(now)} (${Intl.DateTimeFormat().resolvedOptions().timeZone})`;
     let stores = "not checked (no organisation)";
     if (org) {
       try {

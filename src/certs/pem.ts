@@ -36,8 +36,3 @@ export function inspectCaCertificate(pem: string): CaInspection {
   if (!cert.ca) throw new Error(`"${cert.subject.replace(/\n/g, ", ")}" is not a CA certificate (basicConstraints CA:TRUE is missing)`);
   return { der, cert, sha256: sha256Hex(der) };
 }
-
-/** "AB:CD:…" style, grouped for reading aloud. */
-export function colonHex(hex: string): string {
-  return hex.toUpperCase().match(/.{2}/g)?.join(":") ?? "";
-}

@@ -36,7 +36,8 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
     .option("--json", "print the JSON report")
     .action(async (opts: TargetFlags & { user?: string; passwordEnv?: string; passwordStdin?: boolean; login: boolean; auth?: string; from?: string; to?: string; ports: string; timeoutMs: string; html?: string; json?: boolean }) => {
       const gridPorts = opts.ports === "none" ? [] : opts.ports.split(",").map((p: string) => parsePort(p.trim(), "--ports")!);
-      const config = (await optionalConfig(opts, io))?.payload.config;
+      const loaded = await optionalConfig(opts, io);
+      const config = loaded?.payload.config;
       const timeoutMs = parseTimeout(opts.timeoutMs);
       const email = opts.user?.includes("@") ? opts.user : undefined;
       // With a configuration and an email address, the login name comes from its template.
@@ -62,6 +63,7 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
       const domain = config?.organization.domains[0];
       const report = await runCheck({
         host, port, security, caPem, mechanisms, timeoutMs, version, gridPorts,
+        ...(loaded ? { configuration: { issuer: loaded.payload.iss, version: loaded.payload.ver } } : {}),
         ...(credentials ? { credentials } : {}),
         ...(from ? { from } : {}),
         ...(externalRecipient ? { externalRecipient } : {}),

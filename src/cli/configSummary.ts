@@ -1,6 +1,7 @@
 // How a verified configuration is shown: the text summary and the JSON document.
 import type { LoadedConfig } from "../config/load.js";
-import { colonHex, inspectCaCertificate } from "../certs/pem.js";
+import { formatFingerprint } from "../certs/fingerprint.js";
+import { inspectCaCertificate } from "../certs/pem.js";
 
 export function describeConfig(loaded: LoadedConfig): string {
   const { payload } = loaded;
@@ -13,7 +14,7 @@ export function describeConfig(loaded: LoadedConfig): string {
     `  issued:     ${loaded.issuedAt.toISOString()}   expires: ${loaded.expiresAt.toISOString()}`,
     `  relay:      ${submission.host}:${submission.port} ${submission.security === "tls" ? "implicit TLS" : "STARTTLS"}, login ${submission.auth.join(", ")}`,
     `  root CA:    ${ca.subject.replace(/\n/g, ", ")}`,
-    `  SHA-256:    ${colonHex(rootCa.sha256)}`,
+    `  SHA-256:    ${formatFingerprint(rootCa.sha256)}`,
   ];
   if (organization.support?.email || organization.support?.phone) {
     lines.push(`  helpdesk:   ${[organization.support.email, organization.support.phone].filter(Boolean).join(", ")}`);

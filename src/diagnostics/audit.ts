@@ -15,6 +15,7 @@ import { Transcript } from "../smtp/transcript.js";
 import { verdictOf, type Report } from "./report.js";
 import { StepRecorder } from "./steps.js";
 import { runSubmissionTest } from "./submission.js";
+import { isoWithOffset } from "../time.js";
 
 export interface AuditOptions {
   inbound?: { host: string; port: number };
@@ -34,6 +35,7 @@ const line = replyLine;
 const ANONYMOUS_SENDER = "relay-onboard-audit@example.com";
 
 export async function runAudit(options: AuditOptions): Promise<Report> {
+  const startedAt = isoWithOffset(new Date());
   const origin = performance.now();
   const transcript = new Transcript(origin);
   const steps = new StepRecorder(origin);
@@ -179,6 +181,8 @@ export async function runAudit(options: AuditOptions): Promise<Report> {
   const target = options.relay ?? { ...(options.inbound ?? { host: "?", port: 0 }), security: "starttls" as const };
   return {
     tool: { name: "relay-onboard", version: options.version },
+    startedAt,
+    finishedAt: isoWithOffset(new Date()),
     target: { host: target.host, port: target.port, security: target.security },
     ...verdictOf(steps.results),
     checks: steps.results,

@@ -6,6 +6,8 @@ import { RelayError } from "../errors.js";
 import { probePort, resolveHost, type ResolvedHost } from "./network.js";
 import { verdictOf, type Report } from "./report.js";
 import { StepRecorder, type CheckResult } from "./steps.js";
+import { isoWithOffset } from "../time.js";
+import { X509Certificate } from "node:crypto";
 
 export const MAIL_PORTS = [25, 465, 587] as const;
 
@@ -15,6 +17,8 @@ export interface CheckOptions
   timeoutMs?: number;
   /** Told about each check as it finishes. */
   onStep?: (check: CheckResult) => void;
+  /** The signed configuration the target came from, named in the report. */
+  configuration?: { issuer: string; version: number };
   /** Ports for the reachability grid (default 25, 465, 587); [] to skip it. */
   gridPorts?: readonly number[];
   version: string;
@@ -26,8 +30,19 @@ const PORT_ADVICE: Record<number, string> = {
   587: "STARTTLS submission is not reachable from here",
 };
 
+/** The pinned root as the report names it; nothing when the PEM is not readable (the session reports that). */
+function trustAnchorOf(caPem: string): { trustAnchor?: { subject: string; sha256: string } } {
+  try {
+    const cert = new X509Certificate(caPem);
+    return { trustAnchor: { subject: cert.subject.replace(/\n/g, ", "), sha256: cert.fingerprint256.replace(/:/g, "").toLowerCase() } };
+  } catch {
+    return {};
+  }
+}
+
 export async function runCheck(options: CheckOptions): Promise<Report> {
   checkUserInput(options); // bad input is refused before anything touches the network
+  const startedAt = isoWithOffset(new Date());
   const origin = performance.now();
   const totalMs = options.timeoutMs ?? 30_000;
   const stepMs = Math.min(10_000, totalMs);
@@ -91,6 +106,10 @@ export async function runCheck(options: CheckOptions): Promise<Report> {
   const checks = [...dnsSteps.results, ...submissionChecks, ...gridChecks];
   return {
     tool: { name: "relay-onboard", version: options.version },
+    startedAt,
+    finishedAt: isoWithOffset(new Date()),
+    ...(options.configuration ? { configuration: options.configuration } : {}),
+    ...trustAnchorOf(options.caPem),
     target: { host: options.host, port: options.port, security: options.security },
     ...verdictOf(checks),
     checks,

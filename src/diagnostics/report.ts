@@ -8,6 +8,13 @@ export interface Report {
   tool: { name: "relay-onboard"; version: string };
   /** The desktop app's helpdesk reference for this run (absent from the CLI's reports). */
   reference?: string;
+  /** When the check ran: ISO 8601 with the local UTC offset. */
+  startedAt: string;
+  finishedAt: string;
+  /** The organisation root the server's certificate was judged against (sha256: lowercase hex). */
+  trustAnchor?: { subject: string; sha256: string };
+  /** The signed configuration the check used, when it used one. */
+  configuration?: { issuer: string; version: number };
   target: { host: string; port: number; security: "starttls" | "tls" };
   verdict: "pass" | "warn" | "fail";
   code: FailureCode | "OK";

@@ -1,5 +1,6 @@
 // The human report: first the verdict and the next action, then the steps, TLS and the transcript.
-import { colonHex } from "../certs/pem.js";
+import { formatFingerprint } from "../certs/fingerprint.js";
+import { readableIso } from "../time.js";
 import { FAILURE_CODES } from "../errors.js";
 import type { Report } from "./report.js";
 import type { CheckResult } from "./steps.js";
@@ -18,13 +19,15 @@ export function renderTextReport(report: Report, passLine?: string): string {
   const out: string[] = [...headline(report, passLine), ""];
   const { host, port, security } = report.target;
   out.push(`Relay ${host} port ${port} (${security === "tls" ? "implicit TLS" : "STARTTLS"}), relay-onboard ${report.tool.version}`);
+  out.push(`Date: ${readableIso(report.startedAt)}${report.configuration ? `; configuration ${report.configuration.issuer} version ${report.configuration.version}` : ""}${report.reference ? `; reference ${report.reference}` : ""}`);
   for (const c of report.checks) {
     out.push(`  ${MARK[c.status]} ${c.title.padEnd(40)} ${String(c.durationMs).padStart(5)} ms  ${c.message}`);
   }
+  if (report.trustAnchor) out.push(`Organisation root: ${report.trustAnchor.subject}, SHA-256 ${formatFingerprint(report.trustAnchor.sha256)}`);
   if (report.tls) {
     out.push("", `TLS: ${report.tls.protocol}, ${report.tls.cipher}`);
     report.tls.chain.forEach((cert, i) => {
-      out.push(`  [${i}] ${cert.subject}`, `      issued by ${cert.issuer}, expires ${cert.notAfter}`, `      SHA-256 ${colonHex(cert.sha256)}`);
+      out.push(`  [${i}] ${cert.subject}`, `      issued by ${cert.issuer}, expires ${cert.notAfter}`, `      SHA-256 ${formatFingerprint(cert.sha256)}`);
     });
   }
   if (report.transcript.length > 0) {

@@ -21,13 +21,15 @@ export interface Policy {
   allowDemo?: boolean;
   /** Whether the user may skip installing the root CA (default false), in the app as in the CLI. */
   allowSkipCa?: boolean;
+  /** The app's language instead of the OS's (a BCP 47 tag: en, de, fr, …). */
+  language?: string;
   /** Overrides the configuration's support contact shown to users. */
   support?: { email?: string; url?: string; phone?: string };
 }
 
 export type RawPolicy = Record<string, unknown>;
 
-const SETTINGS = ["configUrl", "trustedKeys", "clients", "caStore", "allowDemo", "allowSkipCa", "supportEmail", "supportUrl", "supportPhone"] as const;
+const SETTINGS = ["configUrl", "trustedKeys", "clients", "caStore", "allowDemo", "allowSkipCa", "supportEmail", "supportUrl", "supportPhone", "language"] as const;
 
 function bad(source: string, name: string, why: string): RelayError {
   return new RelayError("BAD_INPUT", `managed policy setting "${name}" (${source}) ${why}`);
@@ -86,6 +88,17 @@ export async function validatePolicy(raw: RawPolicy, source: string): Promise<Po
   }
   if (raw["allowDemo"] !== undefined) policy.allowDemo = asBoolean(source, "allowDemo", raw["allowDemo"]);
   if (raw["allowSkipCa"] !== undefined) policy.allowSkipCa = asBoolean(source, "allowSkipCa", raw["allowSkipCa"]);
+  if (raw["language"] !== undefined) {
+    const tag = asText(source, "language", raw["language"], 35);
+    let canonical: string | undefined;
+    try {
+      canonical = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(tag) ? Intl.getCanonicalLocales(tag)[0] : undefined;
+    } catch {
+      canonical = undefined;
+    }
+    if (!canonical) throw bad(source, "language", "must be a language tag such as en, de or fr-CH");
+    policy.language = canonical;
+  }
   const support: NonNullable<Policy["support"]> = {};
   if (raw["supportEmail"] !== undefined) {
     support.email = asText(source, "supportEmail", raw["supportEmail"], 254);

@@ -17,6 +17,7 @@ import type { Keychain } from "../../src/secrets/keychain.js";
 import { NssStore } from "../../src/truststore/nss.js";
 import { parseTrustedKeys } from "../../src/config/trustedKeys.js";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
+import { formatFingerprint } from "../../src/certs/fingerprint.js";
 import { axeViolations, launchChromium, openApp, RENDERER_DIR, SCREENSHOTS, serveRenderer, type AppPage, type OpenOptions } from "../helpers/appHarness.js";
 import { fakeSmtp, type FakeSmtp } from "../helpers/fakeSmtp.js";
 import { createRootCa, issueServerCert, jwksText, makeKey, signed, tempDir, testCa, unsignedPayload } from "../helpers/org.js";
@@ -197,7 +198,13 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await button(page, "Continue").click();
 
     await screen(page, "Trust your organisation's certificate", "03-trust");
-    await expect(page.locator(".fingerprint").textContent()).resolves.toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    // The fingerprint the helpdesk reads out: the same characters here, in Diagnostics and in the report.
+    const rootSha = (service as unknown as { loaded: { payload: { config: { rootCa: { sha256: string } } } } }).loaded.payload.config.rootCa.sha256;
+    const shown = await main(page).locator(".fingerprint").textContent();
+    expect(shown).toBe(formatFingerprint(rootSha));
+    expect(shown).toMatch(/^([0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2} ){7}[0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2}$/);
+    // Lines break only between groups of four bytes.
+    expect(await main(page).locator(".fingerprint .fp-group").allTextContents()).toEqual(shown!.split(" "));
     expect(await button(page, "Skip for now").count()).toBe(0); // no policy allows skipping
     await button(page, "Install the certificate").click();
     await page.locator(".stores").getByText("Trusted").waitFor();
@@ -233,7 +240,7 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await screen(page, "All set", "09-all-set");
     await expect(page.locator(".summary-items li").allTextContents()).resolves.toEqual([
       expect.stringMatching(/^✓ Done Your organisation's settings: Relay Onboard Demo Org, version 1/),
-      expect.stringMatching(/^✓ Done Certificate: trusted in nss/),
+      "✓ Done Certificate: trusted on this computer",
       expect.stringMatching(/^✓ Done Sending test: demo\.user@internal\.test can send through port \d+ \(STARTTLS\)/),
       "✓ Done Thunderbird: set up",
     ]);
@@ -247,6 +254,7 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     // Diagnostics: the same reference, the support summary with what the helpdesk needs, the saved report.
     await button(page, "Diagnostics").click();
     await screen(page, "Diagnostics", "10-diagnostics-last-test");
+    await expect(page.locator(".diagnostics dl .fingerprint").textContent()).resolves.toBe(shown);
     await expect(page.locator(".diagnostics .reference").textContent()).resolves.toBe(ref);
     const summary = await page.locator("#summary").inputValue();
     expect(summary).toContain(`reference ${ref}`);
@@ -260,7 +268,9 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     const savedJson = join(dir, "state", "reports", `relay-onboard-${ref}.json`);
     expect(summary).toContain(`Report: ${savedJson}`);
     expect(JSON.parse(await readFile(savedJson, "utf8"))).toMatchObject({ reference: ref, verdict: "pass" });
-    expect(await readFile(savedJson.replace(/json$/, "html"), "utf8")).toContain(`reference <b>${ref}</b>`);
+    const savedHtml = await readFile(savedJson.replace(/json$/, "html"), "utf8");
+    expect(savedHtml).toContain(`<dt>Reference</dt><dd>${ref}</dd>`);
+    expect(savedHtml.replace(/<[^>]+>/g, "")).toContain(shown);
 
     await button(page, "Run full diagnosis").click();
     await page.locator(".verdict").waitFor({ timeout: 40_000 });
@@ -306,7 +316,7 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await signIn(page, service.demoUser()!.email, "Wrong-Password-9");
     await main(page).getByText("AUTH_FAILED", { exact: true }).waitFor({ timeout: 30_000 });
     // The user name that was tried is named; the password is not.
-    await expect(page.getByRole("alert").textContent()).resolves.toMatch(/Sign-in failed for demo\.user@internal\.test\..*Check the email address and password/);
+    await expect(page.getByRole("alert").textContent()).resolves.toMatch(/Sign-in failed for demo\.user@internal\.test\..*Check both \(Caps Lock, keyboard layout\)/);
     await expect(page.locator(".phases li").allTextContents()).resolves.toEqual(["✓ Done Reach the server", "✓ Done Secure connection", "✗ Failed Sign in", "– Not tried Permission to send"]);
     await screen(page, "Sign in and test", "13-login-failed");
     expect(await page.content()).not.toContain("Wrong-Password-9");
@@ -334,7 +344,7 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await button(page, "Continue").click();
     await button(page, "Set up the selected apps").click();
     await main(page).getByText("CLIENT_RUNNING", { exact: true }).waitFor();
-    await expect(page.locator(".results").textContent()).resolves.toMatch(/✗ Not set up.*Thunderbird.*Close Thunderbird/i);
+    await expect(page.locator(".results").textContent()).resolves.toMatch(/✗ Not set up.*Thunderbird.*Close the mail app completely/);
     // Ways on: try again, or the settings by hand.
     await button(page, "Try Thunderbird again").waitFor();
     await page.getByRole("heading", { name: "Set up by hand" }).waitFor();
@@ -380,7 +390,7 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await toSignIn(page);
     await signIn(page, "user@internal.test", "correct horse");
     // While it runs: the step under way, the time, Cancel.
-    await page.getByText(/Now: Reach the server… \d+ s so far, at most \d+ s left/).waitFor();
+    await page.getByText(/Now: Reach the server… \d+ seconds? so far, at most \d+ seconds? left/).waitFor();
     await button(page, "Cancel the test").waitFor();
     await shot(page, "20-test-running");
     await main(page).getByText("CONNECT_TIMEOUT", { exact: true }).waitFor({ timeout: 30_000 });
@@ -429,6 +439,48 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await button(page, "Show details").waitFor();
     await screen(page, "Sign in and test", "23-untrusted-certificate");
     expect(server.received.filter((r) => r.tls)).toEqual([]);
+  });
+
+  it("an antivirus that scans encrypted mail gets its own advice, naming the product", { timeout: 60_000 }, async () => {
+    const avast = await createRootCa("Avast Web/Mail Shield Root");
+    const server: FakeSmtp = await fakeSmtp({}, await issueServerCert(avast, ["127.0.0.1"]));
+    cleanups.push(() => server.close());
+    const { policy } = await policyFor({ host: "127.0.0.1", port: server.port });
+    const { service } = await makeService({ policy });
+    const { page } = await open(service);
+    await toSignIn(page);
+    await signIn(page, "alice@internal.test", "secret");
+    await main(page).getByText("CERT_UNTRUSTED", { exact: true }).waitFor({ timeout: 30_000 });
+    await expect(page.getByRole("alert").textContent()).resolves.toMatch(/Something on this computer is reading your encrypted mail connection\..*Avast on this computer inspects encrypted connections.*turn off the scanning of encrypted mail.*exception for 127\.0\.0\.1/);
+    // Not the network advice meant for an attacker on the path.
+    expect(await page.getByRole("alert").locator("> p").allTextContents()).not.toContain("The connection is probably being intercepted. Use another network, and tell your helpdesk.");
+    await screen(page, "Sign in and test", "23b-antivirus-interception");
+    expect(server.received.filter((r) => r.tls)).toEqual([]);
+  });
+
+  it("the password field warns about Caps Lock and can be shown", { timeout: 60_000 }, async () => {
+    const { service } = await makeService();
+    await service.useDemo();
+    const { page } = await open(service);
+    await toSignIn(page);
+    const password = page.getByLabel("Password", { exact: true });
+    await password.fill("secret");
+    // Headless Chromium keeps no Caps Lock state, so the key events the OS would send are dispatched as they arrive.
+    const key = (capsLock: boolean) =>
+      password.evaluate((el, on) => {
+        const E = (globalThis as any).KeyboardEvent;
+        for (const type of ["keydown", "keyup"]) el.dispatchEvent(new E(type, { key: on ? "A" : "a", bubbles: true, modifierCapsLock: on }));
+      }, capsLock);
+    await key(true);
+    await page.getByText("Caps Lock is on.").waitFor();
+    expect(await password.getAttribute("aria-describedby")).toBe("caps-lock");
+    await shot(page, "37-caps-lock");
+    await key(false);
+    await page.getByText("Caps Lock is on.").waitFor({ state: "detached" });
+    expect(await password.getAttribute("type")).toBe("password");
+    await page.getByRole("checkbox", { name: "Show password" }).check();
+    expect(await password.getAttribute("type")).toBe("text");
+    expect(await password.inputValue()).toBe("secret");
   });
 
   it("configuration expired, bad signature: plain words, the code, Try again, no IT commands", { timeout: 60_000 }, async () => {

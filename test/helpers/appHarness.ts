@@ -59,10 +59,23 @@ export interface OpenOptions {
    * refuses — what Electron did before main allowed `clipboard-sanitized-write`.
    */
   clipboard?: "granted" | "denied";
+  /** Theme and zoom as the OS would set them. */
+  colorScheme?: "light" | "dark";
+  forcedColors?: "active" | "none";
+  /** 2 with half the window's size in CSS pixels: what 200 % zoom looks like to the page. */
+  deviceScaleFactor?: number;
+  /** The pseudo-locale's compiled messages (FormatJS AST), handed to the renderer's en-XA hook. */
+  pseudoMessages?: unknown;
 }
 
 export async function openApp(browser: Browser, url: string, service: AppService, options: OpenOptions = {}): Promise<AppPage> {
-  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1100, height: 900 } });
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1100, height: 900 },
+    ...(options.colorScheme ? { colorScheme: options.colorScheme } : {}),
+    ...(options.forcedColors ? { forcedColors: options.forcedColors } : {}),
+    ...(options.deviceScaleFactor ? { deviceScaleFactor: options.deviceScaleFactor } : {}),
+  });
+  if (options.pseudoMessages) await context.addInitScript((m) => ((globalThis as unknown as { relayOnboardPseudoMessages: unknown }).relayOnboardPseudoMessages = m), options.pseudoMessages);
   if (options.clipboard === "granted") await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(url).origin });
   if (options.clipboard === "denied") {
     await context.addInitScript(() => {

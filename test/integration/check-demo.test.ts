@@ -48,7 +48,12 @@ describe("check against the demo relay (smtp-server)", () => {
     const result = await cli(flags(["--json"]), { PW: env.user.password });
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout) as Record<string, unknown>;
-    expect(Object.keys(report).sort()).toEqual(["checks", "code", "target", "tls", "tool", "transcript", "verdict"]);
+    expect(Object.keys(report).sort()).toEqual(["checks", "code", "finishedAt", "startedAt", "target", "tls", "tool", "transcript", "trustAnchor", "verdict"]);
+    // When it ran, ISO 8601 with the local offset; and the root it was judged against.
+    for (const at of [report.startedAt, report.finishedAt]) expect(at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
+    expect(Date.parse(report.finishedAt)).toBeGreaterThanOrEqual(Date.parse(report.startedAt));
+    expect(Math.abs(Date.parse(report.startedAt) - Date.now())).toBeLessThan(60_000);
+    expect(report.trustAnchor).toEqual({ subject: "CN=Relay Onboard Demo Root CA", sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown });
     expect(report).toMatchObject({ tool: { name: "relay-onboard" }, target: { host: "127.0.0.1", port: env.relay.port, security: "starttls" }, verdict: "pass", code: "OK" });
     const checks = report["checks"] as Array<Record<string, unknown>>;
     for (const c of checks) {
@@ -145,9 +150,10 @@ describe("reports", () => {
       expect(html).toContain("&lt;script&gt;");
       expect(html).not.toMatch(/<[^>]*\b(src|href)=/);
       const tags = new Set([...html.matchAll(/<([a-z][a-z0-9]*)/gi)].map((m) => m[1]!.toLowerCase()));
-      for (const tag of tags) expect(["html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "b", "table", "tbody", "tr", "td", "span", "div", "code", "ol", "li", "br", "pre"]).toContain(tag);
+      for (const tag of tags) expect(["html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "b", "table", "thead", "tbody", "tr", "th", "td", "span", "div", "code", "ol", "li", "br", "pre", "header", "dl", "dt", "dd"]).toContain(tag);
       expect(html).toContain("default-src 'none'");
       expect(renderTextReport(report).split("\n")[0]).toMatch(/^FAIL STARTTLS_NOT_OFFERED/);
+      expect(renderTextReport(report)).toMatch(/\nDate: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC[+-]\d\d:\d\d\n/);
     } finally {
       await server.close();
     }

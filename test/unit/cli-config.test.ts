@@ -96,7 +96,8 @@ describe("config sign and verify round trip", () => {
     const text = await cli(["config", "verify", "--config", ws.out, "--trust", ws.trust, "--state-dir", ws.state]);
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/Configuration verified: Relay Onboard Demo Org \(issuer internal\.test\), version 2/);
-    expect(text.stdout).toMatch(/SHA-256: +([0-9A-F]{2}:){31}[0-9A-F]{2}/);
+    // The one fingerprint form (groups of four bytes, src/certs/fingerprint.ts).
+    expect(text.stdout).toMatch(/SHA-256: +(([0-9A-F]{2}:){3}[0-9A-F]{2} ){7}([0-9A-F]{2}:){3}[0-9A-F]{2}\n/);
 
     const explicit = await cli(["config", "sign", "--key", ws.key, "--in", ws.payload, "--out", ws.out, "--ver", "40"]);
     expect(explicit.status).toBe(0);

@@ -36,6 +36,12 @@ describe("validatePolicy", () => {
     expect((await validatePolicy({ trustedKeys: JSON.parse(jwksText([key])) as unknown, clients: ["apple-mail"] }, "t")).clients).toEqual(["apple-mail"]);
   });
 
+  it("takes the app's language as a canonical BCP 47 tag", async () => {
+    expect((await validatePolicy({ language: "de" }, "t")).language).toBe("de");
+    expect((await validatePolicy({ language: "fr-ch" }, "t")).language).toBe("fr-CH");
+    expect((await validatePolicy({ language: "EN-gb" }, "t")).language).toBe("en-GB");
+  });
+
   it("refuses each invalid value by the setting's name, and unknown settings", async () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ caStore: "everywhere" }, /"caStore".*one of auto, system, user, nss, none/],
@@ -47,6 +53,10 @@ describe("validatePolicy", () => {
       [{ supportUrl: "ftp://x" }, /"supportUrl"/],
       [{ caStor: "system" }, /"caStor" .*not a known setting/],
       [{ configUrl: "https://x\n" }, /"configUrl"/],
+      [{ language: "german" }, /"language".*language tag/],
+      [{ language: "en_US" }, /"language".*language tag/],
+      [{ language: "de-\u0000" }, /"language"/],
+      [{ language: 7 }, /"language"/],
     ];
     for (const [raw, message] of cases) expect(await refusal(validatePolicy(raw, "src"))).toMatch(message);
   });
