@@ -50,9 +50,10 @@ describe("check against the demo relay (smtp-server)", () => {
     const report = JSON.parse(result.stdout) as Record<string, unknown>;
     expect(Object.keys(report).sort()).toEqual(["checks", "code", "finishedAt", "startedAt", "target", "tls", "tool", "transcript", "trustAnchor", "verdict"]);
     // When it ran, ISO 8601 with the local offset; and the root it was judged against.
-    for (const at of [report.startedAt, report.finishedAt]) expect(at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
-    expect(Date.parse(report.finishedAt)).toBeGreaterThanOrEqual(Date.parse(report.startedAt));
-    expect(Math.abs(Date.parse(report.startedAt) - Date.now())).toBeLessThan(60_000);
+    const [startedAt, finishedAt] = [String(report.startedAt), String(report.finishedAt)];
+    for (const at of [startedAt, finishedAt]) expect(at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
+    expect(Date.parse(finishedAt)).toBeGreaterThanOrEqual(Date.parse(startedAt));
+    expect(Math.abs(Date.parse(startedAt) - Date.now())).toBeLessThan(60_000);
     expect(report.trustAnchor).toEqual({ subject: "CN=Relay Onboard Demo Root CA", sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown });
     expect(report).toMatchObject({ tool: { name: "relay-onboard" }, target: { host: "127.0.0.1", port: env.relay.port, security: "starttls" }, verdict: "pass", code: "OK" });
     const checks = report["checks"] as Array<Record<string, unknown>>;
