@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import { formatFingerprint } from "../certs/fingerprint.js";
+import { formatTimestamp } from "../time.js";
 import { RelayError, FAILURE_CODES } from "../errors.js";
 import type { StoreChoice } from "../truststore/select.js";
 import type { AcceptedCa, StoreResult } from "../truststore/types.js";
@@ -35,7 +36,7 @@ async function confirm(io: CliIo, question: string): Promise<boolean> {
 }
 
 function describeCa(ca: AcceptedCa): string {
-  return [`Organisation: ${ca.organization}`, `Certificate:  ${ca.subject}`, `SHA-256:      ${formatFingerprint(ca.sha256)}`, `Valid until:  ${ca.notAfter.toISOString()}`].join("\n") + "\n";
+  return [`Organisation: ${ca.organization}`, `Certificate:  ${ca.subject}`, `SHA-256:      ${formatFingerprint(ca.sha256)}`, `Valid until:  ${formatTimestamp(ca.notAfter)}`].join("\n") + "\n";
 }
 
 export function registerCaCommand(program: Command, io: CliIo): void {

@@ -2,6 +2,7 @@
 import type { LoadedConfig } from "../config/load.js";
 import { formatFingerprint } from "../certs/fingerprint.js";
 import { inspectCaCertificate } from "../certs/pem.js";
+import { formatTimestamp } from "../time.js";
 
 export function describeConfig(loaded: LoadedConfig): string {
   const { payload } = loaded;
@@ -11,7 +12,7 @@ export function describeConfig(loaded: LoadedConfig): string {
     `Configuration verified: ${organization.name} (issuer ${payload.iss}), version ${payload.ver}`,
     `  source:     ${loaded.source}`,
     `  signed by:  ${loaded.signers.join(", ")} (${loaded.alg})`,
-    `  issued:     ${loaded.issuedAt.toISOString()}   expires: ${loaded.expiresAt.toISOString()}`,
+    `  issued:     ${formatTimestamp(loaded.issuedAt)}   expires: ${formatTimestamp(loaded.expiresAt)}`,
     `  relay:      ${submission.host}:${submission.port} ${submission.security === "tls" ? "implicit TLS" : "STARTTLS"}, login ${submission.auth.join(", ")}`,
     `  root CA:    ${ca.subject.replace(/\n/g, ", ")}`,
     `  SHA-256:    ${formatFingerprint(rootCa.sha256)}`,
