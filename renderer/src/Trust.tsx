@@ -10,6 +10,11 @@ export function storeName(t: ReturnType<typeof useT>, store: string): string {
   const id = `store.${store}`;
   return t((id in STORE_IDS ? id : "store.other") as MessageId);
 }
+/** "CN=Example Root CA, O=Example" → "Example Root CA": people read the name, not the X.500 syntax. */
+export function commonName(subject: string): string {
+  return /(?:^|,\s*)CN=([^,]+)/.exec(subject)?.[1]?.trim() ?? subject;
+}
+
 const STORE_IDS = Object.fromEntries(["linux-system", "nss", "macos-system", "macos-login", "windows-machine", "windows-user"].map((s) => [`store.${s}`, true]));
 
 export function Trust({ active, allowSkipCa, skipped, onSkipped, onNext }: { active: boolean; allowSkipCa: boolean; skipped: boolean; onSkipped: () => void; onNext: () => void }) {
@@ -44,7 +49,9 @@ export function Trust({ active, allowSkipCa, skipped, onSkipped, onNext }: { act
         <>
           <dl>
             <dt>{t("trust.certificate")}</dt>
-            <dd data-raw>{ca.subject}</dd>
+            <dd data-raw title={ca.subject}>
+              {commonName(ca.subject)}
+            </dd>
             <dt>{t("trust.fingerprint")}</dt>
             <dd>
               <Fingerprint hex={ca.fingerprint} />
@@ -61,8 +68,7 @@ export function Trust({ active, allowSkipCa, skipped, onSkipped, onNext }: { act
             <ul className="stores" aria-live="polite">
               {ca.stores.map((s) => (
                 <li key={`${s.store}${s.location}`}>
-                  <span className={s.installed ? "badge pass" : s.problem ? "badge fail" : "badge skip"}>{s.installed ? t("trust.trusted") : s.problem ? t("trust.failed") : t("trust.notYet")}</span> {storeName(t, s.store)}{" "}
-                  <small data-raw>{s.location}</small>
+                  <span className={s.installed ? "badge pass" : s.problem ? "badge fail" : "badge skip"}>{s.installed ? t("trust.trusted") : s.problem ? t("trust.failed") : t("trust.notYet")}</span> <span title={s.location}>{storeName(t, s.store)}</span>
                   {s.problem && <ProblemBox problem={s.problem} />}
                 </li>
               ))}
