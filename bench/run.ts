@@ -2,9 +2,12 @@
 // rounds, with medians: these machines are shared and noisy, so absolute times mean little.
 //
 //  verify      our full verifyConfig vs jose's bare compactVerify of the same document
-//  submission  `relay-onboard check` (submission test only) vs swaks doing the same STARTTLS + AUTH +
-//              MAIL/RCPT (--quit-after RCPT) against the same real Postfix relay; round trips of each
-//  diagnosis   the full diagnosis (DNS, port grid, submission) vs the submission test alone
+//  start-up    `relay-onboard --version` vs `node -e 0` (whole processes; time and peak memory)
+//  loopback    `relay-onboard check` (submission test) vs `node -e 0` and vs swaks doing the same
+//              STARTTLS + AUTH + MAIL/RCPT (--quit-after RCPT) against the same real Postfix relay
+//  50/300 ms   the same behind a proxy that adds half the round trip each way (bench/proxy.ts):
+//              whole-process ratio, the session in round trips, per step; at 300 ms the full
+//              diagnosis (with the port grid) vs the submission test alone
 //  dropped     the full diagnosis when one probed port silently drops packets, vs its timeout
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
@@ -15,7 +18,6 @@ import { compactVerify } from "jose";
 import { readTrustedKeysFile } from "../src/config/load.js";
 import { verifyConfig } from "../src/config/verify.js";
 import { createDemoOrg } from "../src/demo/org.js";
-import { runSubmissionTest } from "../src/diagnostics/submission.js";
 import { canRunPostfix, LAB_PASSWORD, LAB_USER, startPostfixLab } from "../test/helpers/postfixLab.js";
 
 const exec = promisify(execFile);
@@ -30,12 +32,6 @@ async function opsPerSecond(fn: () => Promise<unknown>, ms: number): Promise<num
     n++;
   }
   return (n * 1000) / ms;
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
 }
 
 async function benchVerify(): Promise<void> {
@@ -68,14 +64,50 @@ time.sleep(3600)
   return { port, stop: () => child.kill() };
 }
 
-function roundTrips(transcript: Array<{ dir: string; text: string }>): number {
-  // TCP handshake, then one per client write that waits for the server, plus one for TLS 1.3.
-  let trips = 1;
-  transcript.forEach((e, i) => {
-    if (e.dir === "client" && transcript[i - 1]?.dir !== "client") trips++;
-    if (e.dir === "info" && e.text.startsWith("TLS established")) trips++;
+interface ProcessRun {
+  ms: number;
+  /** Peak resident memory of the process (its ru_maxrss), MiB. */
+  rssMiB: number;
+  status: number;
+  stdout: string;
+}
+
+/** One whole process: wall time and peak memory, measured by a Python parent (its own start-up excluded). */
+async function measureProcess(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ProcessRun> {
+  const py = "import json,resource,subprocess,sys,time\nt=time.perf_counter();p=subprocess.run(sys.argv[1:],capture_output=True);e=time.perf_counter()-t\n" +
+    "print(json.dumps({'ms':e*1000,'rss':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,'status':p.returncode,'stdout':p.stdout.decode()}))";
+  const { stdout } = await exec("python3", ["-c", py, ...argv], { env, maxBuffer: 64 * 1024 * 1024 });
+  const r = JSON.parse(stdout) as { ms: number; rss: number; status: number; stdout: string };
+  return { ms: r.ms, rssMiB: r.rss / 1024, status: r.status, stdout: r.stdout };
+}
+
+/** Alternating rounds of several processes; medians of time and of peak memory. */
+async function rounds(n: number, runs: Record<string, () => Promise<ProcessRun>>): Promise<Record<string, { ms: number; rssMiB: number; last: ProcessRun }>> {
+  const seen: Record<string, ProcessRun[]> = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
+  for (const run of Object.values(runs)) await run(); // warm the file cache
+  for (let r = 0; r < n; r++) for (const [k, run] of Object.entries(runs)) seen[k]!.push(await run());
+  return Object.fromEntries(Object.entries(seen).map(([k, list]) => [k, { ms: median(list.map((x) => x.ms)), rssMiB: median(list.map((x) => x.rssMiB)), last: list.at(-1)! }]));
+}
+
+const fmt = (x: number, digits = 0) => x.toFixed(digits);
+
+async function benchStartup(): Promise<void> {
+  const r = await rounds(15, {
+    node: () => measureProcess([process.execPath, "-e", "0"]),
+    version: () => measureProcess([process.execPath, BIN, "--version"]),
   });
-  return trips;
+  console.log(`start-up:   relay-onboard --version ${fmt(r.version!.ms)} ms, ${fmt(r.version!.rssMiB)} MiB; node -e 0 ${fmt(r.node!.ms)} ms, ${fmt(r.node!.rssMiB)} MiB: ratio ${fmt(r.version!.ms / r.node!.ms, 2)} (target <= 1.2)`);
+}
+
+interface JsonReport {
+  verdict: string;
+  checks: Array<{ id: string; durationMs: number; startMs: number }>;
+  transcript: Array<{ t: number; dir: string; text: string }>;
+}
+
+/** Round trips of each step of a check, from its report (durations divided by the link's RTT). */
+function perStep(report: JsonReport, rttMs: number): string {
+  return report.checks.filter((c) => !c.id.includes("port-")).map((c) => `${c.id} ${(c.durationMs / rttMs).toFixed(1)}`).join(", ");
 }
 
 async function benchSubmission(): Promise<void> {
@@ -83,51 +115,51 @@ async function benchSubmission(): Promise<void> {
     console.log("submission: skipped (needs root and the postfix, dovecot-core and swaks packages: run `npm test` once as root to provision them)");
     return;
   }
+  const { startDelayProxy } = await import("./proxy.js");
   const lab = await startPostfixLab();
   const dropped = await droppingPort();
   try {
-    const port = String(lab.ports.submission);
     const env = { ...process.env, PW: LAB_PASSWORD };
-    const common = ["check", "--host", "127.0.0.1", "--port", port, "--ca", lab.caFile, "--user", LAB_USER, "--password-env", "PW", "--json"];
-    const oursOnly = () => exec(process.execPath, [BIN, ...common, "--ports", "none"], { env });
-    const oursFull = () => exec(process.execPath, [BIN, ...common], { env });
-    const swaks = () => exec("swaks", ["--server", `127.0.0.1:${port}`, "--tls", "--auth", "PLAIN", "--auth-user", LAB_USER, "--auth-password", LAB_PASSWORD, "--from", LAB_USER, "--to", "relay-probe@example.com", "--quit-after", "RCPT"]);
-    await Promise.all([oursOnly(), swaks(), oursFull()]);
-    const nodeStart = () => exec(process.execPath, ["-e", ""]);
-    const swaksStart = () => exec("swaks", ["--version"]);
-    const inProcess = () =>
-      runSubmissionTest({ host: "127.0.0.1", port: lab.ports.submission, security: "starttls", caPem: lab.caPem, mechanisms: ["PLAIN"], credentials: { user: LAB_USER, secret: LAB_PASSWORD } });
-    const t = { only: [] as number[], full: [] as number[], swaks: [] as number[], node: [] as number[], swaksStart: [] as number[], session: [] as number[] };
-    for (let r = 0; r < 11; r++) {
-      t.only.push(await timed(oursOnly));
-      t.swaks.push(await timed(swaks));
-      t.full.push(await timed(oursFull));
-      t.node.push(await timed(nodeStart));
-      t.swaksStart.push(await timed(swaksStart));
-      t.session.push(await timed(inProcess));
-    }
-    const report = JSON.parse((await oursOnly()).stdout) as { verdict: string; transcript: Array<{ dir: string; text: string }> };
+    const check = (port: number, extra: string[] = ["--ports", "none"]) => () =>
+      measureProcess([process.execPath, BIN, "check", "--host", "127.0.0.1", "--port", String(port), "--ca", lab.caFile, "--user", LAB_USER, "--password-env", "PW", "--json", "--timeout-ms", "20000", ...extra], env);
+    const swaks = (port: number) => () =>
+      measureProcess(["swaks", "--server", `127.0.0.1:${port}`, "--tls", "--auth", "PLAIN", "--auth-user", LAB_USER, "--auth-password", LAB_PASSWORD, "--from", LAB_USER, "--to", "relay-probe@example.com", "--quit-after", "RCPT"]);
+
+    // Loopback: the whole process against node's own floor and against swaks.
+    const bare = () => measureProcess([process.execPath, join(import.meta.dirname, "bare-client.mjs"), "127.0.0.1", String(lab.ports.submission), lab.caFile, LAB_USER, LAB_PASSWORD]);
+    const loop = await rounds(11, { node: () => measureProcess([process.execPath, "-e", "0"]), bare, check: check(lab.ports.submission), swaks: swaks(lab.ports.submission) });
+    const report = JSON.parse(loop.check!.last.stdout) as JsonReport;
     if (report.verdict !== "pass") throw new Error(`the submission test did not pass against Postfix: ${report.verdict}`);
-    const swaksOut = (await swaks()).stdout.split("\n");
-    let swaksTrips = 1;
-    swaksOut.forEach((l, i) => {
-      if (/^\s*[-~]>/.test(l) && !/^\s*[-~]>/.test(swaksOut[i - 1] ?? "")) swaksTrips++;
-      if (/TLS started/.test(l)) swaksTrips++;
-    });
-    console.log(`submission: relay-onboard check ${median(t.only).toFixed(0)} ms, swaks ${median(t.swaks).toFixed(0)} ms (median of 11, whole processes): ratio ${(median(t.only) / median(t.swaks)).toFixed(2)} (target <= 1.0)`);
-    console.log(`            of which Node.js start-up alone (node -e ""): ${median(t.node).toFixed(0)} ms; without it: ratio ${((median(t.only) - median(t.node)) / median(t.swaks)).toFixed(2)}`);
-    const swaksSession = median(t.swaks) - median(t.swaksStart);
-    console.log(`session:    the submission test in-process ${median(t.session).toFixed(1)} ms vs swaks minus its start-up (swaks --version, ${median(t.swaksStart).toFixed(0)} ms) ${swaksSession.toFixed(0)} ms: ratio ${(median(t.session) / swaksSession).toFixed(2)}`);
-    console.log(`round trips: relay-onboard ${roundTrips(report.transcript)} (target <= 8), swaks ${swaksTrips}`);
-    console.log(`diagnosis:  full diagnosis ${median(t.full).toFixed(0)} ms vs submission test alone: ratio ${(median(t.full) / median(t.only)).toFixed(2)} (target <= 1.3)`);
+    console.log(`loopback:   check ${fmt(loop.check!.ms)} ms, ${fmt(loop.check!.rssMiB)} MiB; node -e 0 ${fmt(loop.node!.ms)} ms, ${fmt(loop.node!.rssMiB)} MiB; swaks ${fmt(loop.swaks!.ms)} ms, ${fmt(loop.swaks!.rssMiB)} MiB`);
+    console.log(`            check / node -e 0: time ${fmt(loop.check!.ms / loop.node!.ms, 2)} (target <= 1.6), memory ${fmt(loop.check!.rssMiB / loop.node!.rssMiB, 2)} (target <= 1.3); check / swaks ${fmt(loop.check!.ms / loop.swaks!.ms, 2)}`);
+    console.log(`            the floor for Node.js (bench/bare-client.mjs, the same exchange with no checks or report): ${fmt(loop.bare!.ms)} ms, ${fmt(loop.bare!.rssMiB)} MiB = ${fmt(loop.bare!.ms / loop.node!.ms, 2)} × node -e 0; check / that floor: ${fmt(loop.check!.ms / loop.bare!.ms, 2)}`);
+
+    // A long link: the same, behind a proxy adding half the round trip each way.
+    for (const rttMs of [50, 300]) {
+      const proxy = await startDelayProxy({ host: "127.0.0.1", port: lab.ports.submission }, rttMs);
+      try {
+        const runs: Record<string, () => Promise<ProcessRun>> = { check: check(proxy.port), swaks: swaks(proxy.port) };
+        if (rttMs === 300) runs["diagnosis"] = check(proxy.port, ["--ports", "25,465,587"]);
+        const r = await rounds(rttMs === 50 ? 7 : 3, runs);
+        const rep = JSON.parse(r.check!.last.stdout) as JsonReport;
+        if (rep.verdict !== "pass") throw new Error(`the submission test did not pass through the proxy: ${rep.verdict}`);
+        const sessionMs = Math.max(...rep.checks.map((c) => c.startMs + c.durationMs));
+        console.log(`${rttMs} ms RTT: check ${fmt(r.check!.ms)} ms vs swaks ${fmt(r.swaks!.ms)} ms (whole processes): ratio ${fmt(r.check!.ms / r.swaks!.ms, 2)} (target <= 0.85)`);
+        console.log(`            the session ${fmt(sessionMs)} ms = ${fmt(sessionMs / rttMs, 1)} RTT (target <= 7.5); per step: ${perStep(rep, rttMs)}`);
+        if (r.diagnosis) {
+          const extra = r.diagnosis.ms - r.check!.ms;
+          console.log(`            full diagnosis (with the port grid) ${fmt(r.diagnosis.ms)} ms: ${fmt(extra)} ms = ${fmt(extra / rttMs, 2)} RTT more than the submission test (target <= 1)`);
+        }
+      } finally {
+        await proxy.close();
+      }
+    }
 
     const timeoutMs = 5000;
-    const start = performance.now();
-    const { stdout } = await exec(process.execPath, [BIN, ...common, "--ports", `25,465,587,${dropped.port}`, "--timeout-ms", String(timeoutMs)], { env }).catch((e: { stdout: string }) => e);
-    const elapsed = performance.now() - start;
-    const full = JSON.parse(stdout) as { verdict: string; checks: Array<{ id: string; status: string; message: string }> };
+    const dropRun = await check(lab.ports.submission, ["--ports", `25,465,587,${dropped.port}`, "--timeout-ms", String(timeoutMs)])();
+    const full = JSON.parse(dropRun.stdout) as { verdict: string; checks: Array<{ id: string; status: string; message: string }> };
     const blocked = full.checks.find((c) => c.id === `info-port-${dropped.port}-ipv4`);
-    console.log(`dropped:    full diagnosis with port ${dropped.port} dropping packets took ${elapsed.toFixed(0)} ms for a ${timeoutMs} ms timeout: ratio ${(elapsed / timeoutMs).toFixed(2)} (target <= 1.0); that port: ${blocked?.status} (${blocked?.message}); verdict ${full.verdict}`);
+    console.log(`dropped:    full diagnosis with port ${dropped.port} dropping packets took ${fmt(dropRun.ms)} ms for a ${timeoutMs} ms timeout: ratio ${fmt(dropRun.ms / timeoutMs, 2)} (target <= 1.0); that port: ${blocked?.status} (${blocked?.message}); verdict ${full.verdict}`);
   } finally {
     dropped.stop();
     lab.stop();
@@ -152,7 +184,9 @@ async function benchApp(): Promise<void> {
     const measure = async (url: string) => {
       const page = await browser.newPage();
       // A string, not a function: tsx would wrap a function with helpers the page does not have.
-      await page.addInitScript("window.relayOnboard = { call: () => Promise.resolve({ demoOffered: true, support: {} }), onProgress: () => () => undefined };");
+      await page.addInitScript(
+        "window.relayOnboard = { call: () => Promise.resolve({ ok: true, value: { demoOffered: true, support: {}, allowSkipCa: false, reference: 'RO-BENC-HMRK', journey: { startedAt: '', updatedAt: '' }, testTimeoutMs: 20000, language: 'en' } }), onProgress: () => () => undefined };",
+      );
       await page.goto(url);
       await page.getByRole("heading", { level: 1, name: "Your organisation" }).waitFor();
       const ms = await page.evaluate<number>("performance.now()");
@@ -175,6 +209,7 @@ async function benchApp(): Promise<void> {
   }
 }
 
+await benchStartup();
 await benchVerify();
 await benchApp();
 await benchSubmission();

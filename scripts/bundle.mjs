@@ -2,7 +2,11 @@
 // Bundles what must be one file: the sandboxed preload (CommonJS, Electron allows it no imports)
 // and the CLI (ESM, split on its lazy imports; one file starts ~40% faster than hundreds of
 // module lookups). The native keychain module and Electron stay outside.
+import { rmSync } from "node:fs";
 import { build } from "esbuild";
+
+// Chunk names change with their contents: start from an empty folder so no stale chunk stays behind.
+rmSync("dist/cli-bundle", { recursive: true, force: true });
 
 await build({
   entryPoints: ["electron/preload.ts"],

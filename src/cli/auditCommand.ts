@@ -1,12 +1,6 @@
 // `relay-onboard audit`: the relay and inbound server policy, from the configuration and/or flags.
 import type { Command } from "commander";
-import { applyUsernameTemplate } from "../config/template.js";
-import { runAudit } from "../diagnostics/audit.js";
 import { RelayError } from "../errors.js";
-import { renderHtmlReport } from "../diagnostics/htmlReport.js";
-import { renderTextReport } from "../diagnostics/textReport.js";
-import { writeFileAtomic } from "../fs/atomic.js";
-import { RESERVED_EXTERNAL_RECIPIENT } from "../diagnostics/submission.js";
 import { caFromFlag, optionalConfig, parsePort, parseSecurity, parseTimeout, type TargetFlags } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
 import { readPassword } from "./password.js";
@@ -52,6 +46,8 @@ export function registerAuditCommand(program: Command, io: CliIo, version: strin
     .option("--html <file>", "also write a self-contained HTML report")
     .option("--json", "print the JSON report")
     .action(async (opts: AuditFlags) => {
+      // Loaded when the command runs, not at start-up.
+      const [{ applyUsernameTemplate }, { runAudit }, { RESERVED_EXTERNAL_RECIPIENT }] = await Promise.all([import("../config/template.js"), import("../diagnostics/audit.js"), import("../diagnostics/submission.js")]);
       const loaded = await optionalConfig(opts, io);
       const config = loaded?.payload.config;
       const security = parseSecurity(opts.security) ?? config?.submission.security ?? "starttls";
@@ -81,9 +77,12 @@ export function registerAuditCommand(program: Command, io: CliIo, version: strin
         timeoutMs,
         version,
       });
-      if (opts.html) await writeFileAtomic(opts.html, renderHtmlReport(report, AUDIT_PASS));
+      if (opts.html) {
+        const [{ writeFileAtomic }, { renderHtmlReport }] = await Promise.all([import("../fs/atomic.js"), import("../diagnostics/htmlReport.js")]);
+        await writeFileAtomic(opts.html, renderHtmlReport(report, AUDIT_PASS));
+      }
       if (opts.json) printJson(io, report);
-      else io.stdout(renderTextReport(report, AUDIT_PASS));
+      else io.stdout((await import("../diagnostics/textReport.js")).renderTextReport(report, AUDIT_PASS));
       if (report.verdict === "fail") throw new CheckFailed(1);
     });
 }

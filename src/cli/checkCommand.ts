@@ -1,13 +1,7 @@
 // `relay-onboard check`: the submission test and its diagnosis, from the configuration and/or flags.
 import type { Command } from "commander";
 import { SASL_MECHANISMS } from "../config/mechanisms.js";
-import { applyUsernameTemplate } from "../config/template.js";
-import { runCheck } from "../diagnostics/check.js";
-import { renderHtmlReport } from "../diagnostics/htmlReport.js";
-import { relayTarget } from "../diagnostics/target.js";
-import { renderTextReport } from "../diagnostics/textReport.js";
 import { RelayError } from "../errors.js";
-import { writeFileAtomic } from "../fs/atomic.js";
 import { caFromFlag, optionalConfig, parseMechanisms, parsePort, parseSecurity, parseTimeout, type TargetFlags } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
 import { readPassword } from "./password.js";
@@ -35,6 +29,8 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
     .option("--html <file>", "also write a self-contained HTML report")
     .option("--json", "print the JSON report")
     .action(async (opts: TargetFlags & { user?: string; passwordEnv?: string; passwordStdin?: boolean; login: boolean; auth?: string; from?: string; to?: string; ports: string; timeoutMs: string; html?: string; json?: boolean }) => {
+      // Loaded here, not at start-up: `relay-onboard --help` or another command needs none of it.
+      const [{ applyUsernameTemplate }, { runCheck }, { relayTarget }] = await Promise.all([import("../config/template.js"), import("../diagnostics/check.js"), import("../diagnostics/target.js")]);
       const gridPorts = opts.ports === "none" ? [] : opts.ports.split(",").map((p: string) => parsePort(p.trim(), "--ports")!);
       const loaded = await optionalConfig(opts, io);
       const config = loaded?.payload.config;
@@ -69,9 +65,12 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
         ...(externalRecipient ? { externalRecipient } : {}),
         ...(!email && domain ? { internalRecipient: `postmaster@${domain}` } : {}),
       });
-      if (opts.html) await writeFileAtomic(opts.html, renderHtmlReport(report));
+      if (opts.html) {
+        const [{ writeFileAtomic }, { renderHtmlReport }] = await Promise.all([import("../fs/atomic.js"), import("../diagnostics/htmlReport.js")]);
+        await writeFileAtomic(opts.html, renderHtmlReport(report));
+      }
       if (opts.json) printJson(io, report);
-      else io.stdout(renderTextReport(report));
+      else io.stdout((await import("../diagnostics/textReport.js")).renderTextReport(report));
       if (report.verdict === "fail") throw new CheckFailed(1);
     });
 }

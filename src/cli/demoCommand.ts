@@ -4,13 +4,7 @@ import type { Command } from "commander";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runAudit } from "../diagnostics/audit.js";
-import { runCheck } from "../diagnostics/check.js";
-import { userSubmission } from "../diagnostics/target.js";
-import { RESERVED_EXTERNAL_RECIPIENT } from "../diagnostics/submission.js";
 import { AUDIT_PASS } from "./auditCommand.js";
-import { renderTextReport } from "../diagnostics/textReport.js";
-import { describeConfig } from "./configSummary.js";
 import { RelayError } from "../errors.js";
 import { currentPolicy } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
@@ -30,6 +24,9 @@ export function registerDemoCommand(program: Command, io: CliIo, version: string
       // Loaded on demand: certificate generation and the SMTP servers are heavy, and only the demo needs them.
       const { startDemoEnvironment } = await import("../demo/environment.js");
       const { loadConfig } = await import("../config/load.js");
+      const [{ runAudit }, { runCheck }, { userSubmission }, { RESERVED_EXTERNAL_RECIPIENT }, { renderTextReport }, { describeConfig }] = await Promise.all([
+        import("../diagnostics/audit.js"), import("../diagnostics/check.js"), import("../diagnostics/target.js"), import("../diagnostics/submission.js"), import("../diagnostics/textReport.js"), import("./configSummary.js"),
+      ]);
       const env = await startDemoEnvironment(dir, io.now());
       let failed = false;
       try {

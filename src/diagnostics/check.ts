@@ -114,6 +114,6 @@ export async function runCheck(options: CheckOptions): Promise<Report> {
     ...verdictOf(checks),
     checks,
     ...(submission?.tls ? { tls: submission.tls } : {}),
-    transcript: transcript.entries,
+    transcript: [...transcript.entries],
   };
 }

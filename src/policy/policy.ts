@@ -4,7 +4,7 @@
 // weaker default in force.
 import { isEmailAddress } from "../address.js";
 import { RelayError } from "../errors.js";
-import { parseTrustedKeys, type TrustedKeys } from "../config/trustedKeys.js";
+import type { TrustedKeys } from "../config/trustedKeys.js";
 
 export const CLIENT_NAMES = ["thunderbird", "outlook", "apple-mail"] as const;
 export type ClientName = (typeof CLIENT_NAMES)[number];
@@ -68,6 +68,8 @@ export async function validatePolicy(raw: RawPolicy, source: string): Promise<Po
   if (raw["trustedKeys"] !== undefined) {
     const value = raw["trustedKeys"];
     const text = typeof value === "string" ? value : JSON.stringify(value);
+    // Loaded only when a policy names keys: the key parser brings the schema and JOSE libraries.
+    const { parseTrustedKeys } = await import("../config/trustedKeys.js");
     try {
       policy.trustedKeys = await parseTrustedKeys(text, `managed policy setting "trustedKeys" (${source})`);
     } catch (err) {

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { RelayError } from "../errors.js";
 import { parseJsonStrict } from "../config/json.js";
-import { parseTrustedKeys, type TrustedKeys } from "../config/trustedKeys.js";
+import type { TrustedKeys } from "../config/trustedKeys.js";
 import type { Policy } from "./policy.js";
 
 export const DEFAULT_BUNDLED_ORG_FILE = fileURLToPath(new URL("../../assets/org/org.json", import.meta.url));
@@ -39,6 +39,8 @@ export async function readBundledOrg(path = DEFAULT_BUNDLED_ORG_FILE): Promise<B
     throw new RelayError("BAD_INPUT", `the bundled org file ${path} must be {"configUrl": "https://…", "trustedKeys": {…}}`);
   }
   if (!/^https:\/\//i.test(doc.configUrl)) throw new RelayError("BAD_INPUT", `the bundled org file ${path}: configUrl must be https://`);
+  // The key parser (with the schema and JOSE libraries) is loaded only when a bundled org file exists.
+  const { parseTrustedKeys } = await import("../config/trustedKeys.js");
   return { configUrl: doc.configUrl, trustedKeys: await parseTrustedKeys(JSON.stringify(doc.trustedKeys), `${path} trustedKeys`) };
 }
 

@@ -4,7 +4,6 @@
 import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join } from "node:path";
-import { parse as parsePlist, parseBinary } from "plist";
 import { RelayError } from "../errors.js";
 import { parseJsonStrict } from "../config/json.js";
 import { runCommand, type Runner } from "../processRunner.js";
@@ -61,17 +60,18 @@ export async function readMacPolicy(options: { root?: string; user?: string } = 
   for (const path of [join(root, `${BUNDLE_ID}.plist`), join(root, user, `${BUNDLE_ID}.plist`)]) {
     const data = await readFile(path).catch(() => undefined);
     if (!data) continue;
-    const values = parseManagedPlist(data, path);
+    const values = await parseManagedPlist(data, path);
     for (const [name, value] of Object.entries(values)) if (!(name in merged)) merged[name] = value;
     sources.push(path);
   }
   return sources.length ? validatePolicy(merged, sources.join(" + ")) : undefined;
 }
 
-export function parseManagedPlist(data: Buffer, source: string): RawPolicy {
+export async function parseManagedPlist(data: Buffer, source: string): Promise<RawPolicy> {
   let parsed: unknown;
   try {
-    parsed = data.subarray(0, 8).toString("latin1") === "bplist00" ? parseBinary(data) : parsePlist(data.toString("utf8"));
+    const plist = await import("plist"); // macOS only: not loaded elsewhere
+    parsed = data.subarray(0, 8).toString("latin1") === "bplist00" ? plist.parseBinary(data) : plist.parse(data.toString("utf8"));
   } catch (err) {
     throw unreadable(source, (err as Error).message);
   }

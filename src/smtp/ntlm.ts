@@ -4,7 +4,6 @@
 // because Node's OpenSSL 3 no longer provides it. The challenge comes from the server and is parsed
 // with bounds checks throughout.
 import { createHmac, randomBytes } from "node:crypto";
-import { md4 } from "hash-wasm";
 import { RelayError } from "../errors.js";
 
 const SIGNATURE = Buffer.from("NTLMSSP\0", "latin1");
@@ -87,6 +86,8 @@ const hmacMd5 = (key: Buffer, ...data: Buffer[]) => {
 
 /** NTOWFv2 = HMAC-MD5(MD4(UTF-16LE(password)), UTF-16LE(UPPER(user) + domain)). */
 export async function ntowfv2(password: string, user: string, domain: string): Promise<Buffer> {
+  // MD4 (a WebAssembly module) is loaded only when NTLM is actually used.
+  const { md4 } = await import("hash-wasm");
   const ntHash = Buffer.from(await md4(utf16(password)), "hex");
   return hmacMd5(ntHash, utf16(user.toUpperCase() + domain));
 }

@@ -215,7 +215,31 @@ export class SmtpSession {
     return replies;
   }
 
-  /** RSET and QUIT; a rude goodbye is not a finding. */
+  /**
+   * RSET and QUIT once the verdict is known, without making anyone wait for their replies: sent
+   * together under PIPELINING (else RSET, then QUIT after its reply), read in the background for at
+   * most `boundMs`, then closed. The connection no longer keeps the process alive, so a CLI run ends
+   * as soon as it has reported; a rude goodbye from the server is not a finding.
+   */
+  goodbye(boundMs = 2000): void {
+    const pipelining = this.caps?.pipelining === true;
+    if (pipelining) this.conn.sendMany(["RSET", "QUIT"]);
+    else this.conn.send("RSET");
+    this.conn.unref();
+    void (async () => {
+      try {
+        await this.conn.readReply({ what: "RSET", withinMs: boundMs });
+        if (!pipelining) this.conn.send("QUIT");
+        await this.conn.readReply({ what: "QUIT", withinMs: boundMs });
+      } catch {
+        // The result is already known.
+      } finally {
+        this.close();
+      }
+    })();
+  }
+
+  /** RSET and QUIT, waiting for the replies (the audit's probes, which read what follows). */
   async quit(): Promise<void> {
     try {
       await this.commands([["RSET", "RSET"], ["QUIT", "QUIT"]]);

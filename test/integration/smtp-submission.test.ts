@@ -1,7 +1,7 @@
 // The submission test against scripted servers on loopback: the happy path, and each hostile
 // behaviour with its own failure code. Certificates come from throw-away CAs made here.
 import { createServer, type Server, type AddressInfo } from "node:net";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { IssuedCert } from "../../src/certs/generate.js";
 import type { FailureCode } from "../../src/errors.js";
 import { runSubmissionTest, type SubmissionOptions, type SubmissionResult } from "../../src/diagnostics/submission.js";
@@ -62,6 +62,21 @@ function transcriptText(result: SubmissionResult): string {
 }
 
 describe("submission test: the happy path", () => {
+  it("reports as soon as the verdict is known: a server that never answers RSET or QUIT costs nothing, and is still closed", async () => {
+    let closed = false;
+    const server = await serve({ handlers: { RSET: () => undefined, QUIT: () => undefined } });
+    // With a 4 s step deadline, waiting for those replies would outlast this test's 3 s limit.
+    const result = await test(server, { stepTimeoutMs: 4000, totalTimeoutMs: 8000 });
+    expect(result.failure).toBeUndefined();
+    expect(result.checks.at(-1)).toMatchObject({ id: "quit", status: "pass", message: expect.stringMatching(/RSET and QUIT sent/) as unknown });
+    expect(result.transcript.slice(-2).map((e) => e.text)).toEqual(["RSET", "QUIT"]);
+    await vi.waitFor(() => expect(server.received.map((r) => r.line).slice(-2)).toEqual(["RSET", "QUIT"]));
+    // The goodbye gives up after its bound and closes the connection.
+    const socket = [...server.sockets][0];
+    socket?.once("close", () => (closed = true));
+    await vi.waitFor(() => expect(closed || server.sockets.size === 0).toBe(true), { timeout: 2500 });
+  }, 3000);
+
   it("passes STARTTLS, AUTH PLAIN and relay, never sends DATA, and pipelines the envelope", async () => {
     const server = await serve();
     const result = await test(server);
@@ -75,7 +90,8 @@ describe("submission test: the happy path", () => {
     const lines = server.received.map((r) => r.line);
     expect(lines.some((l) => /^DATA/i.test(l))).toBe(false);
     expect(lines.filter((l) => l.startsWith("RCPT TO:"))).toEqual(["RCPT TO:<user@internal.test>", "RCPT TO:<relay-probe@example.com>"]);
-    expect(lines.at(-1)).toBe("QUIT");
+    // RSET and QUIT are sent without the verdict waiting for them: they arrive just after.
+    await vi.waitFor(() => expect(server.received.map((r) => r.line).slice(-2)).toEqual(["RSET", "QUIT"]), { timeout: 2000 });
     expect(lines[0]).toBe("EHLO [127.0.0.1]");
     expectNoAuthBeforeTls(server);
     // Round trips: one per client write that waits for a reply.
