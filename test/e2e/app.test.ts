@@ -165,6 +165,13 @@ async function signIn(page: Page, email: string, password: string) {
 const focused = (page: Page, prop: "id" | "className" | "tagName" | "textContent") =>
   page.evaluate((p) => (globalThis as unknown as { document: { activeElement: Record<string, unknown> | null } }).document.activeElement?.[p] as string | undefined, prop);
 
+/** On the sign-in screen of the demo organisation: the demo login, tested, passing. */
+async function demoTestPasses(page: Page) {
+  await button(page, "fill in the demo login").click();
+  await button(page, "Test sending").click();
+  await page.getByText("Sending works").waitFor({ timeout: 30_000 });
+}
+
 const reference = (page: Page) => page.locator("header .reference").textContent();
 
 beforeAll(async () => {
@@ -338,9 +345,7 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await symlink(`127.0.0.1:+${thunderbird.pid}`, join(profile, "lock"));
     const { page } = await open(service);
     await toSignIn(page);
-    await button(page, "fill in the demo login").click();
-    await button(page, "Test sending").click();
-    await page.getByText("Sending works").waitFor({ timeout: 30_000 });
+    await demoTestPasses(page);
     await button(page, "Continue").click();
     await button(page, "Set up the selected apps").click();
     await main(page).getByText("CLIENT_RUNNING", { exact: true }).waitFor();
@@ -367,9 +372,7 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await service.useDemo();
     const { page } = await open(service);
     await toSignIn(page);
-    await button(page, "fill in the demo login").click();
-    await button(page, "Test sending").click();
-    await page.getByText("Sending works").waitFor({ timeout: 30_000 });
+    await demoTestPasses(page);
     await button(page, "Continue").click();
     await page.getByText("No mail app that Relay Onboard can set up was found").waitFor();
     const relay = (await service.state()).organization!.relay;
@@ -559,9 +562,7 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await service.useDemo();
     const { page } = await open(service);
     await toSignIn(page);
-    await button(page, "fill in the demo login").click();
-    await button(page, "Test sending").click();
-    await page.getByText("Sending works").waitFor({ timeout: 30_000 });
+    await demoTestPasses(page);
     await button(page, "Diagnostics").click();
     await page.getByRole("heading", { name: "Diagnostics" }).waitFor();
     await expect(page.locator(".verdict").textContent()).resolves.toMatch(/^PASS OK/);
@@ -643,9 +644,7 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await service.useDemo();
     const { page } = await open(service, { viewport: { width: 800, height: 600 } });
     await toSignIn(page);
-    await button(page, "fill in the demo login").click();
-    await button(page, "Test sending").click();
-    await page.getByText("Sending works").waitFor({ timeout: 30_000 });
+    await demoTestPasses(page);
     expect(await focused(page, "className")).toBe("result");
     const box = await button(page, "Continue").boundingBox();
     expect(box!.y + box!.height).toBeLessThanOrEqual(600);
