@@ -38,7 +38,7 @@ export const FAILURE_CODES = {
   },
   CONFIG_FETCH_FAILED: {
     title: "The configuration could not be downloaded",
-    hint: "Check the internet connection and that the address starts with https://. If it persists, give the message to the helpdesk.",
+    hint: "Check the internet connection and that the address starts with https://. If the message says the certificate is not trusted, the configuration server's certificate must come from a public CA or from one in this computer's trust store. If it persists, give the message to the helpdesk.",
   },
   DNS_FAILED: {
     title: "The server's name does not resolve",
@@ -184,6 +184,10 @@ export const FAILURE_CODES = {
   CLIENT_WRITE_FAILED: {
     title: "The mail app's settings could not be written or handed over",
     hint: "The settings file was not written, or the mail app (or the OS) refused to import or open it. Nothing was half-changed; give the message to the helpdesk.",
+  },
+  NOT_ONBOARDED: {
+    title: "This computer is not (fully) set up for the relay",
+    hint: "The items marked missing say what is left: run `relay-onboard onboard --yes` (or the app) for this user, then check again.",
   },
   INTERNAL: {
     title: "Relay Onboard hit an unexpected error (a bug)",

@@ -36,7 +36,7 @@ export function registerAuditCommand(program: Command, io: CliIo, version: strin
     .option("--relay-port <n>", "relay port")
     .option("--security <mode>", "relay security: starttls or tls")
     .option("--ca <pem>", "the organisation's root CA")
-    .option("--domain <domain>", "the organisation's mail domain (default: from the configuration)")
+    .option("--domain <domain>", "the organisation's mail domain (default: from the configuration, else from --user)")
     .option("--to <addr>", "outside recipient for the relay probes (nothing is sent to it)")
     .option("--user <user>", "also test relaying with this login (email address with a configuration)")
     .option("--password-env <name>", "read the password from this environment variable")
@@ -58,10 +58,11 @@ export function registerAuditCommand(program: Command, io: CliIo, version: strin
       if (!relayHost && !inboundHost) throw new RelayError("USAGE", "give --config and --trust, or --relay-host and/or --inbound-host");
       const caPem = opts.ca ? await caFromFlag(opts.ca) : config?.rootCa.pem;
       if (!caPem) throw new RelayError("USAGE", "give --ca (the organisation's root certificate)");
-      const domain = opts.domain ?? config?.organization.domains[0];
-      if (!domain) throw new RelayError("USAGE", "give --domain (the organisation's mail domain)");
-      const timeoutMs = parseTimeout(opts.timeoutMs);
       const email = opts.user && opts.user.includes("@") ? opts.user : undefined;
+      // The organisation's domain: given, from the configuration, or the domain of the --user address.
+      const domain = opts.domain ?? config?.organization.domains[0] ?? email?.slice(email.lastIndexOf("@") + 1).toLowerCase();
+      if (!domain) throw new RelayError("USAGE", "give --domain (the organisation's mail domain), or --user with an address in it");
+      const timeoutMs = parseTimeout(opts.timeoutMs);
       const user = opts.user && config && email ? applyUsernameTemplate(config.submission.username, email) : opts.user;
       const password = user ? await readPassword(io, opts, user) : undefined;
       const report = await runAudit({

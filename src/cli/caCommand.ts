@@ -99,7 +99,8 @@ export function registerCaCommand(program: Command, io: CliIo): void {
       if (opts.json) {
         printJson(io, {
           ok,
-          code: failed?.code ?? "OK",
+          // ok and code agree: a status that finds the root missing says so with a code.
+          code: failed?.code ?? (ok ? "OK" : "NOT_ONBOARDED"),
           action,
           ca: { organization: ca.organization, subject: ca.subject, sha256: ca.sha256, notAfter: ca.notAfter.toISOString() },
           stores: results,

@@ -35,13 +35,13 @@ export async function currentPolicy(io: CliIo) {
  * The verified configuration, from managed policy, --config/--trust, or a bundled org file (in that
  * order of precedence); undefined when there is none at all.
  */
-export async function optionalConfig(opts: TargetFlags, io: CliIo): Promise<LoadedConfig | undefined> {
+export async function optionalConfig(opts: TargetFlags, io: CliIo, readOnly = false): Promise<LoadedConfig | undefined> {
   const { resolveConfigSource } = await import("../policy/resolve.js");
   const source = await resolveConfigSource(opts, await currentPolicy(io), io.bundledOrgFile);
   if (!source) return undefined;
   // jose and zod are loaded only when a configuration is actually used.
   const { loadConfig } = await import("../config/load.js");
-  return loadConfig({ config: source.config, trust: source.trust, now: io.now(), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
+  return loadConfig({ config: source.config, trust: source.trust, now: io.now(), readOnly, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
 }
 
 export async function caFromFlag(path: string): Promise<string> {

@@ -9,6 +9,7 @@ import { registerOnboardCommand } from "./onboardCommand.js";
 import { registerCheckCommand } from "./checkCommand.js";
 import { registerConfigCommands } from "./configCommands.js";
 import { registerDemoCommand } from "./demoCommand.js";
+import { registerStatusCommand } from "./statusCommand.js";
 import { CheckFailed, printFailure, processIo, toFailure, type CliIo } from "./io.js";
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -27,6 +28,7 @@ function buildProgram(io: CliIo): Command {
   registerCaCommand(program, io);
   registerConfigureCommand(program, io);
   registerOnboardCommand(program, io, VERSION);
+  registerStatusCommand(program, io);
   registerDemoCommand(program, io, VERSION);
   // Internal: the Thunderbird step run as a profile's owner by a root parent (clients/thunderbird/asOwner.ts).
   program

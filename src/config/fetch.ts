@@ -2,14 +2,16 @@
 // cookies, at most 3 redirects that stay on https, one overall deadline, and a size cap enforced
 // while streaming so a hostile endpoint cannot make us buffer more than the cap.
 import { constants } from "node:fs";
-import { open, stat } from "node:fs/promises";
+import { open, readFile, stat } from "node:fs/promises";
 import { request, type RequestOptions } from "node:https";
+import { rootCertificates } from "node:tls";
 import type { IncomingMessage } from "node:http";
 import { fileURLToPath } from "node:url";
 import { RelayError } from "../errors.js";
 import { MAX_CONFIG_BYTES } from "./verify.js";
 
 export const MAX_REDIRECTS = 3;
+export const LINUX_SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 export const DEFAULT_FETCH_TIMEOUT_MS = 15_000;
 
 export interface FetchOptions {
@@ -17,6 +19,12 @@ export interface FetchOptions {
   maxBytes?: number;
   /** Extra trust anchors for the https connection (tests, or a private PKI for the config host). */
   ca?: string | string[];
+  /**
+   * This computer's CA bundle, trusted besides Node's own roots when no `ca` is given — so an
+   * endpoint with a certificate from the org CA that MDM already deployed works. Linux: the system
+   * bundle (default); elsewhere Node 20 offers no system store (the app's Electron network stack does).
+   */
+  systemBundle?: string | null;
   userAgent?: string;
 }
 
@@ -95,10 +103,11 @@ async function fetchHttps(start: URL, options: FetchOptions, maxBytes: number): 
   const timeoutMs = options.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const ca = options.ca ?? (await systemAnchors(options.systemBundle));
   try {
     let url = start;
     for (let redirects = 0; ; redirects++) {
-      const response = await get(url, options, controller.signal, timeoutMs);
+      const response = await get(url, { ...options, ...(ca ? { ca } : {}) }, controller.signal, timeoutMs);
       const status = response.statusCode ?? 0;
       if (status >= 300 && status < 400 && status !== 304) {
         response.destroy();
@@ -117,6 +126,14 @@ async function fetchHttps(start: URL, options: FetchOptions, maxBytes: number): 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Node's roots plus this computer's bundle, or undefined (Node's defaults) when there is none. */
+async function systemAnchors(bundle: string | null | undefined): Promise<string[] | undefined> {
+  const path = bundle === undefined ? (process.platform === "linux" ? LINUX_SYSTEM_BUNDLE : null) : bundle;
+  if (!path) return undefined;
+  const pem = await readFile(path, "utf8").catch(() => undefined);
+  return pem ? [...rootCertificates, pem] : undefined;
 }
 
 function timedOut(ms: number): RelayError {
@@ -155,7 +172,7 @@ function describeNetworkError(url: URL, err: NodeJS.ErrnoException): RelayError 
       return failed(`${host} closed the connection`, err);
     default:
       if (err.code?.startsWith("ERR_TLS") || /certificate|self[- ]signed|CERT_|SSL/i.test(`${err.code} ${err.message}`)) {
-        return failed(`the https connection to ${host} is not trusted (${err.code ?? err.message})`, err);
+        return failed(`the certificate of ${host} is not trusted by this computer (${err.code ?? err.message}): it must come from a public CA or from one in this computer's trust store`, err);
       }
       return failed(`cannot reach ${host}: ${err.code ?? err.message}`, err);
   }

@@ -17,6 +17,8 @@ export interface LoadOptions {
   stateDir?: string;
   now?: Date;
   fetch?: FetchOptions;
+  /** Verify (rollback included) without recording the version: for read-only checks. */
+  readOnly?: boolean;
 }
 
 export interface LoadedConfig extends VerifiedConfig {
@@ -36,7 +38,7 @@ export async function readTrustedKeysFile(path: string): Promise<TrustedKeys> {
 export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const trusted = typeof options.trust === "string" ? await readTrustedKeysFile(options.trust) : options.trust;
   const fetched = await fetchConfig(options.config, options.fetch);
-  const state = RollbackState.inDir(options.stateDir ?? userStateDir());
+  const state = RollbackState.inDir(options.stateDir ?? userStateDir(), options.readOnly);
   const verified = await verifyConfig(fetched.bytes, { trusted, state, ...(options.now ? { now: options.now } : {}) });
   return { ...verified, source: fetched.source };
 }

@@ -14,10 +14,14 @@ const stateSchema = z.strictObject({
 export const STATE_FILE = "config-state.json";
 
 export class RollbackState {
-  constructor(readonly file: string) {}
+  /** readOnly: rollback is still enforced, but nothing is recorded (`status` never writes). */
+  constructor(
+    readonly file: string,
+    private readonly readOnly = false,
+  ) {}
 
-  static inDir(dir: string): RollbackState {
-    return new RollbackState(join(dir, STATE_FILE));
+  static inDir(dir: string, readOnly = false): RollbackState {
+    return new RollbackState(join(dir, STATE_FILE), readOnly);
   }
 
   /** The highest ver accepted for `iss`, or undefined. A corrupt file is an error, never "no state". */
@@ -30,7 +34,7 @@ export class RollbackState {
   async record(iss: string, ver: number, now: Date): Promise<boolean> {
     const issuers = await this.read();
     const current = issuers.get(iss)?.ver;
-    if (current !== undefined && current >= ver) return false;
+    if ((current !== undefined && current >= ver) || this.readOnly) return false;
     issuers.set(iss, { ver, acceptedAt: now.toISOString() });
     const list = [...issuers].sort(([a], [b]) => a.localeCompare(b)).map(([name, entry]) => ({ iss: name, ...entry }));
     const out = { issuers: list };

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchConfig } from "../../src/config/fetch.js";
 import { MAX_CONFIG_BYTES } from "../../src/config/verify.js";
 import { RelayError, type FailureCode } from "../../src/errors.js";
-import { issueServerCert, tempDir, testCa } from "../helpers/org.js";
+import { createRootCa, issueServerCert, tempDir, testCa } from "../helpers/org.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -103,6 +103,20 @@ describe("fetchConfig over https", () => {
     const result = await fetchConfig(`${httpsBase}/config.jws`, { ca: caPem });
     expect(result.bytes.toString()).toBe("eyJ.config.sig");
     await expectCode(fetchConfig(`${httpsBase}/config.jws`), "CONFIG_FETCH_FAILED", /not trusted/);
+  });
+
+  it("trusts this computer's CA bundle besides Node's roots (the org CA MDM deployed), and says so when neither trusts the server", async () => {
+    const dir = await tempDir("ro-fetch-bundle-");
+    const withOrg = join(dir, "with-org.crt");
+    const withoutOrg = join(dir, "without-org.crt");
+    const other = await createRootCa("Some Other Root");
+    await writeFile(withOrg, `${other.certPem}\n${caPem}\n`);
+    await writeFile(withoutOrg, other.certPem);
+    expect((await fetchConfig(`${httpsBase}/config.jws`, { systemBundle: withOrg })).bytes.toString()).toBe("eyJ.config.sig");
+    await expectCode(fetchConfig(`${httpsBase}/config.jws`, { systemBundle: withoutOrg }), "CONFIG_FETCH_FAILED", /certificate of 127\.0\.0\.1:\d+ is not trusted by this computer .*public CA or from one in this computer's trust store/);
+    await expectCode(fetchConfig(`${httpsBase}/config.jws`, { systemBundle: join(dir, "missing.crt") }), "CONFIG_FETCH_FAILED", /not trusted/);
+    // An explicit CA replaces the system's: the bundle does not widen what a caller pinned.
+    await expectCode(fetchConfig(`${httpsBase}/config.jws`, { ca: other.certPem, systemBundle: withOrg }), "CONFIG_FETCH_FAILED", /not trusted/);
   });
 
   it("refuses plain http without connecting", async () => {

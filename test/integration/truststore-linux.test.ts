@@ -149,7 +149,7 @@ describe.skipIf(!isRoot || !hasUpdateCa)("Linux system store, for real as root",
       let out = "";
       const io: CliIo = { stdout: (t) => void (out += t), stderr: () => undefined, env: {}, now: () => new Date() };
       const status = await run(["ca", ...args, "--cert", certFile, "--sha256", sha, "--store", "system", "--json"], io);
-      return { status, report: JSON.parse(out) as { stores: Array<{ installed: boolean; changed: boolean }> } };
+      return { status, report: JSON.parse(out) as { ok: boolean; code: string; stores: Array<{ installed: boolean; changed: boolean }> } };
     };
     // If this test fails halfway, the file's afterAll removes the root with update-ca-certificates.
     expect(opensslVerify("/etc/ssl/certs", leaf.certPem)).toBe(false);
@@ -165,6 +165,8 @@ describe.skipIf(!isRoot || !hasUpdateCa)("Linux system store, for real as root",
     const status = await cli(["status"]);
     expect(status.status).toBe(1);
     expect(status.report.stores[0]?.installed).toBe(false);
+    // ok and code agree (it used to say ok: false with code OK).
+    expect(status.report).toMatchObject({ ok: false, code: "NOT_ONBOARDED" });
   });
 
   it("refuses a leaf, an expired CA and a mismatched fingerprint with CA_REJECTED, changing nothing", async () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
 import type { CliIo } from "../../src/cli/io.js";
 import { FAILURE_CODES } from "../../src/errors.js";
-import { NOW, fullPayload, header, makeKey, rawSign, tempDir, unsignedPayload } from "../helpers/org.js";
+import { NOW, fullPayload, header, makeKey, rawSign, tempDir, testCa, unsignedPayload } from "../helpers/org.js";
 
 interface Ran {
   status: number;
@@ -259,12 +259,23 @@ describe("skipping the root certificate (allowSkipCa) on the command line, as in
   });
 });
 
+describe("audit's domain", () => {
+  it("needs --domain only when neither a configuration nor an address in --user names it", async () => {
+    const dir = await tempDir("ro-audit-domain-");
+    const ca = join(dir, "ca.pem");
+    await writeFile(ca, (await testCa()).certPem);
+    const result = await cli(["audit", "--relay-host", "127.0.0.1", "--relay-port", "1", "--ca", ca, "--json"]);
+    expect(result.status).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ code: "USAGE", message: expect.stringMatching(/--domain .*or --user with an address in it/) as unknown });
+  });
+});
+
 describe("the command line itself", () => {
   it("answers --version and --help for every command", async () => {
     const version = await cli(["--version"]);
     expect(version.status).toBe(0);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-    for (const command of [[], ["config"], ["config", "keygen"], ["config", "sign"], ["config", "verify"], ["check"], ["audit"], ["ca"], ["configure"], ["onboard"], ["demo"]]) {
+    for (const command of [[], ["config"], ["config", "keygen"], ["config", "sign"], ["config", "verify"], ["check"], ["audit"], ["ca"], ["configure"], ["onboard"], ["status"], ["demo"]]) {
       const help = await cli([...command, "--help"]);
       expect(help.status, command.join(" ")).toBe(0);
       expect(help.stdout, command.join(" ")).toMatch(/Usage: relay-onboard/);

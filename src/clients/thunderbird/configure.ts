@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { OrgConfig } from "../../config/schema.js";
 import { RelayError } from "../../errors.js";
 import { writeFileAtomic } from "../../fs/atomic.js";
-import { planThunderbirdAccount } from "./accounts.js";
+import { planThunderbirdAccount, SOCKET_TYPE } from "./accounts.js";
 import { conflictingPolicy, findPrefPolicies, type PrefPolicy } from "./locks.js";
 import { profileLock } from "./lock.js";
 import { applyPrefs, effectivePrefs, formatValue, parsePrefs, type ParsedPrefs, type PrefChange, type PrefValue } from "./prefs.js";
@@ -70,6 +70,40 @@ async function readPrefsFile(path: string): Promise<ProfileFile> {
   return { path, data, parsed };
 }
 
+/** The values Thunderbird will use: prefs.js, then user.js over it. */
+async function effectiveValues(profile: string): Promise<{ prefs: ProfileFile; user: ProfileFile; effective: Map<string, PrefValue> }> {
+  const prefs = await readPrefsFile(join(profile, "prefs.js"));
+  const user = await readPrefsFile(join(profile, "user.js"));
+  const files = [{ file: prefs.path, parsed: prefs.parsed }, { file: user.path, parsed: user.parsed }];
+  return { prefs, user, effective: new Map([...effectivePrefs(files)].map(([name, e]) => [name, e.value])) };
+}
+
+/** What makes a profile send through the relay: the outgoing server's address and security, its login, the identity using it. */
+const ESSENTIAL = /\.(hostname|port|try_ssl|authMethod|username|smtpServer|useremail)$/;
+
+/**
+ * Read-only: does this profile, as Thunderbird will read it, send `email` through the relay with the
+ * configured security? Without an email: does any outgoing server point at the relay? Returns the
+ * preferences that are not yet as they must be (empty when compliant). Never writes, whether or not
+ * Thunderbird is running.
+ */
+export async function thunderbirdPending(profile: string, config: ThunderbirdRequest["config"], email?: string): Promise<string[]> {
+  if (!(await stat(profile).then((s) => s.isDirectory(), () => false))) throw new RelayError("CLIENT_NOT_FOUND", `the Thunderbird profile ${profile} does not exist`);
+  const { effective } = await effectiveValues(profile);
+  if (email) {
+    const plan = planThunderbirdAccount(effective, { config, email });
+    // The outgoing server must also be listed, or Thunderbird ignores it; incoming settings are not judged here.
+    const essential = (name: string) => name === "mail.smtpservers" || (ESSENTIAL.test(name) && !name.startsWith("mail.server."));
+    return [...plan.updates].filter(([name, value]) => essential(name) && effective.get(name) !== value).map(([name]) => name);
+  }
+  const sub = config.submission;
+  const servers = String(effective.get("mail.smtpservers") ?? "").split(",").map((k) => k.trim()).filter(Boolean);
+  const pointing = servers.some(
+    (k) => String(effective.get(`mail.smtpserver.${k}.hostname`) ?? "").toLowerCase() === sub.host.toLowerCase() && effective.get(`mail.smtpserver.${k}.port`) === sub.port && effective.get(`mail.smtpserver.${k}.try_ssl`) === SOCKET_TYPE[sub.security],
+  );
+  return pointing ? [] : [`mail.smtpserver.*: no outgoing server for ${sub.host}:${sub.port}`];
+}
+
 export async function configureThunderbird(request: ThunderbirdRequest): Promise<ThunderbirdResult> {
   const { profile } = request;
   if (!(await stat(profile).then((s) => s.isDirectory(), () => false))) {
@@ -78,10 +112,7 @@ export async function configureThunderbird(request: ThunderbirdRequest): Promise
   const lock = await profileLock(profile);
   if (lock.running) throw new RelayError("CLIENT_RUNNING", `Thunderbird is using the profile ${profile} (${lock.detail}); close Thunderbird first`);
 
-  const prefs = await readPrefsFile(join(profile, "prefs.js"));
-  const user = await readPrefsFile(join(profile, "user.js"));
-  const files = [{ file: prefs.path, parsed: prefs.parsed }, { file: user.path, parsed: user.parsed }];
-  const effective = new Map([...effectivePrefs(files)].map(([name, e]) => [name, e.value]));
+  const { prefs, user, effective } = await effectiveValues(profile);
   const plan = planThunderbirdAccount(effective, request);
 
   const policies = request.policies ?? (await findPrefPolicies());
