@@ -75,12 +75,22 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
 
   const { acceptCa } = await import("./truststore/accept.js");
   const ca = acceptCa(config.rootCa.pem, config.rootCa.sha256, config.organization.name, options.now);
+  // The mail apps are known before the root is installed: the two steps must agree on NSS.
+  const { detectClients } = await import("./clients/detect.js");
+  const detected = await detectClients({ platform, ...(options.thunderbirdRoots ? { thunderbirdRoots: options.thunderbirdRoots } : {}) });
+  const wanted = options.clients ?? detected.filter((c) => c.installed).map((c) => c.client);
   if (options.caStore === "none") {
     record({ id: "ca", title: "Root certificate", status: "skipped", message: "managed policy or --ca-store none: not installed in the system's stores" });
   } else {
     await attempt("ca", "Root certificate", async () => {
       const { selectStores } = await import("./truststore/select.js");
-      const stores = await selectStores({ choice: options.caStore as "auto" | "system" | "user" | "nss", platform, interactive: false });
+      const stores = await selectStores({ choice: options.caStore as "auto" | "system" | "user" | "nss", platform, interactive: false }).catch((err: unknown) => {
+        // Only NSS databases were asked for and none exists yet — but the Thunderbird step creates
+        // its profile's and adds the root there: not a failure of this step.
+        if (err instanceof RelayError && err.code === "CLIENT_NOT_FOUND" && options.caStore === "nss" && wanted.includes("thunderbird")) return undefined;
+        throw err;
+      });
+      if (!stores) return { status: "skipped", message: "no NSS database exists yet: the Thunderbird step creates its profile's and adds the root there" };
       const results = [];
       for (const store of stores) results.push(await store.install(ca));
       const changed = results.some((r) => r.changed);
@@ -103,9 +113,6 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
     record({ id: "test", title: "Sending through the relay", status: "skipped", message: "no password source given (--password-env or --password-stdin)" });
   }
 
-  const { detectClients } = await import("./clients/detect.js");
-  const detected = await detectClients({ platform, ...(options.thunderbirdRoots ? { thunderbirdRoots: options.thunderbirdRoots } : {}) });
-  const wanted = options.clients ?? detected.filter((c) => c.installed).map((c) => c.client);
   if (wanted.length === 0) record({ id: "clients", title: "Mail apps", status: "skipped", message: "no mail app found on this computer" });
   for (const client of wanted) {
     const found = detected.find((c) => c.client === client);

@@ -85,6 +85,25 @@ describe("relay-onboard onboard", () => {
     expect(await readFile(join(profile, "prefs.js"), "utf8")).toBe(before);
   });
 
+  it("--ca-store nss with a Thunderbird profile that has no certificate database yet: the CA and client steps agree, exit 0", async () => {
+    const fresh = await tempDir("ro-onboard-nss-");
+    const freshProfile = join(fresh, ".thunderbird", "p.default");
+    await mkdir(freshProfile, { recursive: true });
+    await writeFile(join(fresh, ".thunderbird", "profiles.ini"), "[Profile0]\nName=default\nIsRelative=1\nPath=p.default\nDefault=1\n");
+    const args = [BIN, "onboard", "--config", env.org.files.config, "--trust", env.org.files.trustedKeys, "--email", env.user.email, "--ca-store", "nss", "--yes", "--json", "--log-dir", join(fresh, "logs"), "--state-dir", join(fresh, "state")];
+    const r = await exec(process.execPath, args, { env: { PATH: process.env["PATH"], HOME: fresh } }).then(
+      (ok) => ({ status: 0, stdout: ok.stdout }),
+      (err: { code: number; stdout: string }) => ({ status: err.code, stdout: err.stdout }),
+    );
+    const report = JSON.parse(r.stdout) as OnboardReport;
+    expect(r.status, JSON.stringify(report.steps)).toBe(0);
+    expect(report.steps.find((s) => s.id === "ca")).toMatchObject({ status: "skipped", message: expect.stringMatching(/Thunderbird step creates its profile's/) as unknown });
+    expect(report.steps.find((s) => s.id === "client:thunderbird")?.status).toBe("done");
+    // The root is in the profile's new certificate database.
+    const { stdout } = await exec("/usr/bin/certutil", ["-L", "-d", `sql:${freshProfile}`]);
+    expect(stdout).toMatch(/Relay Onboard/);
+  });
+
   it("refuses without --yes, and while another run holds the lock", async () => {
     const noYes = await exec(process.execPath, [BIN, "onboard", "--email", "a@b.test", "--json"], { env: { PATH: process.env["PATH"], HOME: home } }).catch((e: { code: number; stdout: string }) => e);
     expect("code" in noYes && noYes.code).toBe(2);
