@@ -6,7 +6,7 @@ import type { BrowserWindowConstructorOptions, IpcMain, IpcMainInvokeEvent, Sess
 import { z } from "zod";
 import { isDisplayName, isEmailAddress } from "../src/address.js";
 import { CHANNELS, type ArgOf, type Channel, type Result, type ResultOf } from "../src/app/api.js";
-import { settle } from "../src/app/result.js";
+import { problemOf, settle } from "../src/app/result.js";
 import { RelayError } from "../src/errors.js";
 
 export function windowOptions(preload: string): BrowserWindowConstructorOptions {
@@ -126,10 +126,7 @@ export function registerHandlers(ipc: Pick<IpcMain, "handle">, handlers: Handler
     ipc.handle(channel, async (event: IpcMainInvokeEvent, arg: unknown): Promise<Result<unknown>> => {
       if (!isTrustedSender(event.senderFrame?.url, appUrl)) throw new IpcRefused(`IPC from an unexpected sender refused (${channel})`);
       const parsed = ARGUMENTS[channel].safeParse(arg);
-      if (!parsed.success) {
-        const refused = refusal(channel, parsed.error);
-        return settle(() => Promise.reject(refused), recordBug);
-      }
+      if (!parsed.success) return { ok: false, problem: problemOf(refusal(channel, parsed.error)) };
       return settle(() => (handlers[channel] as (a: unknown, e: IpcMainInvokeEvent) => Promise<unknown>)(parsed.data, event), recordBug);
     });
   }

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { LoadedConfig } from "./config/load.js";
 import { FAILURE_CODES, RelayError, type FailureCode } from "./errors.js";
-import type { CaStoreSetting, ClientName } from "./policy/policy.js";
+import { CLIENT_TITLES, type CaStoreSetting, type ClientName } from "./policy/policy.js";
 
 export type StepStatus = "done" | "unchanged" | "skipped" | "failed";
 
@@ -116,8 +116,8 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
   if (wanted.length === 0) record({ id: "clients", title: "Mail apps", status: "skipped", message: "no mail app found on this computer" });
   for (const client of wanted) {
     const found = detected.find((c) => c.client === client);
-    await attempt(`client:${client}`, clientTitle(client), async () => {
-      if (!found?.installed) throw new RelayError("CLIENT_NOT_FOUND", `${clientTitle(client)} was not found on this computer`);
+    await attempt(`client:${client}`, CLIENT_TITLES[client], async () => {
+      if (!found?.installed) throw new RelayError("CLIENT_NOT_FOUND", `${CLIENT_TITLES[client]} was not found on this computer`);
       switch (client) {
         case "thunderbird": {
           const profile = found.profiles.find((p) => p.isDefault) ?? found.profiles[0];
@@ -164,6 +164,3 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
   return { steps, changed: steps.some((s) => s.status === "done" && s.id !== "test"), exitStatus: failedAction ? 4 : failedTest ? 1 : 0 };
 }
 
-function clientTitle(client: ClientName): string {
-  return { thunderbird: "Thunderbird", outlook: "Outlook", "apple-mail": "Apple Mail" }[client];
-}

@@ -4,7 +4,7 @@
 // with its code) or unchecked (no read-only check exists for it on this OS; it does not count).
 import type { LoadedConfig } from "./config/load.js";
 import { FAILURE_CODES, RelayError, type FailureCode } from "./errors.js";
-import type { CaStoreSetting, ClientName } from "./policy/policy.js";
+import { CLIENT_TITLES, type CaStoreSetting, type ClientName } from "./policy/policy.js";
 
 export interface StatusItem {
   id: string;
@@ -34,7 +34,6 @@ export interface StatusOptions {
   home?: string;
 }
 
-const TITLES: Record<ClientName, string> = { thunderbird: "Thunderbird", outlook: "Outlook", "apple-mail": "Apple Mail" };
 
 export async function onboardingStatus(options: StatusOptions): Promise<StatusResult> {
   const { loaded } = options;
@@ -82,9 +81,9 @@ export async function onboardingStatus(options: StatusOptions): Promise<StatusRe
   if (wanted.length === 0) items.push({ id: "clients", title: "Mail apps", state: "unchecked", message: "no mail app found on this computer" });
   for (const client of wanted) {
     const found = detected.find((c) => c.client === client);
-    await check(`client:${client}`, TITLES[client], async () => {
-      if (!found?.installed) throw new RelayError("CLIENT_NOT_FOUND", `${TITLES[client]} was not found on this computer`);
-      if (client !== "thunderbird") return { state: "unchecked", message: `${TITLES[client]} has no read-only check yet: status does not count it` };
+    await check(`client:${client}`, CLIENT_TITLES[client], async () => {
+      if (!found?.installed) throw new RelayError("CLIENT_NOT_FOUND", `${CLIENT_TITLES[client]} was not found on this computer`);
+      if (client !== "thunderbird") return { state: "unchecked", message: `${CLIENT_TITLES[client]} has no read-only check yet: status does not count it` };
       const profile = found.profiles.find((p) => p.isDefault) ?? found.profiles[0];
       if (!profile) throw new RelayError("CLIENT_NOT_FOUND", "no Thunderbird profile");
       const { thunderbirdPending } = await import("./clients/thunderbird/configure.js");

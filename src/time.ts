@@ -17,7 +17,7 @@ export function isoWithOffset(date: Date): string {
 
 /** "2026-11-30 14:02:11 UTC+01:00" */
 export function formatTimestamp(date: Date): string {
-  return `${isoWithOffset(date).slice(0, 19).replace("T", " ")} UTC${offsetOf(date).text}`;
+  return readableIso(isoWithOffset(date));
 }
 
 /** An isoWithOffset string as people read it, keeping the offset it was written with. */

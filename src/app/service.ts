@@ -19,7 +19,7 @@ import { FAILURE_CODES, RelayError } from "../errors.js";
 import type { Report } from "../diagnostics/report.js";
 import type { CheckResult } from "../diagnostics/steps.js";
 import type { DemoEnvironment } from "../demo/environment.js";
-import type { Policy } from "../policy/policy.js";
+import { CLIENT_TITLES, type Policy } from "../policy/policy.js";
 import type { Keychain } from "../secrets/keychain.js";
 import type { TrustStore } from "../truststore/types.js";
 import type {
@@ -27,8 +27,6 @@ import type {
 } from "./api.js";
 import { freshJourney, loadJourney, saveJourney } from "./journey.js";
 import { problemOf } from "./result.js";
-
-export { problemOf } from "./result.js";
 
 export interface ServiceOptions {
   version: string;
@@ -51,7 +49,6 @@ export interface ServiceOptions {
   systemBundle?: string;
 }
 
-const CLIENT_NAMES: Record<ClientName, string> = { thunderbird: "Thunderbird", outlook: "Outlook", "apple-mail": "Apple Mail" };
 const BLOCKED: ReadonlySet<string> = new Set(["CONNECT_TIMEOUT", "CONNECT_REFUSED"]);
 
 /** Eight characters a person can read out without ambiguity (no 0/O, 1/I/L, U). */
@@ -503,7 +500,7 @@ export class AppService {
       `Certificate: ${stores}`,
       r ? `Relay: ${r.target.host}:${r.target.port} (${r.target.security === "tls" ? "SSL/TLS" : "STARTTLS"}) — ${r.verdict.toUpperCase()} ${r.code}` : "Relay: no test has run in this session",
       ...(failed ? [`Failed step: ${failed.title}: ${failed.message}`] : []),
-      `Mail apps: ${(journey.clients ?? []).map((c) => `${CLIENT_NAMES[c.client]} ${c.status}${c.problem ? ` ${c.problem.code}` : ""}`).join("; ") || "none set up"}`,
+      `Mail apps: ${(journey.clients ?? []).map((c) => `${CLIENT_TITLES[c.client]} ${c.status}${c.problem ? ` ${c.problem.code}` : ""}`).join("; ") || "none set up"}`,
       ...(reportPath ? [`Report: ${reportPath}`] : []),
     ].join("\n");
     return { reference: this.reference, text, ...(reportPath ? { reportPath } : {}) };

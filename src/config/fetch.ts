@@ -2,16 +2,16 @@
 // cookies, at most 3 redirects that stay on https, one overall deadline, and a size cap enforced
 // while streaming so a hostile endpoint cannot make us buffer more than the cap.
 import { constants } from "node:fs";
-import { open, readFile, stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { request, type RequestOptions } from "node:https";
 import { rootCertificates } from "node:tls";
 import type { IncomingMessage } from "node:http";
 import { fileURLToPath } from "node:url";
+import { readLinuxCaBundle } from "../certs/systemBundle.js";
 import { RelayError } from "../errors.js";
 import { MAX_CONFIG_BYTES } from "./verify.js";
 
 export const MAX_REDIRECTS = 3;
-export const LINUX_SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 export const DEFAULT_FETCH_TIMEOUT_MS = 15_000;
 
 export interface FetchOptions {
@@ -21,8 +21,9 @@ export interface FetchOptions {
   ca?: string | string[];
   /**
    * This computer's CA bundle, trusted besides Node's own roots when no `ca` is given — so an
-   * endpoint with a certificate from the org CA that MDM already deployed works. Linux: the system
-   * bundle (default); elsewhere Node 20 offers no system store (the app's Electron network stack does).
+   * endpoint with a certificate from the org CA that MDM already deployed works. Linux: the
+   * distribution's system bundle (default; a path here replaces it, null turns it off); elsewhere
+   * Node 20 offers no system store.
    */
   systemBundle?: string | null;
   userAgent?: string;
@@ -130,9 +131,8 @@ async function fetchHttps(start: URL, options: FetchOptions, maxBytes: number): 
 
 /** Node's roots plus this computer's bundle, or undefined (Node's defaults) when there is none. */
 async function systemAnchors(bundle: string | null | undefined): Promise<string[] | undefined> {
-  const path = bundle === undefined ? (process.platform === "linux" ? LINUX_SYSTEM_BUNDLE : null) : bundle;
-  if (!path) return undefined;
-  const pem = await readFile(path, "utf8").catch(() => undefined);
+  if (bundle === null || (bundle === undefined && process.platform !== "linux")) return undefined;
+  const pem = await readLinuxCaBundle(bundle);
   return pem ? [...rootCertificates, pem] : undefined;
 }
 

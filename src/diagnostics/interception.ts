@@ -4,7 +4,7 @@
 // was installed in this computer's own trust store (Linux: the system bundle; other platforms are
 // not inspected).
 import { X509Certificate } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readLinuxCaBundle } from "../certs/systemBundle.js";
 
 const PRODUCTS: ReadonlyArray<[RegExp, string]> = [
   [/\bavast\b/i, "Avast"],
@@ -39,8 +39,8 @@ export function productNamedIn(issuer: string): string | undefined {
 }
 
 /** Subjects of the certificates in a PEM bundle (unreadable blocks are skipped). */
-async function bundleSubjects(bundle: string): Promise<Set<string>> {
-  const text = await readFile(bundle, "utf8").catch(() => "");
+async function bundleSubjects(bundle: string | undefined): Promise<Set<string>> {
+  const text = (await readLinuxCaBundle(bundle)) ?? "";
   const subjects = new Set<string>();
   for (const block of text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []) {
     try {
@@ -52,13 +52,11 @@ async function bundleSubjects(bundle: string): Promise<Set<string>> {
   return subjects;
 }
 
-export const LINUX_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
-
 /** Undefined when the issuer names no product and is not in this computer's store. */
 export async function interceptionBy(issuer: string, options: { platform?: NodeJS.Platform; bundle?: string } = {}): Promise<Interception | undefined> {
   const product = productNamedIn(issuer);
   const platform = options.platform ?? process.platform;
-  const local = platform === "linux" ? (await bundleSubjects(options.bundle ?? LINUX_BUNDLE)).has(issuer) : false;
+  const local = platform === "linux" ? (await bundleSubjects(options.bundle)).has(issuer) : false;
   if (!product && !local) return undefined;
   return { issuer, ...(product ? { product } : {}), local };
 }

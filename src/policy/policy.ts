@@ -8,6 +8,8 @@ import type { TrustedKeys } from "../config/trustedKeys.js";
 
 export const CLIENT_NAMES = ["thunderbird", "outlook", "apple-mail"] as const;
 export type ClientName = (typeof CLIENT_NAMES)[number];
+/** How each mail app is named in messages and logs. */
+export const CLIENT_TITLES: Record<ClientName, string> = { thunderbird: "Thunderbird", outlook: "Outlook", "apple-mail": "Apple Mail" };
 export const CA_STORES = ["auto", "system", "user", "nss", "none"] as const;
 export type CaStoreSetting = (typeof CA_STORES)[number];
 

@@ -10,6 +10,7 @@ import { RelayError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { runCommand, type Runner } from "../processRunner.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
+import { LINUX_CA_BUNDLES } from "../certs/systemBundle.js";
 
 export type LinuxFamilyName = "debian" | "suse" | "fedora" | "arch";
 
@@ -29,21 +30,21 @@ export const FAMILIES: Record<LinuxFamilyName, LinuxFamily> = {
     anchorsDir: "/usr/local/share/ca-certificates",
     extension: ".crt", // update-ca-certificates ignores anything else
     refresh: (removing) => [unixTool("update-ca-certificates"), removing ? ["--fresh"] : []],
-    bundle: "/etc/ssl/certs/ca-certificates.crt",
+    bundle: LINUX_CA_BUNDLES.debian,
   },
   suse: {
     name: "suse",
     anchorsDir: "/etc/pki/trust/anchors",
     extension: ".pem",
     refresh: () => [unixTool("update-ca-certificates"), []],
-    bundle: "/var/lib/ca-certificates/ca-bundle.pem",
+    bundle: LINUX_CA_BUNDLES.suse,
   },
   fedora: {
     name: "fedora",
     anchorsDir: "/etc/pki/ca-trust/source/anchors",
     extension: ".pem",
     refresh: () => [unixTool("update-ca-trust"), ["extract"]],
-    bundle: "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    bundle: LINUX_CA_BUNDLES.fedora,
   },
   arch: {
     // p11-kit's anchors directory: what `trust anchor --store` writes to, refreshed by update-ca-trust.
@@ -51,7 +52,7 @@ export const FAMILIES: Record<LinuxFamilyName, LinuxFamily> = {
     anchorsDir: "/etc/ca-certificates/trust-source/anchors",
     extension: ".crt",
     refresh: () => [unixTool("update-ca-trust"), ["extract"]],
-    bundle: "/etc/ssl/certs/ca-certificates.crt",
+    bundle: LINUX_CA_BUNDLES.debian,
   },
 };
 

@@ -5,6 +5,8 @@ import { createHmac } from "node:crypto";
 import { md4 } from "hash-wasm";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { TLSSocket, type TlsOptions } from "node:tls";
+import { afterEach, beforeAll } from "vitest";
+import { issueServerCert, testCa } from "./org.js";
 
 export interface Received {
   line: string;
@@ -240,4 +242,33 @@ async function verifyNtlmV2(msg: Buffer, challenge: Buffer, expectedUser: string
   const key = createHmac("md5", ntHash).update(Buffer.from(user.toUpperCase() + domain, "utf16le")).digest();
   const proof = createHmac("md5", key).update(challenge.subarray(24, 32)).update(nt.subarray(16)).digest();
   return proof.equals(nt.subarray(0, 16));
+}
+
+/**
+ * Scripted servers for one test file: each gets a certificate from the test root for 127.0.0.1,
+ * and every server is closed after each test. Call at the top level of the file.
+ */
+export function scriptedServers(): { serve: (options?: FakeSmtpOptions, certificate?: { certPem: string; keyPem: string }) => Promise<FakeSmtp>; readonly caPem: string } {
+  let cert: { certPem: string; keyPem: string } | undefined;
+  let caPem = "";
+  const servers: FakeSmtp[] = [];
+  beforeAll(async () => {
+    const ca = await testCa();
+    caPem = ca.certPem;
+    cert = await issueServerCert(ca, ["127.0.0.1"]);
+  });
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close();
+  });
+  return {
+    get caPem() {
+      return caPem;
+    },
+    /** With the test root's certificate, or `certificate` for a test about another root. */
+    serve: async (options: FakeSmtpOptions = {}, certificate = cert) => {
+      const server = await fakeSmtp(options, certificate);
+      servers.push(server);
+      return server;
+    },
+  };
 }

@@ -1,28 +1,16 @@
 // The audit against scripted servers: the injection probe and the pre-TLS AUTH probe, whose
 // failure modes real Postfix cannot be configured to show.
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { IssuedCert } from "../../src/certs/generate.js";
+import { describe, expect, it } from "vitest";
 import { runAudit } from "../../src/diagnostics/audit.js";
-import { fakeSmtp, type FakeSmtp, type FakeSmtpOptions } from "../helpers/fakeSmtp.js";
-import { issueServerCert, testCa } from "../helpers/org.js";
+import { scriptedServers, type FakeSmtpOptions } from "../helpers/fakeSmtp.js";
 
-let ca: IssuedCert;
-let cert: { certPem: string; keyPem: string };
-const servers: FakeSmtp[] = [];
-beforeAll(async () => {
-  ca = await testCa();
-  cert = await issueServerCert(ca, ["127.0.0.1"]);
-});
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
+const servers = scriptedServers();
 
 async function auditRelay(options: FakeSmtpOptions, injectionProbe = false) {
-  const server = await fakeSmtp(options, cert);
-  servers.push(server);
+  const server = await servers.serve(options);
   const report = await runAudit({
     relay: { host: "127.0.0.1", port: server.port, security: "starttls" },
-    caPem: ca.certPem, orgDomains: ["internal.test"], externalRecipient: "relay-probe@example.com", mechanisms: ["PLAIN"],
+    caPem: servers.caPem, orgDomains: ["internal.test"], externalRecipient: "relay-probe@example.com", mechanisms: ["PLAIN"],
     injectionProbe, timeoutMs: 8000, version: "test",
   });
   return { report, server };
@@ -62,12 +50,11 @@ describe("audit with scripted relays", () => {
   });
 
   it("an unreachable section is reported and the others still run", async () => {
-    const server = await fakeSmtp({}, cert);
-    servers.push(server);
+    const server = await servers.serve();
     const report = await runAudit({
       inbound: { host: "127.0.0.1", port: 1 },
       relay: { host: "127.0.0.1", port: server.port, security: "starttls" },
-      caPem: ca.certPem, orgDomains: ["internal.test"], externalRecipient: "relay-probe@example.com", mechanisms: ["PLAIN"], timeoutMs: 8000, version: "test",
+      caPem: servers.caPem, orgDomains: ["internal.test"], externalRecipient: "relay-probe@example.com", mechanisms: ["PLAIN"], timeoutMs: 8000, version: "test",
     });
     expect(report.checks.find((c) => c.id === "inbound-connect")).toMatchObject({ status: "fail", code: "CONNECT_REFUSED" });
     expect(report.checks.find((c) => c.id === "relay-no-anonymous-relay")?.status).toBe("pass");

@@ -1,36 +1,19 @@
 // The one SMTP session on its own, against the scripted server: the paths the submission test does
 // not reach by itself — servers without PIPELINING, refused service, a server that loops on 334,
 // login attempted without an accepted certificate, the test message, and the EHLO name.
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { IssuedCert } from "../../src/certs/generate.js";
+import { describe, expect, it } from "vitest";
 import type { Deadline } from "../../src/smtp/connection.js";
 import { ehloName, replyLine, SmtpSession } from "../../src/smtp/session.js";
 import { sendTestMessage } from "../../src/smtp/testMessage.js";
 import { AUTH_MARKER, Transcript } from "../../src/smtp/transcript.js";
-import { fakeSmtp, type FakeSmtp, type FakeSmtpOptions } from "../helpers/fakeSmtp.js";
-import { issueServerCert, testCa } from "../helpers/org.js";
+import { scriptedServers, type FakeSmtp } from "../helpers/fakeSmtp.js";
 
 const EHLO_NO_PIPELINING = "250-fake.test\r\n250 AUTH PLAIN LOGIN\r\n";
-let ca: IssuedCert;
-let cert: { certPem: string; keyPem: string };
-const servers: FakeSmtp[] = [];
-
-beforeAll(async () => {
-  ca = await testCa();
-  cert = await issueServerCert(ca, ["127.0.0.1"]);
-});
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
-
-async function serve(options: FakeSmtpOptions = {}): Promise<FakeSmtp> {
-  const server = await fakeSmtp(options, cert);
-  servers.push(server);
-  return server;
-}
+const servers = scriptedServers();
+const serve = servers.serve;
 
 const deadline = (): Deadline => ({ overallAt: performance.now() + 5000, stepMs: 1500 });
-const target = (server: FakeSmtp) => ({ host: "127.0.0.1", port: server.port, caPem: ca.certPem, security: "starttls" as const });
+const target = (server: FakeSmtp) => ({ host: "127.0.0.1", port: server.port, caPem: servers.caPem, security: "starttls" as const });
 
 describe("SMTP session", () => {
   it("names itself with an address literal, IPv4, IPv4-mapped or IPv6", () => {
@@ -115,7 +98,7 @@ describe("SMTP session", () => {
   });
 
   it("the test message: refused sender, refused recipient and refused DATA each have their code", async () => {
-    const base = { caPem: ca.certPem, host: "127.0.0.1", security: "starttls" as const, mechanisms: ["PLAIN"] as const, credentials: { user: "user@internal.test", secret: "correct horse" }, email: "user@internal.test", organization: "Org", timeoutMs: 5000 };
+    const base = { caPem: servers.caPem, host: "127.0.0.1", security: "starttls" as const, mechanisms: ["PLAIN"] as const, credentials: { user: "user@internal.test", secret: "correct horse" }, email: "user@internal.test", organization: "Org", timeoutMs: 5000 };
     const sender = await serve({ handlers: { MAIL: () => "553 5.7.1 not yours\r\n" } });
     await expect(sendTestMessage({ ...base, port: sender.port })).rejects.toMatchObject({ code: "SENDER_REJECTED", details: { reply: "553 5.7.1 not yours", command: "MAIL FROM" } });
     const rcpt = await serve({ handlers: { RCPT: () => "554 5.7.1 no\r\n" } });
@@ -228,8 +211,7 @@ describe("SMTP session: every failure says exactly what happened", () => {
   it("names a CA of several parts on one line in the certificate step", async () => {
     const { createRootCa, issueServerCert: issue } = await import("../helpers/org.js");
     const multi = await createRootCa("Multi Root, O=Example Org");
-    const server = await fakeSmtp({}, await issue(multi, ["127.0.0.1"]));
-    servers.push(server);
+    const server = await serve({}, await issue(multi, ["127.0.0.1"]));
     const s = await SmtpSession.open({ host: "127.0.0.1", port: server.port, caPem: multi.certPem, security: "starttls" }, new Transcript(), quick());
     expect(s.caSubject).toBe("CN=Multi Root, O=Example Org");
     s.close();
