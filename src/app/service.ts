@@ -142,7 +142,8 @@ export class AppService {
   /** The organisation, loading (again) what failed before: this is also the window's Retry. */
   async state(): Promise<AppState> {
     const journey = await this.currentJourney();
-    const base = { reference: this.reference, journey, testTimeoutMs: this.testTimeoutMs, language: this.language(journey) };
+    // Built at each return: the language depends on the policy, read below.
+    const base = () => ({ reference: this.reference, journey, testTimeoutMs: this.testTimeoutMs, language: this.language(journey) });
     let support = {};
     try {
       this.policy = await this.options.policy();
@@ -156,12 +157,11 @@ export class AppService {
         }
       }
     } catch (err) {
-      return { ...base, problem: await this.problem(err), demoOffered: false, support, allowSkipCa: false };
+      return { ...base(), problem: await this.problem(err), demoOffered: false, support, allowSkipCa: false };
     }
     const allowSkipCa = this.policy?.allowSkipCa === true;
-    base.language = this.language(journey); // policy may have changed it
-    if (this.loaded) return { ...base, organization: this.view(this.loaded), demoOffered: false, support: this.view(this.loaded).support, allowSkipCa };
-    return { ...base, demoOffered: !this.policy || this.policy.allowDemo === true, support, allowSkipCa };
+    if (this.loaded) return { ...base(), organization: this.view(this.loaded), demoOffered: false, support: this.view(this.loaded).support, allowSkipCa };
+    return { ...base(), demoOffered: !this.policy || this.policy.allowDemo === true, support, allowSkipCa };
   }
 
   /** The user's menu choice, else managed policy's `language`, else the OS's; English when none is offered. */
