@@ -5,7 +5,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { authMethodFor, planThunderbirdAccount } from "../../src/clients/thunderbird/accounts.js";
-import { configureThunderbird } from "../../src/clients/thunderbird/configure.js";
+import { configureThunderbird, thunderbirdPending } from "../../src/clients/thunderbird/configure.js";
 import { conflictingPolicy, findPrefPolicies } from "../../src/clients/thunderbird/locks.js";
 import { profileLock } from "../../src/clients/thunderbird/lock.js";
 import { applyPrefs, effectivePrefs, formatValue, parsePrefs, parsePrefsStrict, prefsMap, PrefsSyntaxError, type PrefValue } from "../../src/clients/thunderbird/prefs.js";
@@ -540,5 +540,50 @@ describe("profile lock and detection", () => {
     expect(profiles.find((p) => p.isDefault)?.path).toBe(join(root, "b.default-release"));
     await writeFile(join(root, "installs.ini"), "");
     expect((await listProfiles(root)).find((p) => p.isDefault)?.path).toBe(join(root, "a.default"));
+  });
+});
+
+describe("thunderbirdPending: is a profile sending through the relay? (read-only, for `status`)", () => {
+  const ESSENTIAL_NEW = ["mail.smtpservers", "mail.smtpserver.smtp1.hostname", "mail.smtpserver.smtp1.port", "mail.smtpserver.smtp1.try_ssl", "mail.smtpserver.smtp1.authMethod", "mail.smtpserver.smtp1.username", "mail.identity.id1.useremail", "mail.identity.id1.smtpServer"];
+
+  it("lists exactly the essential preferences not yet set, and none once configure ran", async () => {
+    const profile = await tempDir("ro-tb-pending-");
+    const config = await orgConfig();
+    await expect(thunderbirdPending(join(profile, "missing"), config, "alice@internal.test")).rejects.toMatchObject({ code: "CLIENT_NOT_FOUND" });
+    expect((await thunderbirdPending(profile, config, "alice@internal.test")).sort()).toEqual([...ESSENTIAL_NEW].sort());
+    await configureThunderbird({ profile, config, email: "alice@internal.test", policies: [] });
+    const prefs = await readFile(join(profile, "prefs.js"));
+    expect(await thunderbirdPending(profile, config, "alice@internal.test")).toEqual([]);
+    // Another address logs in with its own name: its own outgoing server and identity are missing.
+    expect((await thunderbirdPending(profile, config, "bob@internal.test")).sort()).toEqual(ESSENTIAL_NEW.map((n) => n.replace("smtp1", "smtp2").replace("id1", "id2")).sort());
+    // Read-only, even while Thunderbird holds the profile.
+    await symlink(`127.0.0.1:+${process.pid}`, join(profile, "lock"));
+    expect(await thunderbirdPending(profile, config, "alice@internal.test")).toEqual([]);
+    expect(await readFile(join(profile, "prefs.js"))).toEqual(prefs);
+  });
+
+  it("judges the values Thunderbird will use: user.js over prefs.js", async () => {
+    const profile = await tempDir("ro-tb-pending-userjs-");
+    const config = await orgConfig();
+    await configureThunderbird({ profile, config, email: "alice@internal.test", policies: [] });
+    await writeFile(join(profile, "user.js"), 'user_pref("mail.smtpserver.smtp1.port", 25);\nuser_pref("mail.smtpserver.smtp1.try_ssl", 0);\n');
+    expect(await thunderbirdPending(profile, config, "alice@internal.test")).toEqual(["mail.smtpserver.smtp1.port", "mail.smtpserver.smtp1.try_ssl"]);
+    expect(await thunderbirdPending(profile, config)).toEqual([`mail.smtpserver.*: no outgoing server for ${config.submission.host}:${config.submission.port}`]);
+  });
+
+  it("without an address: any listed outgoing server for the relay's host (any case), port and security", async () => {
+    const profile = await tempDir("ro-tb-pending-any-");
+    const config = await orgConfig();
+    const { host, port } = config.submission;
+    const server = (listed: string, hostname: string, p: number, ssl: number) =>
+      writeFile(join(profile, "prefs.js"), `user_pref("mail.smtpservers", "${listed}");\nuser_pref("mail.smtpserver.smtp7.hostname", "${hostname}");\nuser_pref("mail.smtpserver.smtp7.port", ${p});\nuser_pref("mail.smtpserver.smtp7.try_ssl", ${ssl});\n`);
+    const none = [`mail.smtpserver.*: no outgoing server for ${host}:${port}`];
+    expect(await thunderbirdPending(profile, config)).toEqual(none);
+    await server("smtp3, smtp7", host.toUpperCase(), port, 2);
+    expect(await thunderbirdPending(profile, config)).toEqual([]);
+    for (const [listed, hostname, p, ssl] of [["smtp3", host, port, 2], ["smtp7", "other.example", port, 2], ["smtp7", host, port + 1, 2], ["smtp7", host, port, 3]] as const) {
+      await server(listed, hostname, p, ssl);
+      expect(await thunderbirdPending(profile, config), `${listed} ${hostname} ${p} ${ssl}`).toEqual(none);
+    }
   });
 });
