@@ -73,8 +73,9 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
     message: `${config.organization.name}, version ${loaded.payload.ver}, signed by ${loaded.signers.join(", ")}`,
   });
 
-  const { acceptCa } = await import("./truststore/accept.js");
-  const ca = acceptCa(config.rootCa.pem, config.rootCa.sha256, config.organization.name, options.now);
+  const { applyRoots, describeRoots, planRoots } = await import("./truststore/rotation.js");
+  // Every current root (the primary and, during a rotation, the next one) must be acceptable.
+  const roots = planRoots(config, options.now ? { now: options.now } : {});
   // The mail apps are known before the root is installed: the two steps must agree on NSS.
   const { detectClients } = await import("./clients/detect.js");
   const detected = await detectClients({ platform, ...(options.thunderbirdRoots ? { thunderbirdRoots: options.thunderbirdRoots } : {}) });
@@ -92,9 +93,9 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
       });
       if (!stores) return { status: "skipped", message: "no NSS database exists yet: the Thunderbird step creates its profile's and adds the root there" };
       const results = [];
-      for (const store of stores) results.push(await store.install(ca));
+      for (const store of stores) results.push(await applyRoots(store, roots));
       const changed = results.some((r) => r.changed);
-      return { status: changed ? "done" : "unchanged", message: results.map((r) => `${r.store}: ${r.changed ? "installed" : "already there"}`).join("; ") };
+      return { status: changed ? "done" : "unchanged", message: results.map(describeRoots).join("; ") };
     });
   }
 
@@ -126,7 +127,7 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
           const { runProfileJobAsOwner } = await import("./clients/thunderbird/asOwner.js");
           const { result, nss: nssOutcome } = await runProfileJobAsOwner({
             profile: profile.location, config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}),
-            ...(options.now ? { now: options.now.toISOString() } : {}), ca: { pem: ca.pem, sha256: ca.sha256, organization: ca.organization },
+            ...(options.now ? { now: options.now.toISOString() } : {}), trustRoots: true,
           });
           if (nssOutcome?.code) throw new RelayError(nssOutcome.code, nssOutcome.message ?? "the root could not be added to the profile");
           const nss = nssOutcome ?? { changed: false };

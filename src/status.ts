@@ -56,8 +56,9 @@ export async function onboardingStatus(options: StatusOptions): Promise<StatusRe
     message: `${config.organization.name}, version ${loaded.payload.ver}, signature verified, valid until ${loaded.expiresAt.toISOString()}`,
   });
 
-  const { identifyCa } = await import("./truststore/accept.js");
-  const ca = identifyCa(config.rootCa.pem, config.rootCa.sha256, config.organization.name);
+  const { planRoots, rootsState } = await import("./truststore/rotation.js");
+  const roots = planRoots(config, { forInstall: false });
+  const short = (sha: string) => `${sha.slice(0, 8)}…`;
   if (options.caStore === "none") {
     items.push({ id: "ca", title: "Root certificate", state: "unchecked", message: "managed policy or --ca-store none: the root is not managed in the system's stores" });
   } else {
@@ -69,8 +70,13 @@ export async function onboardingStatus(options: StatusOptions): Promise<StatusRe
     });
     for (const store of stores) {
       await check(`ca:${store.store}:${store.location}`, `Root certificate in ${store.store}`, async () => {
-        const r = await store.status(ca);
-        return r.installed ? { state: "ok", message: `trusted in ${store.location}` } : { state: "missing", message: `not in ${store.location}` };
+        const r = await rootsState(store, roots);
+        const problems = [
+          ...(r.missing.length === 0 ? [] : [roots.install.length === 1 ? `not in ${store.location}` : `root(s) ${r.missing.map(short).join(", ")} not in ${store.location}`]),
+          ...(r.retiredPresent.length === 0 ? [] : [`retired root(s) ${r.retiredPresent.map(short).join(", ")} still trusted there`]),
+        ];
+        if (problems.length > 0) return { state: "missing", message: problems.join("; ") };
+        return { state: "ok", message: `trusted in ${store.location}${roots.install.length > 1 ? ` (${roots.install.length} roots)` : ""}` };
       });
     }
   }

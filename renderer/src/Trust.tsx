@@ -1,6 +1,6 @@
 // Step 2: the organisation's root certificate in this computer's trust stores. A failed store
 // gets Try again; skipping is offered only when managed policy allows it (allowSkipCa).
-import { useEffect, useState } from "react";
+import { Fragment, useEffect, useState } from "react";
 import type { CaView, Problem } from "../../src/app/api.js";
 import { call } from "./api.js";
 import { Fingerprint, ProblemBox, useBusy } from "./common.js";
@@ -58,6 +58,18 @@ export function Trust({ active, allowSkipCa, skipped, onSkipped, onNext }: { act
             </dd>
             <dt>{t("trust.valid")}</dt>
             <dd>{t("trust.validRange", { from: dates.date(ca.notBefore), to: dates.date(ca.notAfter) })}</dd>
+            {ca.additionalRoots?.map((r) => (
+              <Fragment key={r.fingerprint}>
+                <dt>{t("trust.nextRoot")}</dt>
+                <dd>
+                  <span data-raw title={r.subject}>
+                    {commonName(r.subject)}
+                  </span>
+                  <br />
+                  <Fingerprint hex={r.fingerprint} />
+                </dd>
+              </Fragment>
+            ))}
           </dl>
           {ca.managedByIt ? (
             <p className="ok">

@@ -86,6 +86,8 @@ export interface CaView {
   stores: Array<{ store: string; location: string; installed: boolean; changed?: boolean; problem?: Problem }>;
   /** Managed policy keeps the root out of this computer's stores (caStore none): IT handles it. */
   managedByIt: boolean;
+  /** During a root rotation: the organisation's next root(s), installed with the first. */
+  additionalRoots?: Array<{ subject: string; fingerprint: string }>;
 }
 
 export interface TestRequest {

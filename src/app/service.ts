@@ -217,10 +217,10 @@ export class AppService {
     return choice ? selectStores({ choice }) : [];
   }
 
-  private async ca() {
-    const c = this.config().payload.config;
-    const { acceptCa } = await import("../truststore/accept.js");
-    return acceptCa(c.rootCa.pem, c.rootCa.sha256, c.organization.name, this.now());
+  /** The configuration's roots: every current one accepted (pinned, CA, valid), the retired ones to remove. */
+  private async roots() {
+    const { planRoots } = await import("../truststore/rotation.js");
+    return planRoots(this.config().payload.config, { now: this.now() });
   }
 
   caDetails(): Promise<CaView> {
@@ -244,19 +244,28 @@ export class AppService {
 
   /** Runs one operation on every store; a store that fails reports its problem, the others go on. */
   private async eachStore(operation: "status" | "install"): Promise<CaView> {
-    const ca = await this.ca();
+    const plan = await this.roots();
+    const { applyRoots, rootsState } = await import("../truststore/rotation.js");
     const stores: CaView["stores"] = [];
     for (const store of await this.stores()) {
       try {
-        stores.push(await store[operation](ca));
+        if (operation === "install") {
+          const done = await applyRoots(store, plan);
+          stores.push({ store: store.store, location: store.location, installed: true, changed: done.changed });
+        } else {
+          const state = await rootsState(store, plan);
+          stores.push({ store: store.store, location: store.location, installed: state.missing.length === 0 && state.retiredPresent.length === 0 });
+        }
       } catch (err) {
         stores.push({ store: store.store, location: store.location, installed: false, problem: await this.problem(err) });
       }
     }
+    const ca = plan.install[0]!;
     const x509 = new X509Certificate(ca.der);
     return {
       subject: ca.subject, fingerprint: formatFingerprint(ca.sha256), notBefore: new Date(x509.validFrom).toISOString(), notAfter: ca.notAfter.toISOString(), stores,
       managedByIt: this.policy?.caStore === "none",
+      ...(plan.install.length > 1 ? { additionalRoots: plan.install.slice(1).map((r) => ({ subject: r.subject, fingerprint: formatFingerprint(r.sha256) })) } : {}),
     };
   }
 

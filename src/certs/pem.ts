@@ -14,6 +14,13 @@ export function singleCertificateDer(pem: string): Buffer {
   return der;
 }
 
+/** Every certificate of a PEM text (the relay's trust anchors during a root rotation); throws when there is none or one is not valid. */
+export function pemCertificates(pem: string): X509Certificate[] {
+  const blocks = [...pem.matchAll(PEM_BLOCK)];
+  if (blocks.length === 0) throw new Error("no PEM certificate found");
+  return blocks.map((b) => new X509Certificate(Buffer.from(b[1]!.replace(/\s+/g, ""), "base64")));
+}
+
 export function sha256Hex(der: Buffer): string {
   return createHash("sha256").update(der).digest("hex");
 }

@@ -18,6 +18,15 @@ interface CaFlags extends TargetFlags {
   json?: boolean;
 }
 
+interface CaStoreResult extends StoreResult {
+  /** Current roots the store lacks (status). */
+  missing?: string[];
+  /** Retired roots the store still holds (status). */
+  retiredPresent?: string[];
+  /** Retired roots taken out by this install. */
+  retiredRemoved?: string[];
+}
+
 const STORES: StoreChoice[] = ["auto", "system", "user", "nss"];
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -73,7 +82,13 @@ export function registerCaCommand(program: Command, io: CliIo): void {
         organization = "(certificate given on the command line)";
       }
       const { acceptCa, identifyCa } = await import("../truststore/accept.js");
-      const ca = action === "install" ? acceptCa(pem, pinned, organization, io.now()) : identifyCa(pem, pinned, organization);
+      const { applyRoots, planRoots, rootsState } = await import("../truststore/rotation.js");
+      const forInstall = action === "install";
+      // With a configuration: every current root (a rotation's next one too) and its retired ones.
+      const plan = loaded
+        ? planRoots(loaded.payload.config, { now: io.now(), forInstall })
+        : { install: [forInstall ? acceptCa(pem, pinned, organization, io.now()) : identifyCa(pem, pinned, organization)], retire: [], organization };
+      const ca = plan.install[0]!;
       const { selectStores } = await import("../truststore/select.js");
       const choice = opts.nssDb?.length ? "nss" : (opts.store as StoreChoice);
       // Someone at a terminal can answer the OS prompt (macOS) even with --yes; an MDM run cannot.
@@ -81,14 +96,30 @@ export function registerCaCommand(program: Command, io: CliIo): void {
       const stores = await selectStores({ choice, ...(opts.nssDb ? { nssDbs: opts.nssDb } : {}), interactive });
 
       if (action === "install" && !opts.yes) {
-        io.stderr(`About to trust this root certificate for secure connections:\n${describeCa(ca)}in: ${stores.map((s) => `${s.store} (${s.location})`).join(", ")}\n`);
+        io.stderr(`About to trust ${plan.install.length === 1 ? "this root certificate" : "these root certificates"} for secure connections:\n${plan.install.map(describeCa).join("")}in: ${stores.map((s) => `${s.store} (${s.location})`).join(", ")}\n`);
         if (!(await confirm(io, "Install it? [y/N] "))) throw new RelayError("CA_INSTALL_FAILED", "declined: nothing was installed");
       }
 
-      const results: StoreResult[] = [];
+      const results: CaStoreResult[] = [];
       for (const store of stores) {
         try {
-          results.push(await store[action as "status" | "install" | "remove"](ca));
+          if (action === "install") {
+            const o = await applyRoots(store, plan);
+            results.push({ store: store.store, location: store.location, installed: true, changed: o.changed, ...(o.removed.length ? { retiredRemoved: o.removed } : {}) });
+          } else if (action === "status") {
+            const r = await rootsState(store, plan);
+            results.push({ store: store.store, location: store.location, installed: r.missing.length === 0 && r.retiredPresent.length === 0, changed: false, ...(r.missing.length ? { missing: r.missing } : {}), ...(r.retiredPresent.length ? { retiredPresent: r.retiredPresent } : {}) });
+          } else {
+            // Remove: the organisation's current roots and any retired one still there.
+            let changed = false;
+            const found = [...plan.install];
+            for (const sha of plan.retire) {
+              const old = await store.find(sha, plan.organization);
+              if (old) found.push(old);
+            }
+            for (const root of found) changed = (await store.remove(root)).changed || changed;
+            results.push({ store: store.store, location: store.location, installed: false, changed });
+          }
         } catch (err) {
           if (!(err instanceof RelayError)) throw err;
           results.push({ store: store.store, location: store.location, installed: false, changed: false, code: err.code, message: err.message });
@@ -103,13 +134,19 @@ export function registerCaCommand(program: Command, io: CliIo): void {
           code: failed?.code ?? (ok ? "OK" : "NOT_ONBOARDED"),
           action,
           ca: { organization: ca.organization, subject: ca.subject, sha256: ca.sha256, notAfter: ca.notAfter.toISOString() },
+          ...(plan.install.length > 1 ? { additionalRoots: plan.install.slice(1).map((r) => ({ subject: r.subject, sha256: r.sha256, notAfter: r.notAfter.toISOString() })) } : {}),
+          ...(plan.retire.length ? { retiredRoots: plan.retire } : {}),
           stores: results,
         });
       } else {
-        io.stdout(describeCa(ca));
+        io.stdout(plan.install.map(describeCa).join(""));
+        if (plan.retire.length) io.stdout(`Retired:      ${plan.retire.map((s) => formatFingerprint(s)).join("\n              ")}\n`);
         for (const r of results) {
           const state = r.code ? `FAILED ${r.code}: ${r.message ?? ""}` : `${r.installed ? "installed" : "not installed"}${action === "status" ? "" : r.changed ? " (changed now)" : " (nothing to do)"}`;
           io.stdout(`  ${r.store.padEnd(14)} ${r.location}\n      ${state}\n`);
+          for (const sha of r.missing ?? []) io.stdout(`      missing: ${formatFingerprint(sha)}\n`);
+          for (const sha of r.retiredPresent ?? []) io.stdout(`      retired but still trusted: ${formatFingerprint(sha)}\n`);
+          for (const sha of r.retiredRemoved ?? []) io.stdout(`      retired root removed: ${formatFingerprint(sha)}\n`);
           if (r.code) io.stdout(`      What to do: ${FAILURE_CODES[r.code].hint}\n`);
         }
       }

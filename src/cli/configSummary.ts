@@ -17,6 +17,13 @@ export function describeConfig(loaded: LoadedConfig): string {
     `  root CA:    ${ca.subject.replace(/\n/g, ", ")}`,
     `  SHA-256:    ${formatFingerprint(rootCa.sha256)}`,
   ];
+  // A rotation in progress: the next root(s) trusted alongside, and the old one(s) being removed.
+  for (const next of payload.config.additionalRoots ?? []) {
+    lines.push(`  also trust: ${inspectCaCertificate(next.pem).cert.subject.replace(/\n/g, ", ")}`, `  SHA-256:    ${formatFingerprint(next.sha256)}`);
+  }
+  for (const old of payload.config.retiredRoots ?? []) {
+    lines.push(`  retired:    ${old.subject ? `${old.subject}, ` : ""}SHA-256 ${formatFingerprint(old.sha256)}`);
+  }
   if (organization.support?.email || organization.support?.phone) {
     lines.push(`  helpdesk:   ${[organization.support.email, organization.support.phone].filter(Boolean).join(", ")}`);
   }

@@ -81,7 +81,7 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
       const { runProfileJobAsOwner } = await import("../clients/thunderbird/asOwner.js");
       const { result, nss } = await runProfileJobAsOwner({
         profile, config, email: opts.email, ...(opts.name ? { fullName: opts.name } : {}), ...(opts.dryRun ? { dryRun: true } : {}), now: io.now().toISOString(),
-        ...(opts.ca !== false ? { ca: { pem: config.rootCa.pem, sha256: config.rootCa.sha256, organization: config.organization.name } } : {}),
+        ...(opts.ca !== false ? { trustRoots: true } : {}),
       });
       const ca = nss;
 

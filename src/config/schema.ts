@@ -68,6 +68,14 @@ export const rootCaSchema = z
     }
   });
 
+/** A root no longer trusted: removed from every store Relay Onboard manages on the next run. */
+export const retiredRootSchema = z.strictObject({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits"),
+  subject: text(500).optional(),
+});
+
+const MAX_ROOTS = 8;
+
 export const configSchema = z.strictObject({
   organization: z.strictObject({
     name: text(200),
@@ -81,6 +89,8 @@ export const configSchema = z.strictObject({
       .optional(),
   }),
   rootCa: rootCaSchema,
+  additionalRoots: z.array(rootCaSchema).min(1).max(MAX_ROOTS).optional(),
+  retiredRoots: z.array(retiredRootSchema).min(1).max(MAX_ROOTS * 4).optional(),
   submission: z.strictObject({
     host,
     port,
@@ -99,6 +109,22 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   probe: z.strictObject({ externalRecipient: email }).optional(),
+}).superRefine((config, ctx) => {
+  // Rotation must be unambiguous: each current root once, and nothing both current and retired
+  // (the next run would install it and take it out again).
+  const current = new Map<string, string>([[config.rootCa.sha256, "rootCa"]]);
+  config.additionalRoots?.forEach((root, i) => {
+    const clash = current.get(root.sha256);
+    if (clash) ctx.addIssue({ code: "custom", path: ["additionalRoots", i, "sha256"], message: `repeats ${clash}` });
+    else current.set(root.sha256, `additionalRoots.${i}`);
+  });
+  const retired = new Set<string>();
+  config.retiredRoots?.forEach((root, i) => {
+    const clash = current.get(root.sha256);
+    if (clash) ctx.addIssue({ code: "custom", path: ["retiredRoots", i, "sha256"], message: `retires a current root (${clash}): a root cannot be trusted and retired at once` });
+    if (retired.has(root.sha256)) ctx.addIssue({ code: "custom", path: ["retiredRoots", i, "sha256"], message: "must not repeat an entry" });
+    retired.add(root.sha256);
+  });
 });
 
 const numericDate = z.int().min(0).max(253_402_300_799); // up to year 9999

@@ -7,7 +7,8 @@ import { probePort, resolveHost, type ResolvedHost } from "./network.js";
 import { verdictOf, type Report } from "./report.js";
 import { StepRecorder, type CheckResult } from "./steps.js";
 import { isoWithOffset } from "../time.js";
-import { X509Certificate } from "node:crypto";
+import { pemCertificates } from "../certs/pem.js";
+import { chainName, type ChainEntry } from "../smtp/tlsCheck.js";
 
 export const MAIL_PORTS = [25, 465, 587] as const;
 
@@ -30,14 +31,24 @@ const PORT_ADVICE: Record<number, string> = {
   587: "STARTTLS submission is not reachable from here",
 };
 
-/** The pinned root as the report names it; nothing when the PEM is not readable (the session reports that). */
-function trustAnchorOf(caPem: string): { trustAnchor?: { subject: string; sha256: string } } {
+/**
+ * The pinned root the certificate was judged against, as the report names it. During a rotation
+ * there are several: the one in the server's chain, or the one that issued its top; before any
+ * certificate was seen, the primary. Nothing when the PEM is not readable (the session reports that).
+ */
+function trustAnchorOf(caPem: string, chain: ChainEntry[] = []): { trustAnchor?: { subject: string; sha256: string } } {
+  let anchors;
   try {
-    const cert = new X509Certificate(caPem);
-    return { trustAnchor: { subject: cert.subject.replace(/\n/g, ", "), sha256: cert.fingerprint256.replace(/:/g, "").toLowerCase() } };
+    anchors = pemCertificates(caPem).map((cert) => ({ cert, sha256: cert.fingerprint256.replace(/:/g, "").toLowerCase() }));
   } catch {
     return {};
   }
+  const top = chain[chain.length - 1];
+  const used =
+    anchors.find((a) => chain.some((c) => c.sha256 === a.sha256)) ??
+    anchors.find((a) => top !== undefined && (top.issuer === chainName(a.cert) || a.cert.subject === top.issuer)) ??
+    anchors[0]!;
+  return { trustAnchor: { subject: used.cert.subject.replace(/\n/g, ", "), sha256: used.sha256 } };
 }
 
 export async function runCheck(options: CheckOptions): Promise<Report> {
@@ -109,7 +120,7 @@ export async function runCheck(options: CheckOptions): Promise<Report> {
     startedAt,
     finishedAt: isoWithOffset(new Date()),
     ...(options.configuration ? { configuration: options.configuration } : {}),
-    ...trustAnchorOf(options.caPem),
+    ...trustAnchorOf(options.caPem, submission?.tls?.chain),
     target: { host: options.host, port: options.port, security: options.security },
     ...verdictOf(checks),
     checks,

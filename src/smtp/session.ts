@@ -3,7 +3,7 @@
 // org root as the only anchor, the certificate judged against the pin and the configured name,
 // EHLO again, AUTH through the mechanism objects, and envelope commands. Each phase is a method so
 // a caller can record it as a step, or put its own probes between phases (the audit does).
-import { X509Certificate } from "node:crypto";
+import { pemCertificates } from "../certs/pem.js";
 import type { SaslMechanism } from "../config/mechanisms.js";
 import { RelayError, type FailureCode } from "../errors.js";
 import { isMaskedBanner, parseEhlo, type Capabilities } from "./capabilities.js";
@@ -55,7 +55,7 @@ export class SmtpSession {
   static async connect(target: SessionTarget, transcript: Transcript, deadline: Deadline): Promise<SmtpSession> {
     let caSubject: string;
     try {
-      caSubject = new X509Certificate(target.caPem).subject.replace(/\n/g, ", ");
+      caSubject = pemCertificates(target.caPem).map((c) => c.subject.replace(/\n/g, ", ")).join(" or ");
     } catch {
       throw new RelayError("BAD_INPUT", "the organisation's root certificate is not a valid PEM certificate");
     }

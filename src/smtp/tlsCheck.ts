@@ -1,6 +1,7 @@
 // TLS for the submission test: the org root as the only trust anchor, TLS 1.2 at least, and the
 // configured host name (never one learned from the server) checked against the certificate.
 import { visible } from "../safeText.js";
+import type { X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 import { checkServerIdentity, type ConnectionOptions, type DetailedPeerCertificate, type TLSSocket } from "node:tls";
 import { RelayError } from "../errors.js";
@@ -39,6 +40,16 @@ const name = (fields: Record<string, string | string[] | undefined> | undefined)
   };
   return (["CN", "O", "OU"].map((k) => (pick(k) ? `${k}=${pick(k)}` : "")).filter(Boolean).join(", ")) || "?";
 };
+
+/** A certificate's subject written as chain entries write names ("CN=…, O=…"), to match an anchor to a chain. */
+export function chainName(cert: X509Certificate): string {
+  const fields: Record<string, string[]> = {};
+  for (const line of cert.subject.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq > 0) (fields[line.slice(0, eq)] ??= []).push(line.slice(eq + 1));
+  }
+  return visible(name(fields));
+}
 
 export function describeChain(socket: TLSSocket): ChainEntry[] {
   const chain: ChainEntry[] = [];

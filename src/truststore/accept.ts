@@ -16,6 +16,12 @@ export function identifyCa(pem: string, pinnedSha256: string, organization: stri
   return acceptCa(pem, pinnedSha256, organization, undefined, false);
 }
 
+/** A certificate read back from a store, identified by its own fingerprint (for removal). */
+export function identifyDer(der: Buffer, organization: string): AcceptedCa {
+  const pem = `-----BEGIN CERTIFICATE-----\n${der.toString("base64").replace(/(.{64})/g, "$1\n").replace(/\n$/, "")}\n-----END CERTIFICATE-----\n`;
+  return identifyCa(pem, sha256Hex(der), organization);
+}
+
 export function acceptCa(pem: string, pinnedSha256: string, organization: string, now = new Date(), forInstall = true): AcceptedCa {
   let der: Buffer;
   try {

@@ -9,6 +9,7 @@ import { singleCertificateDer, sha256Hex } from "../certs/pem.js";
 import { RelayError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { runCommand, type Runner } from "../processRunner.js";
+import { identifyDer } from "./accept.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 import { LINUX_CA_BUNDLES } from "../certs/systemBundle.js";
 
@@ -84,10 +85,10 @@ async function bundleContains(bundle: string, ca: AcceptedCa): Promise<boolean> 
   return text.replace(/\s+/g, "").includes(body(ca.der));
 }
 
-/** Anchor files in `dir` whose certificate is exactly this one (PEM or DER files). */
-async function matchingAnchors(dir: string, ca: AcceptedCa): Promise<string[]> {
+/** Anchor files in `dir` whose certificate has this SHA-256 (PEM or DER files). */
+async function matchingAnchors(dir: string, sha256: string): Promise<Array<{ path: string; der: Buffer }>> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  const found: string[] = [];
+  const found: Array<{ path: string; der: Buffer }> = [];
   for (const name of names) {
     const path = join(dir, name);
     const data = await readFile(path).catch(() => undefined);
@@ -98,7 +99,7 @@ async function matchingAnchors(dir: string, ca: AcceptedCa): Promise<string[]> {
     } catch {
       der = data[0] === 0x30 ? data : undefined;
     }
-    if (der && sha256Hex(der) === ca.sha256) found.push(path);
+    if (der && sha256Hex(der) === sha256) found.push({ path, der });
   }
   return found;
 }
@@ -127,7 +128,7 @@ export class LinuxSystemStore implements TrustStore {
   }
 
   async status(ca: AcceptedCa): Promise<StoreResult> {
-    const files = await matchingAnchors(this.options.family.anchorsDir, ca);
+    const files = (await matchingAnchors(this.options.family.anchorsDir, ca.sha256)).map((f) => f.path);
     const inBundle = await bundleContains(this.options.family.bundle, ca);
     return this.result(files.length > 0 && inBundle, false, files[0]);
   }
@@ -147,7 +148,7 @@ export class LinuxSystemStore implements TrustStore {
   }
 
   async remove(ca: AcceptedCa): Promise<StoreResult> {
-    const files = await matchingAnchors(this.options.family.anchorsDir, ca);
+    const files = (await matchingAnchors(this.options.family.anchorsDir, ca.sha256)).map((f) => f.path);
     if (files.length === 0 && !(await bundleContains(this.options.family.bundle, ca))) return this.result(false, false);
     for (const file of files) await this.privileged("remove", file);
     if (files.length === 0) await this.privileged("refresh");
@@ -155,6 +156,12 @@ export class LinuxSystemStore implements TrustStore {
       throw new RelayError("CA_INSTALL_FAILED", `the certificate is still in ${this.options.family.bundle}; it may come from a file Relay Onboard does not manage`);
     }
     return this.result(false, true, files[0]);
+  }
+
+  /** Only a root this tool could have placed counts: an anchor file, not a certificate the distribution ships. */
+  async find(sha256: string, organization: string): Promise<AcceptedCa | undefined> {
+    const [file] = await matchingAnchors(this.options.family.anchorsDir, sha256);
+    return file ? identifyDer(file.der, organization) : undefined;
   }
 
   /** The privileged steps: write or delete an anchor, then refresh — directly as root, or via pkexec. */

@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { RelayError } from "../errors.js";
 import { confirmChange, withTempFile } from "./common.js";
 import { runCommand, type Runner } from "../processRunner.js";
+import { sha256Hex } from "../certs/pem.js";
+import { identifyDer } from "./accept.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 
 export type MacScope = "login" | "system";
@@ -20,6 +22,7 @@ export const PROFILE_ROUTE =
 export function macArgs(scope: MacScope, keychain: string) {
   return {
     find: () => ["/usr/bin/security", ["find-certificate", "-a", "-Z", keychain]] as const,
+    findPem: () => ["/usr/bin/security", ["find-certificate", "-a", "-Z", "-p", keychain]] as const,
     add: (file: string) => ["/usr/bin/security", ["add-trusted-cert", ...(scope === "system" ? ["-d"] : []), "-r", "trustRoot", "-k", keychain, file]] as const,
     removeTrust: (file: string) => ["/usr/bin/security", ["remove-trusted-cert", ...(scope === "system" ? ["-d"] : []), file]] as const,
     delete: (sha1: string) => ["/usr/bin/security", ["delete-certificate", ...(scope === "login" ? ["-t"] : []), "-Z", sha1, keychain]] as const,
@@ -29,6 +32,11 @@ export function macArgs(scope: MacScope, keychain: string) {
 /** SHA-256 fingerprints listed by `security find-certificate -a -Z` (lower case). */
 export function parseFindCertificate(output: string): string[] {
   return [...output.matchAll(/^SHA-256 hash: ([0-9A-Fa-f]{64})\s*$/gm)].map((m) => m[1]!.toLowerCase());
+}
+
+/** Certificates from `security find-certificate -a -Z -p`: each entry's hashes, then its PEM. */
+export function parseFindCertificatePem(output: string): Buffer[] {
+  return [...output.matchAll(/-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----/g)].map((m) => Buffer.from(m[1]!.replace(/\s+/g, ""), "base64"));
 }
 
 export class MacStore implements TrustStore {
@@ -69,6 +77,14 @@ export class MacStore implements TrustStore {
       }
     });
     return confirmChange(this, ca, true, "security");
+  }
+
+  async find(sha256: string, organization: string): Promise<AcceptedCa | undefined> {
+    const [cmd, args] = this.args.findPem();
+    const r = await this.runner(cmd, args);
+    if (r.code !== 0 && r.stdout.trim() !== "") throw new RelayError("CA_INSTALL_FAILED", `cannot read ${this.location}: ${r.stderr.trim()}`);
+    const der = parseFindCertificatePem(r.stdout).find((d) => sha256Hex(d) === sha256);
+    return der ? identifyDer(der, organization) : undefined;
   }
 
   async remove(ca: AcceptedCa): Promise<StoreResult> {

@@ -9,6 +9,7 @@ import { singleCertificateDer, sha256Hex } from "../certs/pem.js";
 import { RelayError } from "../errors.js";
 import { confirmChange, withTempFile } from "./common.js";
 import { runCommand, type Runner } from "../processRunner.js";
+import { identifyDer } from "./accept.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 
 export const SERVER_AUTH_ROOT_TRUST = "C,,";
@@ -28,6 +29,16 @@ export function parseTrust(listing: string, nickname: string): string | undefine
     if (match) return match[1];
   }
   return undefined;
+}
+
+const OURS = / root ([0-9a-f]{8}) \(Relay Onboard\)$/;
+
+/** Nicknames in `certutil -L` output (the trust column stripped). */
+export function listedNicknames(listing: string): string[] {
+  return listing
+    .split("\n")
+    .map((line) => /^(.+?)\s+[A-Za-z]*,[A-Za-z]*,[A-Za-z]*\s*$/.exec(line)?.[1])
+    .filter((n): n is string => n !== undefined);
 }
 
 export class NssStore implements TrustStore {
@@ -99,6 +110,25 @@ export class NssStore implements TrustStore {
       changed = true;
     }
     return this.result(false, changed);
+  }
+
+  /** One of our entries (by its nickname's fingerprint prefix) whose certificate is exactly this one. */
+  async find(sha256: string): Promise<AcceptedCa | undefined> {
+    const listing = await this.certutil(["-L"]);
+    if (listing.code !== 0) return undefined; // no database: nothing to find
+    for (const nick of listedNicknames(listing.stdout)) {
+      if (OURS.exec(nick)?.[1] !== sha256.slice(0, 8)) continue;
+      const pem = await this.certutil(["-L", "-n", nick, "-a"]);
+      let der: Buffer;
+      try {
+        der = singleCertificateDer(pem.stdout.trim());
+      } catch {
+        continue;
+      }
+      // The nickname's organisation part, so remove() finds the same nickname even if the name changed.
+      if (sha256Hex(der) === sha256) return identifyDer(der, nick.replace(OURS, ""));
+    }
+    return undefined;
   }
 }
 

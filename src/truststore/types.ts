@@ -32,4 +32,9 @@ export interface TrustStore {
   status(ca: AcceptedCa): Promise<StoreResult>;
   install(ca: AcceptedCa): Promise<StoreResult>;
   remove(ca: AcceptedCa): Promise<StoreResult>;
+  /**
+   * The certificate with this SHA-256 when the store holds it, read back from the store (a retired
+   * root: the configuration names only its fingerprint, and Windows and macOS delete by SHA-1).
+   */
+  find(sha256: string, organization: string): Promise<AcceptedCa | undefined>;
 }

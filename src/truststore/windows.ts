@@ -5,6 +5,8 @@ import { windowsTool } from "../systemTools.js";
 import { RelayError } from "../errors.js";
 import { confirmChange, withTempFile } from "./common.js";
 import { runCommand, type Runner } from "../processRunner.js";
+import { sha256Hex } from "../certs/pem.js";
+import { identifyDer } from "./accept.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 
 export type WindowsScope = "user" | "machine";
@@ -28,6 +30,12 @@ export function windowsArgs(scope: WindowsScope) {
           // The thumbprint is hex we computed; the store path is a constant.
           `Get-ChildItem -LiteralPath '${psPath}' | Where-Object { $_.Thumbprint -eq '${thumbprint}' } | ForEach-Object { $_.Thumbprint }`,
         ],
+      ] as const,
+    /** Every certificate of the store as "<thumbprint> <base64 DER>" lines, to find one by SHA-256. */
+    list: () =>
+      [
+        windowsTool("powershell.exe"),
+        ["-NoProfile", "-NonInteractive", "-Command", `Get-ChildItem -LiteralPath '${psPath}' | ForEach-Object { $_.Thumbprint + ' ' + [Convert]::ToBase64String($_.RawData) }`],
       ] as const,
     location: psPath,
   };
@@ -77,6 +85,14 @@ export class WindowsStore implements TrustStore {
     return confirmChange(this, ca, true, "certutil");
   }
 
+  async find(sha256: string, organization: string): Promise<AcceptedCa | undefined> {
+    const [cmd, args] = this.args.list();
+    const r = await this.runner(cmd, args);
+    if (r.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `cannot read ${this.location}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    const der = parseCertificateList(r.stdout).find((d) => sha256Hex(d) === sha256);
+    return der ? identifyDer(der, organization) : undefined;
+  }
+
   async remove(ca: AcceptedCa): Promise<StoreResult> {
     const before = await this.status(ca);
     if (!before.installed) return before;
@@ -85,6 +101,15 @@ export class WindowsStore implements TrustStore {
     if (r.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `certutil -delstore failed with ${hex(r.code)}: ${lastLine(r.stdout, r.stderr)}`);
     return confirmChange(this, ca, false, "certutil");
   }
+}
+
+/** Certificates from the `list` command's output (PowerShell may wrap nothing, but may add blank lines). */
+export function parseCertificateList(output: string): Buffer[] {
+  return output
+    .split(/\r?\n/)
+    .map((line) => /^[0-9A-Fa-f]{40} ([A-Za-z0-9+/=]+)$/.exec(line.trim())?.[1])
+    .filter((b): b is string => b !== undefined)
+    .map((b) => Buffer.from(b, "base64"));
 }
 
 function hex(code: number): string {

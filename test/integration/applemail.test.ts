@@ -8,9 +8,9 @@ import { parse } from "plist";
 import { beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
 import type { CliIo } from "../../src/cli/io.js";
-import { singleCertificateDer } from "../../src/certs/pem.js";
+import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import { validatePayload } from "../helpers/appleSchema.js";
-import { jwksText, makeKey, signed, tempDir, testCa, unsignedPayload } from "../helpers/org.js";
+import { createRootCa, jwksText, makeKey, signed, tempDir, testCa, unsignedPayload } from "../helpers/org.js";
 
 let dir: string;
 let files: { config: string; trust: string; noIncoming: string };
@@ -76,6 +76,31 @@ describe("Apple Mail configuration profile", () => {
     expect(ids(a).ids).toEqual(ids(b).ids);
     for (const uuid of [...ids(a).uuids, ...ids(b).uuids]) expect(uuid).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/);
     expect(new Set([...ids(a).uuids, ...ids(b).uuids]).size).toBe(6);
+  });
+
+  it("during a root rotation carries one root payload per current root, each valid, with distinct stable identifiers", async () => {
+    const key = await makeKey();
+    const next = await createRootCa("Next Root For Apple");
+    const payload = await unsignedPayload();
+    payload.config.incoming = { protocol: "imap", host: "imap.internal.test", port: 993, security: "tls", username: "{email}" };
+    payload.config.additionalRoots = [{ pem: next.certPem, sha256: sha256Hex(singleCertificateDer(next.certPem)) }];
+    const config = join(dir, "rotation.jws");
+    await writeFile(config, await signed(key, { payload, now: new Date() }));
+    const trust = join(dir, "rotation-keys.json");
+    await writeFile(trust, jwksText([key]));
+    const out = join(dir, "rotation.mobileconfig");
+    let text = "";
+    const io: CliIo = { stdout: (t) => void (text += t), stderr: () => undefined, env: {}, now: () => new Date() };
+    expect(await run(["configure", "apple-mail", "--config", config, "--trust", trust, "--state-dir", join(dir, "state-rot"), "--email", "alice@internal.test", "--out", out, "--json"], io)).toBe(0);
+    const profile = parse(await readFile(out, "utf8")) as Dict;
+    const roots = (profile["PayloadContent"] as Dict[]).filter((p) => p["PayloadType"] === "com.apple.security.root");
+    expect(roots.map((r) => Buffer.from(r["PayloadContent"] as Uint8Array).toString("base64"))).toEqual([
+      singleCertificateDer((await testCa()).certPem).toString("base64"),
+      singleCertificateDer(next.certPem).toString("base64"),
+    ]);
+    for (const r of roots) expect(validatePayload(r)).toEqual([]);
+    expect(new Set(roots.map((r) => r["PayloadIdentifier"])).size).toBe(2);
+    expect(roots[0]!["PayloadIdentifier"]).toMatch(/\.root$/);
   });
 
   it("refuses a configuration without an incoming server, writing nothing", async () => {

@@ -77,6 +77,18 @@ describe("config keygen", () => {
   });
 });
 
+describe("config sign refuses a rotation that contradicts itself", () => {
+  it("a retired root equal to the current root: CONFIG_INVALID naming the field, and no document written", async () => {
+    const ws = await workspace();
+    const payload = await unsignedPayload();
+    await writeFile(ws.payload, JSON.stringify({ ...payload, config: { ...payload.config, retiredRoots: [{ sha256: payload.config.rootCa.sha256 }] } }));
+    const r = await cli(["config", "sign", "--key", ws.key, "--in", ws.payload, "--out", ws.out]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/^CONFIG_INVALID: .*config\.retiredRoots\.0\.sha256: retires a current root \(rootCa\)/);
+    expect(await readdir(ws.dir)).not.toContain("config.jws");
+  });
+});
+
 describe("config sign and verify round trip", () => {
   it("signs, verifies, and bumps ver on each signing", async () => {
     const ws = await workspace();

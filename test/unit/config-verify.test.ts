@@ -320,6 +320,19 @@ describe("verifyConfig: payload schema", () => {
     await expectCode(withPayload((p) => (p["config"].organization.support.fax = "1")), "CONFIG_INVALID", /fax/);
   });
 
+  it("root rotation: a retired root equal to a current one is refused, naming the field", async () => {
+    const next = await createRootCa("Next Root");
+    const nextEntry = { pem: next.certPem, sha256: sha256Hex(singleCertificateDer(next.certPem)) };
+    await expectCode(withPayload((p) => (p["config"].retiredRoots = [{ sha256: p["config"].rootCa.sha256 }])), "CONFIG_INVALID", /config\.retiredRoots\.0\.sha256: retires a current root \(rootCa\)/);
+    await expectCode(withPayload((p) => ((p["config"].additionalRoots = [nextEntry]), (p["config"].retiredRoots = [{ sha256: "ab".repeat(32) }, { sha256: nextEntry.sha256 }]))), "CONFIG_INVALID", /retiredRoots\.1\.sha256: retires a current root \(additionalRoots\.0\)/);
+    await expectCode(withPayload((p) => (p["config"].additionalRoots = [p["config"].rootCa])), "CONFIG_INVALID", /additionalRoots\.0\.sha256: repeats rootCa/);
+    await expectCode(withPayload((p) => (p["config"].additionalRoots = [{ ...nextEntry, sha256: "00".repeat(32) }])), "CONFIG_INVALID", /additionalRoots\.0\.sha256: does not match the certificate/);
+    await expectCode(withPayload((p) => (p["config"].retiredRoots = [{ sha256: "AB".repeat(32) }])), "CONFIG_INVALID", /retiredRoots\.0\.sha256: must be 64 lowercase hex digits/);
+    await expectCode(withPayload((p) => (p["config"].retiredRoots = [])), "CONFIG_INVALID", /retiredRoots/);
+    const ok = (await withPayload((p) => ((p["config"].additionalRoots = [nextEntry]), (p["config"].retiredRoots = [{ sha256: "ab".repeat(32), subject: "CN=Old Root" }])))) as { payload: { config: { additionalRoots: unknown[] } } };
+    expect(ok.payload.config.additionalRoots).toEqual([nextEntry]);
+  });
+
   it("refuses __proto__ keys in the payload without polluting anything", async () => {
     const key = await makeKey();
     const payload = JSON.stringify(await fullPayload()).replace('"config":{', '"config":{"__proto__":{"polluted":true},');

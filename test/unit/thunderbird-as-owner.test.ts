@@ -6,7 +6,6 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cliEntry, profileJobFromStdin, runProfileJob, runProfileJobAsOwner, type ProfileJob } from "../../src/clients/thunderbird/asOwner.js";
-import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import { tempDir, unsignedPayload } from "../helpers/org.js";
 
 const hasCertutil = spawnSync("sh", ["-c", "command -v certutil"]).status === 0;
@@ -34,25 +33,26 @@ describe("the Thunderbird step, in this process", () => {
 
   it("a dry run writes nothing, not even the certificate store", async () => {
     const j = await job({ dryRun: true });
-    const config = j.config;
-    const { result, nss } = await runProfileJob({ ...j, ca: { pem: config.rootCa.pem, sha256: config.rootCa.sha256, organization: "Org" } });
+    const { result, nss } = await runProfileJob({ ...j, trustRoots: true });
     expect([result.changed, nss]).toEqual([true, undefined]);
     expect(await readdir(j.profile)).toEqual([]);
   });
 
   it.skipIf(!hasCertutil)("adds the pinned root to the profile's store, and reports a store failure instead of throwing", async () => {
     const j = await job();
-    const ca = { pem: j.config.rootCa.pem, sha256: sha256Hex(singleCertificateDer(j.config.rootCa.pem)), organization: "Org" };
-    const ok = await runProfileJob({ ...j, ca });
+    const ok = await runProfileJob({ ...j, trustRoots: true });
     expect(ok.nss).toMatchObject({ store: "nss", installed: true, changed: true });
     // A profile folder that cannot hold a database: the step still reports, with the code.
     const broken = await job();
     const { writeFile } = await import("node:fs/promises");
     await writeFile(join(broken.profile, "cert9.db"), "not a database");
-    const failed = await runProfileJob({ ...broken, ca });
+    const failed = await runProfileJob({ ...broken, trustRoots: true });
     expect(failed.nss).toMatchObject({ store: "nss", location: broken.profile, installed: false, changed: false, code: "CA_INSTALL_FAILED" });
     // A root that is not the pinned one is refused before anything is written to the store.
-    await expect(runProfileJob({ ...(await job()), ca: { ...ca, sha256: "0".repeat(64) } })).rejects.toMatchObject({ code: "CA_REJECTED" });
+    const other = await job();
+    const notPinned = { ...other.config, rootCa: { ...other.config.rootCa, sha256: "0".repeat(64) } };
+    await expect(runProfileJob({ ...other, config: notPinned, trustRoots: true })).rejects.toMatchObject({ code: "CA_REJECTED" });
+    expect(await readdir(other.profile)).not.toContain("cert9.db");
   });
 
   it("stays in this process when not root, or when the profile belongs to root", async () => {

@@ -213,3 +213,82 @@ describe("Linux without root: pkexec", () => {
     }
   });
 });
+
+describe("finding a retired root by its SHA-256 (rotation)", () => {
+  let other: AcceptedCa;
+  beforeAll(async () => {
+    const { createRootCa } = await import("../helpers/org.js");
+    const root = await createRootCa("Some Other Root");
+    other = acceptCa(root.certPem, sha256Hex(singleCertificateDer(root.certPem)), "Other");
+  });
+
+  it("Windows: lists the store once, matches the DER's SHA-256, and deletes by that certificate's thumbprint", async () => {
+    const listing = fixture("windows", "root-store-list.txt")
+      .replace("{{OTHER_THUMBPRINT}}", other.sha1.toUpperCase()).replace("{{OTHER_DER}}", other.der.toString("base64"))
+      .replace("{{THUMBPRINT}}", ca.sha1.toUpperCase()).replace("{{DER}}", ca.der.toString("base64"));
+    let present = true;
+    const { runner, calls } = scripted([
+      [(c, a) => c === windowsTool("powershell.exe") && a[3]!.includes("RawData"), () => ok(present ? listing : "")],
+      [(c) => c === windowsTool("powershell.exe"), () => ok(present ? ca.sha1.toUpperCase() : "")],
+      [(c, a) => c === windowsTool("certutil.exe") && a.includes("-delstore"), () => ((present = false), ok(fixture("windows", "certutil-delstore-ok.txt")))],
+    ]);
+    const store = new WindowsStore("machine", { runner });
+    const found = await store.find(ca.sha256, "Org");
+    expect(found).toMatchObject({ sha256: ca.sha256, sha1: ca.sha1, organization: "Org" });
+    expect(calls[0]!.args).toEqual(["-NoProfile", "-NonInteractive", "-Command", "Get-ChildItem -LiteralPath 'Cert:\\LocalMachine\\Root' | ForEach-Object { $_.Thumbprint + ' ' + [Convert]::ToBase64String($_.RawData) }"]);
+    await store.remove(found!);
+    expect(calls.find((c) => c.cmd === windowsTool("certutil.exe"))!.args).toEqual(["-delstore", "Root", ca.sha1.toUpperCase()]);
+    expect(await store.find(ca.sha256, "Org")).toBeUndefined();
+    expect(await new WindowsStore("user", { runner: scripted([[() => true, ok(listing)]]).runner }).find("ab".repeat(32), "Org")).toBeUndefined();
+    await expect(new WindowsStore("user", { runner: scripted([[() => true, { code: 1, stdout: "", stderr: "Access is denied." }]]).runner }).find(ca.sha256, "Org")).rejects.toMatchObject({ code: "CA_INSTALL_FAILED", message: expect.stringMatching(/Access is denied/) as unknown });
+  });
+
+  it("macOS: find-certificate -a -Z -p, the PEM whose SHA-256 matches, deleted by its SHA-1", async () => {
+    const listing = fixture("macos", "find-certificate-pem.txt").replace("{{OTHER_PEM}}", other.pem).replace("{{SHA256}}", ca.sha256.toUpperCase()).replace("{{SHA1}}", ca.sha1.toUpperCase()).replace("{{PEM}}", ca.pem);
+    const { runner, calls } = scripted([
+      [(_c, a) => a.includes("-p"), ok(listing)],
+      [(_c, a) => a[0] === "find-certificate", () => ok(calls.some((c) => c.args[0] === "delete-certificate") ? "" : listing)],
+      [(_c, a) => a[0] === "delete-certificate", ok()],
+    ]);
+    const store = new MacStore("login", { runner, keychain: "/Users/alice/Library/Keychains/login.keychain-db" });
+    const found = await store.find(ca.sha256, "Org");
+    expect(found?.sha1).toBe(ca.sha1);
+    expect(calls[0]!.args).toEqual(["find-certificate", "-a", "-Z", "-p", "/Users/alice/Library/Keychains/login.keychain-db"]);
+    expect(await store.find(other.sha256.replace(/^./, "0"), "Org")).toBeUndefined();
+    await store.remove(found!);
+    expect(calls.find((c) => c.args[0] === "delete-certificate")!.args).toEqual(["delete-certificate", "-t", "-Z", ca.sha1.toUpperCase(), "/Users/alice/Library/Keychains/login.keychain-db"]);
+  });
+
+  it("Linux: only an anchor file counts (a root the distribution ships is not ours to remove)", async () => {
+    const dir = await tempDir("ro-find-");
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(join(dir, "relay-onboard-x.crt"), ca.pem);
+    await writeFile(join(dir, "unrelated.txt"), "not a certificate");
+    const store = new LinuxSystemStore({ family: { ...FAMILIES.debian, anchorsDir: dir, bundle: join(dir, "bundle.crt") }, runner: scripted([]).runner });
+    expect((await store.find(ca.sha256, "Org"))?.sha256).toBe(ca.sha256);
+    expect(await store.find(other.sha256, "Org")).toBeUndefined();
+  });
+});
+
+describe("applyRoots: install before retire, and only what is found is removed", () => {
+  it("calls the store in a safe order and reports what changed", async () => {
+    const { applyRoots, describeRoots } = await import("../../src/truststore/rotation.js");
+    const held = new Set<string>(["old"]);
+    const log: string[] = [];
+    const store = {
+      store: "fake", location: "/fake",
+      status: (c: AcceptedCa) => Promise.resolve({ store: "fake", location: "/fake", installed: held.has(c.sha256), changed: false }),
+      install: (c: AcceptedCa) => { log.push(`install ${c.sha256}`); const changed = !held.has(c.sha256); held.add(c.sha256); return Promise.resolve({ store: "fake", location: "/fake", installed: true, changed }); },
+      remove: (c: AcceptedCa) => { log.push(`remove ${c.sha256}`); held.delete(c.sha256); return Promise.resolve({ store: "fake", location: "/fake", installed: false, changed: true }); },
+      find: (sha: string) => Promise.resolve(held.has(sha) ? ({ ...ca, sha256: sha }) : undefined),
+    };
+    const next = { ...ca, sha256: "next" };
+    const first = await applyRoots(store, { install: [next], retire: ["old", "never-there"], organization: "Org" });
+    expect(log).toEqual(["install next", "remove old"]);
+    expect(first).toMatchObject({ installed: ["next"], removed: ["old"], changed: true });
+    expect(describeRoots(first)).toBe("fake: installed, retired root old… removed");
+    const second = await applyRoots(store, { install: [next], retire: ["old"], organization: "Org" });
+    expect(second).toMatchObject({ installed: [], present: ["next"], removed: [], changed: false });
+    expect(describeRoots(second)).toBe("fake: already there");
+  });
+});

@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { build } from "plist";
 import type { OrgConfig } from "../../config/schema.js";
+import { currentRoots } from "../../config/roots.js";
 import { applyUsernameTemplate } from "../../config/template.js";
 import { singleCertificateDer } from "../../certs/pem.js";
 import { RelayError } from "../../errors.js";
@@ -45,7 +46,6 @@ export function buildProfileObject(request: AppleMailRequest): PlistObject {
   const sub = config.submission;
   const base = profileIdentifier(request.iss, email);
   const org = config.organization.name;
-  const der = singleCertificateDer(config.rootCa.pem);
   const mail: PlistObject = {
     PayloadType: "com.apple.mail.managed",
     PayloadVersion: 1,
@@ -70,16 +70,19 @@ export function buildProfileObject(request: AppleMailRequest): PlistObject {
     OutgoingMailServerUsername: applyUsernameTemplate(sub.username, email),
     OutgoingPasswordSameAsIncomingPassword: true,
   };
-  const root: PlistObject = {
+  // One root payload per current root (two during a rotation). A retired root needs no payload:
+  // installing this profile replaces the previous one (same identifier), and macOS removes the
+  // certificates whose payloads are gone.
+  const roots: PlistObject[] = currentRoots(config).map((r, i) => ({
     PayloadType: "com.apple.security.root",
     PayloadVersion: 1,
-    PayloadIdentifier: `${base}.root`,
+    PayloadIdentifier: i === 0 ? `${base}.root` : `${base}.root.${r.sha256.slice(0, 16)}`,
     PayloadUUID: uuid(),
-    PayloadDisplayName: `${org} root certificate`,
+    PayloadDisplayName: i === 0 ? `${org} root certificate` : `${org} next root certificate`,
     PayloadOrganization: org,
-    PayloadCertificateFileName: "organisation-root.cer",
-    PayloadContent: der,
-  };
+    PayloadCertificateFileName: i === 0 ? "organisation-root.cer" : `organisation-root-${r.sha256.slice(0, 8)}.cer`,
+    PayloadContent: singleCertificateDer(r.pem),
+  }));
   return {
     PayloadType: "Configuration",
     PayloadVersion: 1,
@@ -89,7 +92,7 @@ export function buildProfileObject(request: AppleMailRequest): PlistObject {
     PayloadDescription: `Sets up Mail for ${email} to send through ${sub.host} with TLS, and trusts ${org}'s root certificate.`,
     PayloadOrganization: org,
     PayloadScope: "User",
-    PayloadContent: [root, mail],
+    PayloadContent: [...roots, mail],
   };
 }
 

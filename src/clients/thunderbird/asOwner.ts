@@ -22,8 +22,11 @@ export interface ProfileJob {
   dryRun?: boolean;
   /** ISO time, for backup names. */
   now?: string;
-  /** The verified root to add to the profile's certificate store (absent: leave the store alone). */
-  ca?: { pem: string; sha256: string; organization: string };
+  /**
+   * Bring the profile's certificate store in line with the configuration's roots: the current ones
+   * added, retired ones removed (absent: leave the store alone).
+   */
+  trustRoots?: boolean;
 }
 
 export interface ProfileOutcome {
@@ -39,12 +42,14 @@ export async function runProfileJob(job: ProfileJob): Promise<ProfileOutcome> {
     profile: job.profile, config: job.config, email: job.email,
     ...(job.fullName ? { fullName: job.fullName } : {}), ...(job.dryRun ? { dryRun: true } : {}), ...(job.now ? { now: new Date(job.now) } : {}),
   });
-  if (!job.ca || job.dryRun) return { result };
-  const { acceptCa } = await import("../../truststore/accept.js");
+  if (!job.trustRoots || job.dryRun) return { result };
+  const { applyRoots, planRoots } = await import("../../truststore/rotation.js");
   const { NssStore } = await import("../../truststore/nss.js");
-  const accepted = acceptCa(job.ca.pem, job.ca.sha256, job.ca.organization, job.now ? new Date(job.now) : new Date());
+  // A root that is not acceptable is refused before anything is written to the store.
+  const roots = planRoots(job.config, job.now ? { now: new Date(job.now) } : {});
   try {
-    return { result, nss: await new NssStore(job.profile, { create: true }).install(accepted) };
+    const outcome = await applyRoots(new NssStore(job.profile, { create: true }), roots);
+    return { result, nss: { store: "nss", location: job.profile, installed: true, changed: outcome.changed, ...(outcome.removed.length ? { message: `retired root(s) removed: ${outcome.removed.map((s) => s.slice(0, 8)).join(", ")}` } : {}) } };
   } catch (err) {
     if (!(err instanceof RelayError)) throw err;
     return { result, nss: { store: "nss", location: job.profile, installed: false, changed: false, code: err.code, message: err.message } };
