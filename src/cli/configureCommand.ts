@@ -22,6 +22,8 @@ interface ConfigureFlags extends Omit<TargetFlags, "ca"> {
   thunderbirdRoot?: string;
   dryRun?: boolean;
   ca?: boolean;
+  install?: boolean;
+  installDir?: string;
   json?: boolean;
 }
 
@@ -30,7 +32,7 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
   program
     .command("configure")
     .description("write the account settings into a mail client: thunderbird, apple-mail or outlook")
-    .argument("<client>", "thunderbird, apple-mail or outlook (or detect: list the clients found)")
+    .argument("<client>", "thunderbird, thunderbird-policy, apple-mail or outlook (or detect: list the clients found)")
     .option("--config <file|url>", "the signed configuration (with --trust)")
     .option("--trust <jwks>", "the trusted public keys")
     .option("--state-dir <dir>", "rollback state directory")
@@ -45,6 +47,8 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
     .option("--sign-pass-env <name>", "apple-mail: environment variable holding the PKCS#12 password")
     .option("--open", "apple-mail on macOS: hand the profile to the system to install")
     .option("--apply", "outlook on Windows: import the PRF into classic Outlook (OUTLOOK.EXE /importprf)")
+    .option("--install", "thunderbird-policy: merge into the policies.json Thunderbird reads on this machine")
+    .option("--install-dir <dir>", "thunderbird-policy: Thunderbird's installation folder (default: this platform's)")
     .option("--json", "print one JSON document")
     .action(async (client: string, opts: ConfigureFlags) => {
       if (client === "detect") {
@@ -59,7 +63,8 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
         }
         return;
       }
-      if (client !== "thunderbird" && client !== "apple-mail" && client !== "outlook") throw new RelayError("USAGE", "the client is thunderbird, apple-mail or outlook");
+      if (client === "thunderbird-policy") return thunderbirdPolicy(io, opts);
+      if (client !== "thunderbird" && client !== "apple-mail" && client !== "outlook") throw new RelayError("USAGE", "the client is thunderbird, thunderbird-policy, apple-mail or outlook");
       if (!opts.email) throw new RelayError("USAGE", "give --email");
       requireEmailAddress(opts.email, "email address");
       if (opts.name !== undefined) requireDisplayName(opts.name);
@@ -100,6 +105,34 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
       }
       if (ca?.code) throw new RelayError(ca.code, ca.message ?? "the root could not be added to the profile");
     });
+}
+
+/** Thunderbird's enterprise policies: every profile on the machine trusts the organisation's roots. */
+async function thunderbirdPolicy(io: CliIo, opts: ConfigureFlags): Promise<void> {
+  if (Boolean(opts.out) === Boolean(opts.install)) throw new RelayError("USAGE", "give --out FILE (a policies.json to write or merge) or --install (the one Thunderbird reads here)");
+  if (opts.installDir && !opts.install) throw new RelayError("USAGE", "--install-dir goes with --install");
+  const { ca: _noCa, ...target } = opts;
+  const loaded = await optionalConfig(target, io);
+  if (!loaded) throw new RelayError("USAGE", "give --config and --trust");
+  const { applyThunderbirdPolicy, planThunderbirdPolicy, policiesFileInForce } = await import("../clients/thunderbird/policies.js");
+  const file = opts.out ?? (await policiesFileInForce(opts.installDir ? { installDir: opts.installDir } : {}));
+  const plan = await planThunderbirdPolicy(file, loaded.payload.config);
+  const backup = opts.dryRun || !plan.changed ? undefined : await applyThunderbirdPolicy(plan, io.now());
+  if (opts.json) {
+    printJson(io, {
+      ok: true, code: "OK", client: "thunderbird-policy", file, changed: plan.changed, dryRun: Boolean(opts.dryRun),
+      certificates: plan.write.map((c) => c.path), removed: plan.remove, ...(backup ? { backup } : {}), ...(opts.dryRun ? { policies: plan.after } : {}),
+    });
+    return;
+  }
+  const verb = opts.dryRun ? "would" : "";
+  io.stdout(`Thunderbird policies: ${file}\n`);
+  if (!plan.changed) io.stdout("  already in place, nothing to change\n");
+  for (const c of plan.write) io.stdout(`  ${verb ? "would write" : "wrote"} ${c.path}\n`);
+  for (const r of plan.remove) io.stdout(`  ${verb ? "would remove" : "removed"} ${r} (a retired root)\n`);
+  if (backup) io.stdout(`  previous policies kept in ${backup}\n`);
+  if (opts.dryRun && plan.after !== plan.before) io.stdout(`  ${plan.before === undefined ? "new file" : "merged file"}:\n${plan.after.replace(/^/gm, "    ")}`);
+  if (!opts.dryRun && plan.changed) io.stdout("  every Thunderbird profile on this computer trusts the organisation's root from its next start\n");
 }
 
 async function appleMail(io: CliIo, opts: ConfigureFlags, iss: string, config: OrgConfig, email: string): Promise<void> {

@@ -31,10 +31,10 @@ export class Marionette {
   }
 
   /** Starts Thunderbird headless on `profile` with Marionette on a free port, and opens a session. */
-  static async start(profile: string): Promise<Marionette> {
+  static async start(profile: string, binary = "thunderbird"): Promise<Marionette> {
     const port = await freePort();
     await appendFile(join(profile, "user.js"), `user_pref("marionette.port", ${port});\n`);
-    const child = spawn("thunderbird", ["--headless", "--marionette", "--profile", profile, "-remote-allow-system-access", "--no-remote"], { stdio: "ignore" });
+    const child = spawn(binary, ["--headless", "--marionette", "--profile", profile, "-remote-allow-system-access", "--no-remote"], { stdio: "ignore" });
     const deadline = Date.now() + 60_000;
     let socket: Socket | undefined;
     while (!socket) {

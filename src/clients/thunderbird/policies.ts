@@ -1,0 +1,138 @@
+// Thunderbird's enterprise policies as IT's second channel for the root: `policies.json` with
+// Certificates → Install makes every profile on the machine, including ones created later, trust
+// the organisation's roots. Thunderbird reads one file: on Linux /etc/thunderbird/policies/ when it
+// exists (it then shadows the installation's), else `distribution/policies.json` beside the
+// program. We merge into the file in force and keep every other policy IT has there; a file that
+// does not parse is refused and left byte-identical. Certificates are written next to it (in
+// `certificates/`, where Thunderbird also looks by name) and listed by absolute path.
+import { constants } from "node:fs";
+import { copyFile, readdir, readFile, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { OrgConfig } from "../../config/schema.js";
+import { currentRoots } from "../../config/roots.js";
+import { RelayError } from "../../errors.js";
+import { writeFileAtomic } from "../../fs/atomic.js";
+
+/** The file names this tool owns in the certificates folder. */
+const OURS = /^relay-onboard-root-[0-9a-f]{16}\.pem$/;
+const MAX_POLICIES_BYTES = 4 * 1024 * 1024;
+
+export const LINUX_SYSTEM_POLICIES = "/etc/thunderbird/policies/policies.json";
+
+/** Where Thunderbird is installed by default, per platform (the folder holding the program). */
+export function defaultInstallDirs(platform: NodeJS.Platform, env: NodeJS.ProcessEnv = process.env): string[] {
+  switch (platform) {
+    case "win32":
+      return [join(env["ProgramFiles"] ?? "C:\\Program Files", "Mozilla Thunderbird"), join(env["ProgramFiles(x86)"] ?? "C:\\Program Files (x86)", "Mozilla Thunderbird")];
+    case "darwin":
+      return ["/Applications/Thunderbird.app/Contents/Resources"];
+    default:
+      return ["/usr/lib/thunderbird", "/usr/lib64/thunderbird", "/opt/thunderbird"];
+  }
+}
+
+const exists = (path: string) => stat(path).then(() => true, () => false);
+
+/**
+ * The policies.json Thunderbird will read. On Linux the system file wins whenever it exists; else
+ * an installation's existing distribution file; else a new system file (Linux: survives package
+ * upgrades) or the installation's distribution file (Windows, macOS).
+ */
+export async function policiesFileInForce(options: { platform?: NodeJS.Platform; installDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  const platform = options.platform ?? process.platform;
+  if (platform === "linux" && (await exists(LINUX_SYSTEM_POLICIES))) return LINUX_SYSTEM_POLICIES;
+  const dirs = options.installDir ? [options.installDir] : defaultInstallDirs(platform, options.env);
+  for (const dir of dirs) {
+    const file = join(dir, "distribution", "policies.json");
+    if (await exists(file)) return file;
+  }
+  if (platform === "linux" && !options.installDir) return LINUX_SYSTEM_POLICIES;
+  for (const dir of dirs) if (await exists(dir)) return join(dir, "distribution", "policies.json");
+  throw new RelayError("CLIENT_NOT_FOUND", `Thunderbird's installation was not found (looked in ${dirs.join(", ")}); give --install-dir or --out`);
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+const isObject = (v: Json | undefined): v is { [key: string]: Json } => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function malformed(file: string, why: string): RelayError {
+  return new RelayError("BAD_INPUT", `${file} ${why}; it was left unchanged — correct it (or move it away) and run again`);
+}
+
+/**
+ * The merged document: IT's policies kept as they are, Certificates → Install without our old
+ * entries and with `certs` appended. Throws BAD_INPUT when the existing text is not a policies file.
+ */
+export function mergePolicies(existing: string | undefined, certs: string[], isOurs: (entry: string) => boolean, file = "policies.json"): string {
+  let doc: Json = { policies: {} };
+  if (existing !== undefined && existing.trim() !== "") {
+    try {
+      doc = JSON.parse(existing.replace(/^\uFEFF/, "")) as Json;
+    } catch (err) {
+      throw malformed(file, `is not valid JSON (${(err as Error).message})`);
+    }
+  }
+  if (!isObject(doc)) throw malformed(file, "is not a JSON object");
+  const policies = doc["policies"] ?? {};
+  if (!isObject(policies)) throw malformed(file, 'has a "policies" member that is not an object');
+  const certificates = policies["Certificates"] ?? {};
+  if (!isObject(certificates)) throw malformed(file, 'has a "Certificates" policy that is not an object');
+  const install = certificates["Install"] ?? [];
+  if (!Array.isArray(install) || !install.every((e) => typeof e === "string")) throw malformed(file, 'has a "Certificates.Install" that is not a list of file names');
+  const kept = (install).filter((entry) => !isOurs(entry));
+  certificates["Install"] = [...kept, ...certs];
+  policies["Certificates"] = certificates;
+  doc["policies"] = policies;
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+export interface PolicyPlan {
+  file: string;
+  certDir: string;
+  /** The file's text now (undefined: it does not exist). */
+  before: string | undefined;
+  after: string;
+  /** Certificate files to write (absent or different). */
+  write: Array<{ path: string; pem: string }>;
+  /** Our certificate files of retired roots, to delete. */
+  remove: string[];
+  changed: boolean;
+}
+
+export async function planThunderbirdPolicy(file: string, config: OrgConfig): Promise<PolicyPlan> {
+  const info = await stat(file).catch(() => undefined);
+  if (info && !info.isFile()) throw new RelayError("BAD_INPUT", `${file} is not a regular file`);
+  if (info && info.size > MAX_POLICIES_BYTES) throw new RelayError("BAD_INPUT", `${file} is larger than ${MAX_POLICIES_BYTES} bytes`);
+  const before = info ? await readFile(file, "utf8") : undefined;
+  const certDir = join(dirname(file), "certificates");
+  const roots = currentRoots(config).map((r) => ({ path: join(certDir, `relay-onboard-root-${r.sha256.slice(0, 16)}.pem`), pem: `${r.pem.trim()}\n` }));
+  const ours = new Set(roots.map((r) => r.path));
+  const after = mergePolicies(before, roots.map((r) => r.path), (entry) => dirname(entry) === certDir && OURS.test(basename(entry)), file);
+  const write: PolicyPlan["write"] = [];
+  for (const root of roots) {
+    const current = await readFile(root.path, "utf8").catch(() => undefined);
+    if (current !== root.pem) write.push(root);
+  }
+  const remove = (await readdir(certDir).catch(() => [] as string[])).filter((n) => OURS.test(n)).map((n) => join(certDir, n)).filter((p) => !ours.has(p));
+  // Unchanged policies keep their bytes: the file is rewritten only when the certificate list changes.
+  const sameList = before !== undefined && after === mergePolicies(before, [], () => false, file);
+  const changed = !sameList || write.length > 0 || remove.length > 0;
+  return { file, certDir, before, after: sameList ? before : after, write, remove, changed };
+}
+
+/**
+ * Certificates first (Thunderbird must find every file it is told to install), then the policies
+ * file — IT's previous one kept as a backup beside it. Returns the backup's path, if one was made.
+ */
+export async function applyThunderbirdPolicy(plan: PolicyPlan, now = new Date()): Promise<string | undefined> {
+  for (const cert of plan.write) await writeFileAtomic(cert.path, cert.pem, { mode: 0o644 });
+  let backup: string | undefined;
+  if (plan.after !== plan.before) {
+    if (plan.before !== undefined) {
+      backup = `${plan.file}.relay-onboard-${now.toISOString().replace(/[:.]/g, "-")}.bak`;
+      await copyFile(plan.file, backup, constants.COPYFILE_EXCL);
+    }
+    await writeFileAtomic(plan.file, plan.after, { mode: 0o644 });
+  }
+  for (const old of plan.remove) await rm(old, { force: true });
+  return backup;
+}
