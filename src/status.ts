@@ -56,6 +56,11 @@ export async function onboardingStatus(options: StatusOptions): Promise<StatusRe
     message: `${config.organization.name}, version ${loaded.payload.ver}, signature verified, valid until ${loaded.expiresAt.toISOString()}`,
   });
 
+  // The mail apps first: the root step and the Thunderbird step must agree on NSS (as in onboarding).
+  const { detectClients } = await import("./clients/detect.js");
+  const detected = await detectClients({ platform, ...(options.thunderbirdRoots ? { thunderbirdRoots: options.thunderbirdRoots } : {}) });
+  const wanted = options.clients ?? detected.filter((c) => c.installed).map((c) => c.client);
+
   const { planRoots, rootsState } = await import("./truststore/rotation.js");
   const roots = planRoots(config, { forInstall: false });
   const short = (sha: string) => `${sha.slice(0, 8)}…`;
@@ -65,7 +70,11 @@ export async function onboardingStatus(options: StatusOptions): Promise<StatusRe
     const { selectStores } = await import("./truststore/select.js");
     const stores = await selectStores({ choice: options.caStore, platform, interactive: false, ...(options.home ? { home: options.home } : {}) }).catch((err: unknown) => {
       if (!(err instanceof RelayError)) throw err;
-      items.push({ id: "ca", title: "Root certificate", state: "failed", message: err.message, code: err.code, hint: FAILURE_CODES[err.code].hint });
+      if (err.code === "CLIENT_NOT_FOUND" && options.caStore === "nss" && wanted.includes("thunderbird")) {
+        items.push({ id: "ca", title: "Root certificate", state: "missing", message: "no NSS database yet: onboarding creates the Thunderbird profile's and adds the root there" });
+      } else {
+        items.push({ id: "ca", title: "Root certificate", state: "failed", message: err.message, code: err.code, hint: FAILURE_CODES[err.code].hint });
+      }
       return [];
     });
     for (const store of stores) {
@@ -81,9 +90,6 @@ export async function onboardingStatus(options: StatusOptions): Promise<StatusRe
     }
   }
 
-  const { detectClients } = await import("./clients/detect.js");
-  const detected = await detectClients({ platform, ...(options.thunderbirdRoots ? { thunderbirdRoots: options.thunderbirdRoots } : {}) });
-  const wanted = options.clients ?? detected.filter((c) => c.installed).map((c) => c.client);
   if (wanted.length === 0) items.push({ id: "clients", title: "Mail apps", state: "unchecked", message: "no mail app found on this computer" });
   for (const client of wanted) {
     const found = detected.find((c) => c.client === client);

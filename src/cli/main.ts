@@ -1,7 +1,6 @@
 // The relay-onboard command. `run` returns the exit status instead of exiting, so tests can drive
 // the real CLI in-process; bin/relay-onboard.js is the thin process wrapper.
 import { Command, CommanderError } from "commander";
-import { readFileSync } from "node:fs";
 import { registerAuditCommand } from "./auditCommand.js";
 import { registerCaCommand } from "./caCommand.js";
 import { registerConfigureCommand } from "./configureCommand.js";
@@ -12,7 +11,9 @@ import { registerDemoCommand } from "./demoCommand.js";
 import { registerStatusCommand } from "./statusCommand.js";
 import { CheckFailed, printFailure, processIo, toFailure, type CliIo } from "./io.js";
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+import { VERSION } from "../version.js";
+
+export { VERSION };
 
 
 function buildProgram(io: CliIo): Command {

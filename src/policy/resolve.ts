@@ -2,13 +2,16 @@
 // flag — a conflicting flag is an error, not silently ignored), then the command line, then the org
 // file a branded build bundles (assets/org/org.json).
 import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RelayError } from "../errors.js";
+import { IN_SEA } from "../version.js";
 import { parseJsonStrict } from "../config/json.js";
 import type { TrustedKeys } from "../config/trustedKeys.js";
 import type { Policy } from "./policy.js";
 
-export const DEFAULT_BUNDLED_ORG_FILE = fileURLToPath(new URL("../../assets/org/org.json", import.meta.url));
+/** assets/org/org.json in a checkout; in an installed app resources/org/org.json, beside resources/cli/ where the CLI runs. */
+export const DEFAULT_BUNDLED_ORG_FILE = IN_SEA ? join(dirname(process.execPath), "..", "org", "org.json") : fileURLToPath(new URL("../../assets/org/org.json", import.meta.url));
 
 export interface ConfigSource {
   config: string;

@@ -198,9 +198,10 @@ describe.skipIf(!hasThunderbird || systemPoliciesPresent)("the real Thunderbird 
     tb = await Marionette.start(profile, join(install, "thunderbird"));
     const fingerprint = fp(rootA.certPem).toUpperCase().match(/../g)!.join(":");
     // The Install policy adds the certificate asynchronously after start-up: wait for it (bounded).
-    let seen: { status: number; active: Record<string, any>; trusted: boolean[] } | undefined;
+    type Seen = { status: number; active: Record<string, any>; trusted: boolean[] };
+    let seen: Seen | undefined;
     for (let i = 0; i < 40; i++) {
-      seen = await tb.execute(`
+      const now: Seen = await tb.execute<Seen>(`
         const certdb = Cc["@mozilla.org/security/x509certdb;1"].getService(Ci.nsIX509CertDB);
         const ours = certdb.getCerts().filter((c) => c.sha256Fingerprint === ${JSON.stringify(fingerprint)});
         return {
@@ -209,7 +210,8 @@ describe.skipIf(!hasThunderbird || systemPoliciesPresent)("the real Thunderbird 
           trusted: ours.map((c) => certdb.isCertTrusted(c, Ci.nsIX509Cert.CA_CERT, Ci.nsIX509CertDB.TRUSTED_SSL)),
         };
       `);
-      if (seen.trusted.length > 0) break;
+      seen = now;
+      if (now.trusted.length > 0) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     expect(seen?.status).toBe(1); // nsIEnterprisePolicies.ACTIVE

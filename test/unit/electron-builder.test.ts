@@ -1,6 +1,6 @@
 // electron-builder.yml against electron-builder's own JSON schema (app-builder-lib/scheme.json),
 // offline: building the installers needs Electron's download, which CI cannot reach.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Ajv } from "ajv";
@@ -9,7 +9,8 @@ import { parse } from "yaml";
 
 const require = createRequire(import.meta.url);
 const schema = require("app-builder-lib/scheme.json") as object;
-const config = parse(readFileSync(join(import.meta.dirname, "..", "..", "electron-builder.yml"), "utf8")) as Record<string, any>;
+const root = join(import.meta.dirname, "..", "..");
+const config = parse(readFileSync(join(root, "electron-builder.yml"), "utf8")) as Record<string, any>;
 
 describe("electron-builder.yml", () => {
   it("validates against electron-builder's schema", () => {
@@ -31,5 +32,26 @@ describe("electron-builder.yml", () => {
     expect(config["msi"].upgradeCode).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(config["electronFuses"]).toMatchObject({ runAsNode: false, enableNodeOptionsEnvironmentVariable: false, enableNodeCliInspectArguments: false, onlyLoadAppFromAsar: true, enableEmbeddedAsarIntegrityValidation: true });
     expect(config["extraResources"]).toContainEqual({ from: "assets/org", to: "org", filter: ["org.json"] });
+  });
+
+  it("ships the command line in every installer and puts it on the PATH (issue 16)", () => {
+    // beforePack builds dist/sea/<os>-<arch>/ for the target; extraResources carries it to resources/cli.
+    expect(config["extraResources"]).toContainEqual({ from: "dist/sea/${os}-${arch}", to: "cli" });
+    expect(config["files"]).toContain("!dist/sea/**");
+    for (const hook of ["beforePack", "afterPack", "msiProjectCreated"]) expect(existsSync(join(root, config[hook]))).toBe(true);
+    // The GUI and the CLI must not both be /usr/bin/relay-onboard.
+    expect(config["linux"].executableName).toBe("relay-onboard-app");
+    for (const target of ["deb", "rpm"]) {
+      expect(config[target]).toEqual({ afterInstall: "assets/build/linux/after-install.sh", afterRemove: "assets/build/linux/after-remove.sh" });
+    }
+    const install = readFileSync(join(root, config["deb"].afterInstall), "utf8");
+    expect(install).toContain('ln -sf "$app_dir/resources/cli/relay-onboard" /usr/bin/relay-onboard');
+    // electron-builder treats every ${name} as a macro and fails the build on an unknown one.
+    for (const file of [config["deb"].afterInstall, config["deb"].afterRemove]) {
+      const macros = [...readFileSync(join(root, file), "utf8").matchAll(/\$\{([a-zA-Z]+)\}/g)].map((m) => m[1]);
+      expect(new Set(macros)).toEqual(new Set(["sanitizedProductName", "executable"]));
+    }
+    expect(readFileSync(join(root, config["directories"].buildResources, config["pkg"].scripts, "postinstall"), "utf8")).toContain("/usr/local/bin/relay-onboard");
+    expect(config["asarUnpack"]).toEqual(["node_modules/@napi-rs/keyring-*/**"]);
   });
 });

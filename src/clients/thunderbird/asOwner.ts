@@ -11,6 +11,7 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { configSchema, type OrgConfig } from "../../config/schema.js";
 import { asRelayError, isFailureCode, RelayError } from "../../errors.js";
+import { IN_SEA } from "../../version.js";
 import type { StoreResult } from "../../truststore/types.js";
 import { configureThunderbird, type ThunderbirdResult } from "./configure.js";
 
@@ -56,6 +57,11 @@ export async function runProfileJob(job: ProfileJob): Promise<ProfileOutcome> {
   }
 }
 
+/** How this program runs itself: the single executable needs no script; Node needs the entry script. */
+export function selfArgs(): string[] {
+  return IN_SEA ? [] : [cliEntry()];
+}
+
 /** The relay-onboard entry script, found from this module whatever the layout (dist, bundle, package). */
 export function cliEntry(): string {
   let dir = new URL(".", import.meta.url);
@@ -86,7 +92,7 @@ export async function runProfileJobAsOwner(job: ProfileJob, options: { uid?: num
   const self = options.uid ?? process.getuid?.();
   const owner = await stat(job.profile).catch(() => undefined);
   if (self !== 0 || !owner || owner.uid === 0) return runProfileJob(job);
-  const child = spawn(process.execPath, [options.entry ?? cliEntry(), "__profile-job"], {
+  const child = spawn(process.execPath, [...(options.entry ? [options.entry] : selfArgs()), "__profile-job"], {
     uid: owner.uid,
     gid: owner.gid,
     cwd: "/",
