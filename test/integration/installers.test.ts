@@ -8,7 +8,7 @@
 // checks, the MSI PATH entry on electron-builder's own WiX template. Windows and macOS installers
 // cannot run here; what of them is exercised is said in each test.
 import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { copyFile, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, copyFile, lstat, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -135,6 +135,21 @@ describe.skipIf(!canSandbox)("installed like the .deb/.rpm, in a sandbox (privat
     const after = await inSandbox(["relay-onboard", "status", ...target, ...who, "--json"]);
     expect([after.status, (JSON.parse(after.stdout) as { compliant: boolean }).compliant]).toEqual([0, true]);
   }, 120_000);
+
+  it("as root for another user's profile, the executable re-runs itself as that user (no script beside it)", async () => {
+    const OWNER = 65534;
+    const base = await tempDir("ro-installers-owner-");
+    await chmod(base, 0o755);
+    const profile = join(base, "x.default");
+    await mkdir(profile);
+    await writeFile(join(profile, "prefs.js"), 'user_pref("mail.root.none", "/home/someone/Mail");\n', { mode: 0o600 });
+    for (const p of [profile, join(profile, "prefs.js")]) await chown(p, OWNER, OWNER);
+    const r = await inSandbox(["relay-onboard", "configure", "thunderbird", "--config", env.org.files.config, "--trust", env.org.files.trustedKeys, "--state-dir", join(home, "state"), "--email", env.user.email, "--profile", profile, "--json"]);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, changed: true, ca: { installed: true } });
+    for (const name of await readdir(profile)) expect((await lstat(join(profile, name))).uid, name).toBe(OWNER);
+    expect(await readFile(join(profile, "prefs.js"), "utf8")).toContain(`user_pref("mail.identity.id1.useremail", "${env.user.email}");`);
+  }, 60_000);
 
   it("the after-remove script keeps the links on an upgrade and removes exactly ours on removal", async () => {
     await inSandbox(["sh", join(sandbox, "after-install.sh"), "configure"]);
