@@ -3,8 +3,9 @@
 # Deploy in the user's context ("Run this script using the logged-on credentials": Yes).
 # The configuration and keys come from managed policy (HKLM\SOFTWARE\Policies\RelayOnboard).
 $ErrorActionPreference = 'Stop'
-# The relay-onboard command on your machines (the npm CLI today; see docs/it-guide.md).
-$cli = 'relay-onboard'
+# The command line the MSI/NSIS installer puts in the app's folder (and on the machine PATH). The
+# absolute path works even before a new PATH reaches this session.
+$cli = Join-Path $env:ProgramFiles 'Relay Onboard\resources\cli\relay-onboard.exe'
 $email = (whoami /upn)  # or your own mapping from the signed-in user to the mail address
 & $cli status --email $email --json | Out-Null
 switch ($LASTEXITCODE) {

@@ -3,8 +3,9 @@
 # rejected, 4 an action failed (close Thunderbird and retry), 5 a bug. The log is in
 # %LOCALAPPDATA%\Relay Onboard (named in the JSON output).
 $ErrorActionPreference = 'Stop'
-# The relay-onboard command on your machines (the npm CLI today; see docs/it-guide.md).
-$cli = 'relay-onboard'
+# The command line the MSI/NSIS installer puts in the app's folder (and on the machine PATH). The
+# absolute path works even before a new PATH reaches this session.
+$cli = Join-Path $env:ProgramFiles 'Relay Onboard\resources\cli\relay-onboard.exe'
 $email = (whoami /upn)
 & $cli onboard --yes --email $email --json
 exit $LASTEXITCODE

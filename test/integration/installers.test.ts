@@ -76,6 +76,8 @@ describe.skipIf(!canSandbox)("installed like the .deb/.rpm, in a sandbox (privat
       'mount --bind "$S/opt" /opt',
       'mount -t overlay overlay -o lowerdir=/usr/bin,upperdir="$S/bin-upper",workdir="$S/bin-work" /usr/bin',
       'mount -t overlay overlay -o lowerdir=/usr/local/bin,upperdir="$S/lbin-upper",workdir="$S/lbin-work" /usr/local/bin',
+      // An elevated run logs to /var/log/relay-onboard: that too stays in the sandbox.
+      'mount --bind "$S/var-log" /var/log',
       'exec "$@"',
     ].join(" && ");
     return exec("unshare", ["-m", "/bin/sh", "-c", setup, "sh", ...cmd], { env: { PATH: "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", HOME: home, S: sandbox, ...vars } }).then(
@@ -87,7 +89,7 @@ describe.skipIf(!canSandbox)("installed like the .deb/.rpm, in a sandbox (privat
   beforeAll(async () => {
     env = await startDemoEnvironment(await tempDir("ro-installers-org-"), new Date());
     sandbox = await tempDir("ro-installers-sandbox-");
-    for (const d of ["opt", "bin-upper", "bin-work", "lbin-upper", "lbin-work"]) await mkdir(join(sandbox, d));
+    for (const d of ["opt", "bin-upper", "bin-work", "lbin-upper", "lbin-work", "var-log"]) await mkdir(join(sandbox, d));
     // The package's files: the app folder as electron-builder lays it out, with the CLI in resources/cli.
     const app = join(sandbox, "opt", PRODUCT);
     await mkdir(join(app, "resources", "cli"), { recursive: true });
@@ -135,6 +137,17 @@ describe.skipIf(!canSandbox)("installed like the .deb/.rpm, in a sandbox (privat
     const after = await inSandbox(["relay-onboard", "status", ...target, ...who, "--json"]);
     expect([after.status, (JSON.parse(after.stdout) as { compliant: boolean }).compliant]).toEqual([0, true]);
   }, 120_000);
+
+  it("docs/samples/linux-compliance.sh onboards a fresh user with the installed command and ends compliant", async () => {
+    const fresh = await tempDir("ro-installers-fresh-");
+    await mkdir(join(fresh, ".thunderbird", "f.default-release"), { recursive: true });
+    await writeFile(join(fresh, ".thunderbird", "profiles.ini"), "[Profile0]\nName=default-release\nIsRelative=1\nPath=f.default-release\nDefault=1\n\n[General]\nStartWithLastProfile=1\nVersion=2\n");
+    expect((await inSandbox(["sh", join(sandbox, "after-install.sh"), "configure"])).status).toBe(0);
+    const args = `--config ${env.org.files.config} --trust ${env.org.files.trustedKeys} --state-dir ${join(fresh, "state")} --clients thunderbird --ca-store nss`;
+    const r = await inSandbox(["sh", join(ROOT, "docs", "samples", "linux-compliance.sh"), env.user.email], { HOME: fresh, RELAY_ONBOARD_ARGS: args });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/is not onboarded yet: onboarding[\s\S]*profile default-release: .* sends through 127\.0\.0\.1/);
+  }, 60_000);
 
   it("as root for another user's profile, the executable re-runs itself as that user (no script beside it)", async () => {
     const OWNER = 65534;

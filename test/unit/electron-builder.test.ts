@@ -54,4 +54,19 @@ describe("electron-builder.yml", () => {
     expect(readFileSync(join(root, config["directories"].buildResources, config["pkg"].scripts, "postinstall"), "utf8")).toContain("/usr/local/bin/relay-onboard");
     expect(config["asarUnpack"]).toEqual(["node_modules/@napi-rs/keyring-*/**"]);
   });
+
+  it("the signing and notarization keys documented in the IT guide are valid electron-builder configuration", () => {
+    const guide = readFileSync(join(root, "docs", "it-guide.md"), "utf8");
+    const block = /```yaml\n(# signing \(validated by test\/unit\/electron-builder\.test\.ts\)\n[\s\S]*?)```/.exec(guide)?.[1];
+    expect(block).toBeDefined();
+    const signing = parse(block!) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(signing).sort()).toEqual(["mac", "pkg", "win"]);
+    const merged = { ...config, win: { ...config["win"], ...signing["win"] }, mac: { ...config["mac"], ...signing["mac"] }, pkg: { ...config["pkg"], ...signing["pkg"] } };
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    expect(validate(merged), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    // The files the block names exist.
+    for (const file of [signing["mac"]!["entitlements"], signing["mac"]!["entitlementsInherit"]]) expect(existsSync(join(root, String(file)))).toBe(true);
+    // A misspelt key in that block would be caught.
+    expect(validate({ ...merged, mac: { ...merged.mac, notarise: true } })).toBe(false);
+  });
 });
