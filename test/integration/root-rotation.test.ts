@@ -155,7 +155,7 @@ describe.skipIf(!isRoot || !hasTools)("root rotation v1 → v2 → v3 (system st
     const caStatus = await cli(["ca", "status", "--config", releases.v3, "--trust", join(dir, "trusted.jwks"), "--state-dir", join(home, "state"), "--nss-db", chromiumDb]);
     expect(caStatus.status).toBe(1);
     expect(caStatus.json).toMatchObject({ ok: false, code: "NOT_ONBOARDED", retiredRoots: [fp(rootA.certPem)], stores: [{ store: "nss", installed: false, retiredPresent: [fp(rootA.certPem)] }] });
-    expect((caStatus.json as { stores: Array<{ missing?: unknown }> }).stores[0]!.missing).toBeUndefined();
+    expect((caStatus.json as unknown as { stores: Array<{ missing?: unknown }> }).stores[0]!.missing).toBeUndefined();
     const v3 = await onboard(releases.v3);
     expect(v3.status, JSON.stringify(v3.json.steps)).toBe(0);
     expect(v3.json.steps?.find((s) => s.id === "ca")?.message).toMatch(/linux-system: already there, retired root [0-9a-f]{8}… removed/);
