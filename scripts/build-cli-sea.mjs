@@ -69,27 +69,34 @@ try {
   if (made.status !== 0) throw new Error(`build-cli-sea: node --experimental-sea-config failed:\n${made.stdout}${made.stderr}`);
 
   // 3. The target's Node binary, of this very version.
-  const node = values.node ?? (native ? process.execPath : fetchNode(os, arch, process.versions.node));
+  const node = values.node ?? (native ? process.execPath : fetchNode(os, arch, process.versions.node, work));
   mkdirSync(out, { recursive: true });
   rmSync(exe, { force: true });
   copyFileSync(node, exe);
   chmodSync(exe, 0o755);
+  // On a Mac, Node's own signature must go before injecting (Node's SEA procedure); the ad-hoc
+  // signature afterwards lets Apple silicon run it until electron-builder signs it with the
+  // Developer ID. (On Linux there is no codesign: a Mac executable built there is signed by the
+  // Mac build only.)
+  const codesign = os === "mac" && process.platform === "darwin";
+  if (codesign) execFileSync("/usr/bin/codesign", ["--remove-signature", exe]);
 
-  // 4. Inject. (macOS: electron-builder signs the app bundle's executables afterwards; an injected
-  //    binary must be signed again, which the Mac build does — docs/it-guide.md.)
+  // 4. Inject. Windows and macOS: the injected executable is signed with the app by electron-builder
+  //    (docs/it-guide.md, "Signing and notarization").
   const postject = join(root, "node_modules", "postject", "dist", "cli.js");
   // postject's ELF reader warns about note sections it does not need; its output matters only on failure.
   const injected = spawnSync(process.execPath, [postject, exe, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SENTINEL, ...(os === "mac" ? ["--macho-segment-name", "NODE_SEA"] : [])], { encoding: "utf8" });
   if (injected.status !== 0) throw new Error(`build-cli-sea: postject failed (exit ${injected.status}):\n${injected.stdout}${injected.stderr}`);
+  if (codesign) execFileSync("/usr/bin/codesign", ["--sign", "-", exe]);
   console.log(`build-cli-sea: ${exe} (${os}-${arch}, Node ${process.versions.node}, relay-onboard ${version})`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 
 /** The official Node binary for a target from the npm registry (node-<os>-<arch>, same version). */
-function fetchNode(targetOs, targetArch, nodeVersion) {
+function fetchNode(targetOs, targetArch, nodeVersion, into) {
   const pkg = `node-${NPM_OS[targetOs]}-${targetArch}@${nodeVersion}`;
-  const dir = mkdtempSync(join(tmpdir(), "relay-onboard-node-"));
+  const dir = mkdtempSync(join(into, "node-"));
   const tarball = execFileSync("npm", ["pack", pkg, "--silent", "--pack-destination", dir], { encoding: "utf8" }).trim().split("\n").pop();
   execFileSync("tar", ["-xzf", join(dir, tarball), "-C", dir]);
   const binary = join(dir, "package", "bin", targetOs === "win" ? "node.exe" : "node");

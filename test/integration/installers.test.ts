@@ -256,6 +256,34 @@ describe("beforePack: the keychain's native package for another platform comes f
   }, 60_000);
 });
 
+describe("the Windows x64 command line, cross-built here (not run: no Windows)", () => {
+  it("is a PE executable with the CLI injected, and passes afterPack's checks in a Windows app layout", async () => {
+    const out = join(work, "sea-win");
+    execFileSync(process.execPath, [join(ROOT, "scripts", "build-cli-sea.mjs"), "--os", "win", "--arch", "x64", "--out", out], { stdio: "ignore" });
+    const exe = readFileSync(join(out, "relay-onboard.exe"));
+    expect(exe.subarray(0, 2).toString("latin1")).toBe("MZ");
+    expect(exe.includes("NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1")).toBe(true);
+    // The embedded script is our command line (the blob holds its source when built for another OS).
+    expect(exe.includes("Set up mail clients to send through your organisation's secure relay.")).toBe(true);
+    expect(exe.includes(JSON.stringify(VERSION))).toBe(true);
+
+    const app = await tempDir("ro-packed-win-");
+    await mkdir(join(app, "resources", "cli"), { recursive: true });
+    await copyFile(join(out, "relay-onboard.exe"), join(app, "resources", "cli", "relay-onboard.exe"));
+    const version = (JSON.parse(readFileSync(join(ROOT, "node_modules", "@napi-rs", "keyring", "package.json"), "utf8")) as { version: string }).version;
+    const modules = await tempDir("ro-win-modules-");
+    ensurePackage("@napi-rs/keyring-win32-x64-msvc", version, modules);
+    await mkdir(join(app, "resources", "app.asar.unpacked", "node_modules", "@napi-rs"), { recursive: true });
+    execFileSync("cp", ["-r", join(modules, "node_modules", "@napi-rs", "keyring-win32-x64-msvc"), join(app, "resources", "app.asar.unpacked", "node_modules", "@napi-rs", "keyring-win32-x64-msvc")]);
+    const done = await verifyPackage({ appOutDir: app, os: "win", arch: "x64", productFilename: PRODUCT, executableName: "relay-onboard-app", fuses: builderConfig["electronFuses"], log: () => undefined });
+    expect(done).toEqual([
+      expect.stringMatching(/^fuses: SKIPPED — no Electron binary at .*Relay Onboard\.exe \(nothing to read back on this build machine\)$/),
+      "native module: @napi-rs/keyring-win32-x64-msvc/keyring.win32-x64-msvc.node",
+      expect.stringMatching(/^command line: .*relay-onboard\.exe$/),
+    ]);
+  }, 120_000);
+});
+
 describe("Windows installers (not run here: the configuration and the generated MSI project are checked)", () => {
   it("the MSI project gets a PATH entry for resources\\cli inside the product's components (electron-builder's WiX template)", () => {
     const template = readFileSync(require.resolve("app-builder-lib/templates/msi/template.xml"), "utf8")
