@@ -22,6 +22,9 @@ export default {
     "src/clients/thunderbird/asOwner.ts",
     "src/config/fetch.ts",
     "src/truststore/accept.ts",
+    "src/truststore/rotation.ts",
+    "src/config/roots.ts",
+    "src/clients/thunderbird/policies.ts",
   ],
   // dist/ is copied into the sandbox: a few CLI tests run the built command as a process.
   ignorePatterns: ["test-output", "coverage", ".stryker-tmp", "reports"],
