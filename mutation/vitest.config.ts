@@ -23,6 +23,8 @@ export default defineConfig({
       "test/integration/smtp-session.test.ts",
       "test/unit/errors-and-inputs.test.ts",
       "test/unit/truststore-platforms.test.ts",
+      "test/unit/root-rotation.test.ts",
+      "test/unit/thunderbird-policies.test.ts",
       "test/integration/app-service-rotation.test.ts",
       "test/integration/thunderbird-policy.test.ts",
     ],

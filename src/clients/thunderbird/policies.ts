@@ -72,11 +72,12 @@ export function mergePolicies(existing: string | undefined, certs: string[], isO
     }
   }
   if (!isObject(doc)) throw malformed(file, "is not a JSON object");
-  const policies = doc["policies"] ?? {};
+  // A member that is present must have its type (null included: Thunderbird would reject the file).
+  const policies = "policies" in doc ? doc["policies"] : {};
   if (!isObject(policies)) throw malformed(file, 'has a "policies" member that is not an object');
-  const certificates = policies["Certificates"] ?? {};
+  const certificates = "Certificates" in policies ? policies["Certificates"] : {};
   if (!isObject(certificates)) throw malformed(file, 'has a "Certificates" policy that is not an object');
-  const install = certificates["Install"] ?? [];
+  const install = "Install" in certificates ? certificates["Install"] : [];
   if (!Array.isArray(install) || !install.every((e) => typeof e === "string")) throw malformed(file, 'has a "Certificates.Install" that is not a list of file names');
   const kept = (install).filter((entry) => !isOurs(entry));
   certificates["Install"] = [...kept, ...certs];

@@ -1,0 +1,147 @@
+// The policies.json merge and plan in detail (the end-to-end runs, with the real Thunderbird, are in
+// test/integration/thunderbird-policy.test.ts): where the file is looked for on each platform, what
+// counts as ours, when files are rewritten, and the limits on what is read.
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  applyThunderbirdPolicy, defaultInstallDirs, LINUX_SYSTEM_POLICIES, mergePolicies, planThunderbirdPolicy, policiesFileInForce,
+} from "../../src/clients/thunderbird/policies.js";
+import type { OrgConfig } from "../../src/config/schema.js";
+import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
+import { createRootCa, tempDir, unsignedPayload } from "../helpers/org.js";
+
+let config: OrgConfig;
+let nextPem: string;
+const fp = (pem: string) => sha256Hex(singleCertificateDer(pem));
+const certName = (pem: string) => `relay-onboard-root-${fp(pem).slice(0, 16)}.pem`;
+
+beforeAll(async () => {
+  config = (await unsignedPayload()).config;
+  nextPem = (await createRootCa("Policies Next Root")).certPem;
+});
+
+describe("where Thunderbird's installation is looked for", () => {
+  it("per platform, Windows from ProgramFiles and ProgramFiles(x86)", () => {
+    expect(defaultInstallDirs("win32", { ProgramFiles: "D:\\Apps", "ProgramFiles(x86)": "D:\\Apps86" })).toEqual([join("D:\\Apps", "Mozilla Thunderbird"), join("D:\\Apps86", "Mozilla Thunderbird")]);
+    expect(defaultInstallDirs("win32", {})).toEqual([join("C:\\Program Files", "Mozilla Thunderbird"), join("C:\\Program Files (x86)", "Mozilla Thunderbird")]);
+    expect(defaultInstallDirs("darwin")).toEqual(["/Applications/Thunderbird.app/Contents/Resources"]);
+    expect(defaultInstallDirs("linux")).toEqual(["/usr/lib/thunderbird", "/usr/lib64/thunderbird", "/opt/thunderbird"]);
+    expect(LINUX_SYSTEM_POLICIES).toBe("/etc/thunderbird/policies/policies.json");
+  });
+
+  it("an existing distribution file wins over creating one; an installation without one gets a new one (not Linux)", async () => {
+    const [a, b] = [await tempDir("ro-tb-a-"), await tempDir("ro-tb-b-")];
+    await mkdir(join(a, "Mozilla Thunderbird"));
+    const env = { ProgramFiles: a, "ProgramFiles(x86)": b };
+    // Only the first installation exists: the new file goes there.
+    expect(await policiesFileInForce({ platform: "win32", env })).toBe(join(a, "Mozilla Thunderbird", "distribution", "policies.json"));
+    // The second has a policies.json already: that is the one in force.
+    await mkdir(join(b, "Mozilla Thunderbird", "distribution"), { recursive: true });
+    await writeFile(join(b, "Mozilla Thunderbird", "distribution", "policies.json"), "{}");
+    expect(await policiesFileInForce({ platform: "win32", env })).toBe(join(b, "Mozilla Thunderbird", "distribution", "policies.json"));
+    expect(await policiesFileInForce({ platform: "darwin", installDir: a })).toBe(join(a, "distribution", "policies.json"));
+    await expect(policiesFileInForce({ platform: "win32", env: { ProgramFiles: join(a, "x"), "ProgramFiles(x86)": join(a, "y") } })).rejects.toMatchObject({ code: "CLIENT_NOT_FOUND", message: expect.stringMatching(/looked in .*x.Mozilla Thunderbird, .*y.Mozilla Thunderbird/) as unknown });
+  });
+});
+
+describe("mergePolicies", () => {
+  const ours = (e: string) => e.startsWith("/ours/");
+
+  it("replaces only our entries, keeps IT's in order, and appends ours", () => {
+    const before = JSON.stringify({ policies: { Certificates: { Install: ["/it/a.der", "/ours/old.pem", "b.pem"] }, Other: 1 } });
+    expect(JSON.parse(mergePolicies(before, ["/ours/new.pem"], ours))).toEqual({ policies: { Certificates: { Install: ["/it/a.der", "b.pem", "/ours/new.pem"] }, Other: 1 } });
+  });
+
+  it("adds Certificates to a file without it, and policies to a document without them", () => {
+    expect(JSON.parse(mergePolicies('{"policies":{"DisableAppUpdate":true}}', ["/ours/r.pem"], ours))).toEqual({ policies: { DisableAppUpdate: true, Certificates: { Install: ["/ours/r.pem"] } } });
+    expect(JSON.parse(mergePolicies('{"comment":"IT"}', ["/ours/r.pem"], ours))).toEqual({ comment: "IT", policies: { Certificates: { Install: ["/ours/r.pem"] } } });
+  });
+
+  it("writes two-space JSON ending in one newline", () => {
+    expect(mergePolicies(undefined, ["/ours/r.pem"], ours)).toBe('{\n  "policies": {\n    "Certificates": {\n      "Install": [\n        "/ours/r.pem"\n      ]\n    }\n  }\n}\n');
+  });
+
+  it("names the file in every refusal and says it was left unchanged", () => {
+    for (const bad of ["nope", "null", "true", '"text"', '{"policies": null}', '{"policies": "x"}', '{"policies": {"Certificates": []}}', '{"policies": {"Certificates": {"Install": {}}}}', '{"policies": {"Certificates": null}}', '{"policies": {"Certificates": {"Install": null}}}']) {
+      expect(() => mergePolicies(bad, [], ours, "/etc/x/policies.json"), bad).toThrow(/^\/etc\/x\/policies\.json .*; it was left unchanged — correct it \(or move it away\) and run again$/);
+    }
+    try {
+      mergePolicies("{", [], ours, "f.json");
+    } catch (err) {
+      expect((err as { code: string }).code).toBe("BAD_INPUT");
+    }
+  });
+});
+
+describe("planThunderbirdPolicy and applyThunderbirdPolicy", () => {
+  it("a missing file: planned as new, the certificate written, no backup", async () => {
+    const dir = await tempDir("ro-tbp-unit-");
+    const file = join(dir, "policies.json");
+    const plan = await planThunderbirdPolicy(file, config);
+    expect(plan).toMatchObject({ file, certDir: join(dir, "certificates"), before: undefined, remove: [], changed: true });
+    expect(plan.write).toEqual([{ path: join(dir, "certificates", certName(config.rootCa.pem)), pem: `${config.rootCa.pem.trim()}\n` }]);
+    expect(await applyThunderbirdPolicy(plan)).toBeUndefined();
+    expect((await stat(file)).mode & 0o777).toBe(0o644);
+    expect(await readdir(dir)).toEqual(["certificates", "policies.json"]);
+  });
+
+  it("a certificate file that differs is rewritten without touching the unchanged policies file", async () => {
+    const dir = await tempDir("ro-tbp-unit-");
+    const file = join(dir, "policies.json");
+    await applyThunderbirdPolicy(await planThunderbirdPolicy(file, config));
+    const policies = await readFile(file, "utf8");
+    const cert = join(dir, "certificates", certName(config.rootCa.pem));
+    await writeFile(cert, "tampered\n");
+    const plan = await planThunderbirdPolicy(file, config);
+    expect(plan).toMatchObject({ changed: true, after: policies, before: policies, remove: [] });
+    expect(plan.write.map((w) => w.path)).toEqual([cert]);
+    expect(await applyThunderbirdPolicy(plan, new Date("2026-11-30T10:00:00.000Z"))).toBeUndefined();
+    expect(await readFile(cert, "utf8")).toBe(`${config.rootCa.pem.trim()}\n`);
+    expect(await readdir(dir)).toEqual(["certificates", "policies.json"]);
+  });
+
+  it("IT's differently formatted file that already lists our roots is left byte for byte", async () => {
+    const dir = await tempDir("ro-tbp-unit-");
+    const file = join(dir, "policies.json");
+    const cert = join(dir, "certificates", certName(config.rootCa.pem));
+    const text = `{"policies":{"Certificates":{"Install":[${JSON.stringify(cert)}]}}}`;
+    await writeFile(file, text);
+    await mkdir(join(dir, "certificates"));
+    await writeFile(cert, `${config.rootCa.pem.trim()}\n`);
+    const plan = await planThunderbirdPolicy(file, config);
+    expect(plan).toMatchObject({ changed: false, after: text, write: [], remove: [] });
+  });
+
+  it("only our own file names in our folder are removed; others there and ours elsewhere stay", async () => {
+    const dir = await tempDir("ro-tbp-unit-");
+    const file = join(dir, "policies.json");
+    const certs = join(dir, "certificates");
+    await mkdir(certs);
+    const stale = join(certs, "relay-onboard-root-0123456789abcdef.pem");
+    const elsewhere = join(dir, "relay-onboard-root-fedcba9876543210.pem");
+    for (const f of [stale, join(certs, "it-root.pem"), join(certs, "relay-onboard-root-XYZ.pem"), elsewhere]) await writeFile(f, "x");
+    await writeFile(file, JSON.stringify({ policies: { Certificates: { Install: [stale, join(certs, "it-root.pem"), elsewhere] } } }));
+    const plan = await planThunderbirdPolicy(file, { ...config, additionalRoots: [{ pem: nextPem, sha256: fp(nextPem) }] });
+    expect(plan.remove).toEqual([stale]);
+    expect((JSON.parse(plan.after) as { policies: { Certificates: { Install: string[] } } }).policies.Certificates.Install).toEqual([
+      join(certs, "it-root.pem"), elsewhere, join(certs, certName(config.rootCa.pem)), join(certs, certName(nextPem)),
+    ]);
+    const backup = await applyThunderbirdPolicy(plan, new Date("2026-11-30T10:11:12.345Z"));
+    expect(backup).toBe(`${file}.relay-onboard-2026-11-30T10-11-12-345Z.bak`);
+    expect((await readdir(certs)).sort()).toEqual([certName(config.rootCa.pem), certName(nextPem), "it-root.pem", "relay-onboard-root-XYZ.pem"].sort());
+    expect(await readFile(elsewhere, "utf8")).toBe("x");
+  });
+
+  it("refuses what is not a regular file, and a file over 4 MiB, before reading it", async () => {
+    const dir = await tempDir("ro-tbp-unit-");
+    await mkdir(join(dir, "policies.json"));
+    await expect(planThunderbirdPolicy(join(dir, "policies.json"), config)).rejects.toMatchObject({ code: "BAD_INPUT", message: expect.stringMatching(/is not a regular file/) as unknown });
+    const big = join(await tempDir("ro-tbp-unit-"), "policies.json");
+    await writeFile(big, Buffer.alloc(4 * 1024 * 1024 + 1, 0x20));
+    await expect(planThunderbirdPolicy(big, config)).rejects.toMatchObject({ code: "BAD_INPUT", message: expect.stringMatching(/larger than 4194304 bytes/) as unknown });
+    const edge = join(await tempDir("ro-tbp-unit-"), "policies.json");
+    await writeFile(edge, Buffer.alloc(4 * 1024 * 1024, 0x20));
+    expect((await planThunderbirdPolicy(edge, config)).changed).toBe(true);
+  });
+});
