@@ -32,6 +32,8 @@ describe("the configuration's roots", () => {
   it("the relay's anchors are every current root's PEM, one after the other", () => {
     expect(anchorsPem(config)).toBe(`${config.rootCa.pem.trim()}\n`);
     expect(anchorsPem({ ...config, additionalRoots: [next] })).toBe(`${config.rootCa.pem.trim()}\n${next.pem.trim()}\n`);
+    // Whatever whitespace the configuration's PEMs carry, one newline between and after them.
+    expect(anchorsPem({ ...config, rootCa: { ...config.rootCa, pem: `${config.rootCa.pem.trim()}\n\n` }, additionalRoots: [{ ...next, pem: `\n${next.pem.trim()}\n` }] })).toBe(`${config.rootCa.pem.trim()}\n${next.pem.trim()}\n`);
   });
 });
 

@@ -1,6 +1,7 @@
 // The policies.json merge and plan in detail (the end-to-end runs, with the real Thunderbird, are in
 // test/integration/thunderbird-policy.test.ts): where the file is looked for on each platform, what
 // counts as ours, when files are rewritten, and the limits on what is read.
+import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -45,6 +46,25 @@ describe("where Thunderbird's installation is looked for", () => {
   });
 });
 
+describe("the Linux system file", () => {
+  it("wins whenever it exists, on Linux only; without it and without an installation's file it is where a new one goes", async () => {
+    const etc = await tempDir("ro-tb-etc-");
+    const systemFile = join(etc, "policies.json");
+    const install = await tempDir("ro-tb-install-");
+    await mkdir(join(install, "distribution"));
+    await writeFile(join(install, "distribution", "policies.json"), "{}");
+    expect(await policiesFileInForce({ platform: "linux", installDir: install, systemFile })).toBe(join(install, "distribution", "policies.json"));
+    await writeFile(systemFile, "{}");
+    expect(await policiesFileInForce({ platform: "linux", installDir: install, systemFile })).toBe(systemFile);
+    expect(await policiesFileInForce({ platform: "win32", installDir: install, systemFile })).toBe(join(install, "distribution", "policies.json"));
+    expect(await policiesFileInForce({ platform: "darwin", installDir: install, systemFile })).toBe(join(install, "distribution", "policies.json"));
+    // No file anywhere (the default installation folders have no distribution/policies.json here).
+    const none = join(etc, "absent.json");
+    const defaults = defaultInstallDirs("linux").some((d) => existsSync(join(d, "distribution", "policies.json")));
+    if (!defaults) expect(await policiesFileInForce({ platform: "linux", systemFile: none })).toBe(none);
+  });
+});
+
 describe("mergePolicies", () => {
   const ours = (e: string) => e.startsWith("/ours/");
 
@@ -66,11 +86,9 @@ describe("mergePolicies", () => {
     for (const bad of ["nope", "null", "true", '"text"', '{"policies": null}', '{"policies": "x"}', '{"policies": {"Certificates": []}}', '{"policies": {"Certificates": {"Install": {}}}}', '{"policies": {"Certificates": null}}', '{"policies": {"Certificates": {"Install": null}}}']) {
       expect(() => mergePolicies(bad, [], ours, "/etc/x/policies.json"), bad).toThrow(/^\/etc\/x\/policies\.json .*; it was left unchanged — correct it \(or move it away\) and run again$/);
     }
-    try {
-      mergePolicies("{", [], ours, "f.json");
-    } catch (err) {
-      expect((err as { code: string }).code).toBe("BAD_INPUT");
-    }
+    expect(() => mergePolicies("{", [], ours, "f.json")).toThrow(expect.objectContaining({ code: "BAD_INPUT" }));
+    // Without a name, the message still says which kind of file.
+    expect(() => mergePolicies("[]", [], ours)).toThrow(/^policies\.json is not a JSON object/);
   });
 });
 
@@ -131,6 +149,27 @@ describe("planThunderbirdPolicy and applyThunderbirdPolicy", () => {
     expect(backup).toBe(`${file}.relay-onboard-2026-11-30T10-11-12-345Z.bak`);
     expect((await readdir(certs)).sort()).toEqual([certName(config.rootCa.pem), certName(nextPem), "it-root.pem", "relay-onboard-root-XYZ.pem"].sort());
     expect(await readFile(elsewhere, "utf8")).toBe("x");
+  });
+
+  it("a root's PEM is written trimmed, ending in exactly one newline", async () => {
+    const dir = await tempDir("ro-tbp-unit-");
+    const padded = { ...config, rootCa: { ...config.rootCa, pem: `\n${config.rootCa.pem.trim()}\n\n\n` } };
+    const plan = await planThunderbirdPolicy(join(dir, "policies.json"), padded);
+    expect(plan.write[0]!.pem).toBe(`${config.rootCa.pem.trim()}\n`);
+  });
+
+  it("a stale root file alone is a change (removed), even when the list is already right", async () => {
+    const dir = await tempDir("ro-tbp-unit-");
+    const file = join(dir, "policies.json");
+    await applyThunderbirdPolicy(await planThunderbirdPolicy(file, config));
+    const stale = join(dir, "certificates", "relay-onboard-root-0123456789abcdef.pem");
+    await writeFile(stale, "old root");
+    // Names that only look like ours are not ours.
+    for (const lookalike of ["xrelay-onboard-root-0123456789abcdef.pem", "relay-onboard-root-0123456789abcdef.pem.bak"]) await writeFile(join(dir, "certificates", lookalike), "IT's");
+    const plan = await planThunderbirdPolicy(file, config);
+    expect(plan).toMatchObject({ changed: true, write: [], remove: [stale] });
+    await applyThunderbirdPolicy(plan);
+    expect((await readdir(join(dir, "certificates"))).sort()).toEqual([certName(config.rootCa.pem), "relay-onboard-root-0123456789abcdef.pem.bak", "xrelay-onboard-root-0123456789abcdef.pem"].sort());
   });
 
   it("refuses what is not a regular file, and a file over 4 MiB, before reading it", async () => {

@@ -38,15 +38,16 @@ const exists = (path: string) => stat(path).then(() => true, () => false);
  * an installation's existing distribution file; else a new system file (Linux: survives package
  * upgrades) or the installation's distribution file (Windows, macOS).
  */
-export async function policiesFileInForce(options: { platform?: NodeJS.Platform; installDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+export async function policiesFileInForce(options: { platform?: NodeJS.Platform; installDir?: string; env?: NodeJS.ProcessEnv; systemFile?: string } = {}): Promise<string> {
   const platform = options.platform ?? process.platform;
-  if (platform === "linux" && (await exists(LINUX_SYSTEM_POLICIES))) return LINUX_SYSTEM_POLICIES;
+  const systemFile = options.systemFile ?? LINUX_SYSTEM_POLICIES;
+  if (platform === "linux" && (await exists(systemFile))) return systemFile;
   const dirs = options.installDir ? [options.installDir] : defaultInstallDirs(platform, options.env);
   for (const dir of dirs) {
     const file = join(dir, "distribution", "policies.json");
     if (await exists(file)) return file;
   }
-  if (platform === "linux" && !options.installDir) return LINUX_SYSTEM_POLICIES;
+  if (platform === "linux" && !options.installDir) return systemFile;
   for (const dir of dirs) if (await exists(dir)) return join(dir, "distribution", "policies.json");
   throw new RelayError("CLIENT_NOT_FOUND", `Thunderbird's installation was not found (looked in ${dirs.join(", ")}); give --install-dir or --out`);
 }
