@@ -2,10 +2,10 @@
 // and the decision to stay in-process (the child run as another account is in
 // test/integration/profile-as-owner.test.ts).
 import { spawnSync } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
+import { chmod, chown, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cliEntry, profileJobFromStdin, runProfileJob, runProfileJobAsOwner, type ProfileJob } from "../../src/clients/thunderbird/asOwner.js";
+import { cliEntry, profileJobFromStdin, reasonFrom, runProfileJob, runProfileJobAsOwner, type ProfileJob } from "../../src/clients/thunderbird/asOwner.js";
 import { tempDir, unsignedPayload } from "../helpers/org.js";
 
 const hasCertutil = spawnSync("sh", ["-c", "command -v certutil"]).status === 0;
@@ -93,5 +93,82 @@ describe("the child's side: a job on stdin, the answer on stdout", () => {
       expect([answer.ok, answer.code], input.slice(0, 20)).toEqual([false, code]);
       expect(answer.message).toMatch(message);
     }
+  });
+});
+
+describe("reasonFrom: why a child failed, from its stderr", () => {
+  it("prefers the last error line over Node's closing version line, else the last line", () => {
+    const crash = "node:internal/x:1\n  throw err;\n  ^\n\nError: Cannot find module '/x.mjs'\n    at Module._resolveFilename\n  code: 'MODULE_NOT_FOUND'\n}\n\nNode.js v20.20.2\n";
+    expect(reasonFrom(crash)).toBe("Error: Cannot find module '/x.mjs'");
+    expect(reasonFrom("TypeError: a\nRangeError: b\nNode.js v20\n")).toBe("RangeError: b");
+    expect(reasonFrom("first\n  the reason  \n\n")).toBe("the reason");
+    expect(reasonFrom("an Error happened without a colon\n")).toBe("an Error happened without a colon");
+    expect(reasonFrom("")).toBe("");
+  });
+});
+
+describe.skipIf(process.getuid?.() !== 0)("the parent's side, as root: what the child gets and what its answers become", () => {
+  /**
+   * A stand-in for `relay-onboard __profile-job` (the real one is run in test/integration/profile-as-owner.test.ts):
+   * it reports who it runs as, where, with what environment, arguments and stdin — or answers `reply` verbatim.
+   */
+  async function probeEntry(reply?: string, stderr = ""): Promise<string> {
+    const dir = await tempDir("ro-probe-");
+    await chmod(dir, 0o755);
+    const file = join(dir, "probe.mjs");
+    const body = reply !== undefined
+      ? `process.stderr.write(${JSON.stringify(stderr)}); process.stdout.write(${JSON.stringify(reply)}); process.exitCode = 7;`
+      : `let input = ""; for await (const c of process.stdin) input += c;
+         const probe = { uid: process.getuid(), gid: process.getgid(), cwd: process.cwd(), env: { ...process.env }, argv: process.argv.slice(2), job: JSON.parse(input) };
+         process.stdout.write(JSON.stringify({ ok: true, outcome: { result: { probe } } }));`;
+    await writeFile(file, body, { mode: 0o644 });
+    return file;
+  }
+
+  async function ownedProfile(uid: number, gid: number): Promise<ProfileJob> {
+    const j = await job();
+    await chmod(j.profile, 0o755);
+    await chown(j.profile, uid, gid);
+    return j;
+  }
+
+  it("runs the child as the profile's owner and group, in /, with only PATH, HOME (from /etc/passwd) and LANG, the job on stdin", async () => {
+    const j = await ownedProfile(65534, 65534);
+    const outcome = await runProfileJobAsOwner(j, { entry: await probeEntry() });
+    expect(outcome.ranAs).toBe(65534);
+    const probe = (outcome.result as unknown as { probe: { uid: number; gid: number; cwd: string; env: Record<string, string>; argv: string[]; job: unknown } }).probe;
+    const passwd = (await readFile("/etc/passwd", "utf8")).split("\n").find((l) => l.split(":")[2] === "65534")!.split(":")[5];
+    expect([probe.uid, probe.gid, probe.cwd, probe.argv]).toEqual([65534, 65534, "/", ["__profile-job"]]);
+    expect(probe.env).toEqual({ PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: passwd, LANG: "C.UTF-8" });
+    expect(probe.job).toEqual(JSON.parse(JSON.stringify(j)));
+  });
+
+  it("an owner with no /etc/passwd entry gets HOME=/", async () => {
+    const outcome = await runProfileJobAsOwner(await ownedProfile(424242, 424242), { entry: await probeEntry() });
+    const probe = (outcome.result as unknown as { probe: { env: Record<string, string>; uid: number; gid: number } }).probe;
+    expect([probe.uid, probe.gid, probe.env["HOME"]]).toEqual([424242, 424242, "/"]);
+  });
+
+  it("turns the child's answers into results or coded failures", async () => {
+    const j = await ownedProfile(65534, 65534);
+    const run = async (reply: string, stderr = "") => runProfileJobAsOwner(j, { entry: await probeEntry(reply, stderr) });
+    await expect(run("not json", "first line\nthe real reason\n")).rejects.toMatchObject({
+      code: "CLIENT_WRITE_FAILED", message: "the Thunderbird step as the profile's owner (uid 65534) failed (exit 7): the real reason",
+    });
+    await expect(run("", "")).rejects.toMatchObject({ code: "CLIENT_WRITE_FAILED", message: "the Thunderbird step as the profile's owner (uid 65534) failed (exit 7): " });
+    await expect(run(JSON.stringify({ ok: false, code: "CLIENT_RUNNING", message: "Thunderbird is open" }))).rejects.toMatchObject({ code: "CLIENT_RUNNING", message: "Thunderbird is open" });
+    await expect(run(JSON.stringify({ ok: false, code: "NOT_A_CODE", message: "odd" }))).rejects.toMatchObject({ code: "CLIENT_WRITE_FAILED", message: "odd" });
+    await expect(run(JSON.stringify({ ok: false }))).rejects.toMatchObject({ code: "CLIENT_WRITE_FAILED", message: "the Thunderbird step failed" });
+    await expect(run(JSON.stringify({ ok: true }))).rejects.toMatchObject({ code: "CLIENT_WRITE_FAILED" });
+    const fine = await run(JSON.stringify({ ok: true, outcome: { result: { changed: false } }, ranAs: 1 }));
+    expect(fine).toEqual({ result: { changed: false }, ranAs: 65534 });
+  });
+
+  it("a child that cannot start is a coded failure, not a crash", async () => {
+    const j = await ownedProfile(65534, 65534);
+    // An entry the owner may not read: node exits with an error and says why on stderr.
+    const secret = join(await tempDir("ro-probe-secret-"), "entry.mjs");
+    await writeFile(secret, "process.stdout.write('{}')", { mode: 0o600 });
+    await expect(runProfileJobAsOwner(j, { entry: secret })).rejects.toMatchObject({ code: "CLIENT_WRITE_FAILED", message: expect.stringMatching(/\(uid 65534\) failed \(exit 1\): Error: (Cannot find module|EACCES)/) as unknown });
   });
 });

@@ -112,10 +112,19 @@ export async function runProfileJobAsOwner(job: ProfileJob, options: { uid?: num
   try {
     answer = JSON.parse(out) as typeof answer;
   } catch {
-    throw new RelayError("CLIENT_WRITE_FAILED", `the Thunderbird step as the profile's owner (uid ${owner.uid}) failed (exit ${code}): ${err.trim().split("\n").pop() ?? ""}`);
+    throw new RelayError("CLIENT_WRITE_FAILED", `the Thunderbird step as the profile's owner (uid ${owner.uid}) failed (exit ${code}): ${reasonFrom(err)}`);
   }
   if (answer.ok && answer.outcome) return { ...answer.outcome, ranAs: owner.uid };
   throw new RelayError(answer.code && isFailureCode(answer.code) ? answer.code : "CLIENT_WRITE_FAILED", answer.message ?? "the Thunderbird step failed");
+}
+
+/**
+ * The line of a failed child's stderr that says why: Node ends a crash with its version line, so
+ * the last "SomethingError: …" line is preferred over the last line.
+ */
+export function reasonFrom(stderr: string): string {
+  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  return lines.filter((l) => /^[A-Za-z]*Error\b.*:/.test(l)).pop() ?? lines.pop() ?? "";
 }
 
 /** The child's side: a job on stdin, the outcome (or the failure) as JSON on stdout. */
