@@ -6,8 +6,9 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  applyThunderbirdPolicy, defaultInstallDirs, LINUX_SYSTEM_POLICIES, mergePolicies, planThunderbirdPolicy, policiesFileInForce,
+  applyThunderbirdPolicy, LINUX_SYSTEM_POLICIES, mergePolicies, planThunderbirdPolicy, policiesFileInForce,
 } from "../../src/clients/thunderbird/policies.js";
+import { installDirs } from "../../src/clients/thunderbird/locks.js";
 import type { OrgConfig } from "../../src/config/schema.js";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import { createRootCa, tempDir, unsignedPayload } from "../helpers/org.js";
@@ -23,12 +24,12 @@ beforeAll(async () => {
 });
 
 describe("where Thunderbird's installation is looked for", () => {
-  it("per platform, Windows from ProgramFiles and ProgramFiles(x86)", () => {
-    expect(defaultInstallDirs("win32", { ProgramFiles: "D:\\Apps", "ProgramFiles(x86)": "D:\\Apps86" })).toEqual([join("D:\\Apps", "Mozilla Thunderbird"), join("D:\\Apps86", "Mozilla Thunderbird")]);
-    expect(defaultInstallDirs("win32", {})).toEqual([join("C:\\Program Files", "Mozilla Thunderbird"), join("C:\\Program Files (x86)", "Mozilla Thunderbird")]);
-    expect(defaultInstallDirs("darwin")).toEqual(["/Applications/Thunderbird.app/Contents/Resources"]);
-    expect(defaultInstallDirs("linux")).toEqual(["/usr/lib/thunderbird", "/usr/lib64/thunderbird", "/opt/thunderbird"]);
+  it("knows the Linux system file, and the installation folders per platform (Windows from ProgramFiles and ProgramFiles(x86))", () => {
     expect(LINUX_SYSTEM_POLICIES).toBe("/etc/thunderbird/policies/policies.json");
+    expect(installDirs("win32", { ProgramFiles: "D:\\Apps", "ProgramFiles(x86)": "D:\\Apps86" })).toEqual([join("D:\\Apps", "Mozilla Thunderbird"), join("D:\\Apps86", "Mozilla Thunderbird")]);
+    expect(installDirs("win32", {})).toEqual([join("C:\\Program Files", "Mozilla Thunderbird"), join("C:\\Program Files (x86)", "Mozilla Thunderbird")]);
+    expect(installDirs("darwin")).toEqual(["/Applications/Thunderbird.app/Contents/Resources"]);
+    expect(installDirs("linux")).toContain("/usr/lib/thunderbird");
   });
 
   it("an existing distribution file wins over creating one; an installation without one gets a new one (not Linux)", async () => {
@@ -60,7 +61,7 @@ describe("the Linux system file", () => {
     expect(await policiesFileInForce({ platform: "darwin", installDir: install, systemFile })).toBe(join(install, "distribution", "policies.json"));
     // No file anywhere (the default installation folders have no distribution/policies.json here).
     const none = join(etc, "absent.json");
-    const defaults = defaultInstallDirs("linux").some((d) => existsSync(join(d, "distribution", "policies.json")));
+    const defaults = installDirs("linux").some((d) => existsSync(join(d, "distribution", "policies.json")));
     if (!defaults) expect(await policiesFileInForce({ platform: "linux", systemFile: none })).toBe(none);
   });
 });

@@ -454,13 +454,15 @@ describe("configure judges what Thunderbird will use: user.js, defaults, deploym
     await writeFile(join(install, "org.cfg"), Buffer.from(Buffer.from(cfg).map((b) => (b + 13) % 256)));
     const etc = join(install, "etc-policies.json");
     await writeFile(etc, JSON.stringify({ policies: { Preferences: { "mail.j": { Value: 1, Status: "locked" } } } }));
-    const found = await findPrefPolicies([install, join(install, "missing")], [etc, join(install, "nope.json")]);
+    const found = await findPrefPolicies([install, join(install, "missing")], [join(install, "nope.json")]);
     expect(found.map((p) => [p.name, p.status, p.value])).toEqual([
       ["mail.smtpserver.smtp1.try_ssl", "locked", 0], ["mail.a", "user", "x"], ["mail.b", "default", true], ["mail.c", "locked", 5], ["mail.d", "clear", undefined],
-      ["mail.j", "locked", 1],
       ["mail.e", "locked", "it's"], ["mail.f", "user", 3], ["mail.g", "clear", undefined], ["mail.h", "default", false], ["mail.i", "locked", undefined],
     ]);
     expect(found[0]!.file).toBe(join(install, "distribution", "policies.json"));
+    // A system policies file shadows every distribution/policies.json (autoconfig still applies).
+    const shadowed = await findPrefPolicies([install], [join(install, "nope.json"), etc]);
+    expect(shadowed.map((p) => [p.name, p.file])).toEqual([["mail.j", etc], ...found.slice(5).map((p) => [p.name, p.file])]);
     expect(found.find((p) => p.name === "mail.e")!.file).toBe(join(install, "org.cfg"));
     await writeFile(join(install, "defaults", "pref", "autoconfig.js"), 'pref("general.config.filename", "org.cfg");\npref("general.config.obscure_value", 0);\n');
     await writeFile(join(install, "org.cfg"), cfg);

@@ -103,10 +103,22 @@ async function autoconfig(dir: string): Promise<PrefPolicy[]> {
   return parseAutoconfig(decoded.toString("utf8"), file);
 }
 
-/** Every pref a deployment decides, from every installation folder and policy file present. */
+/**
+ * Every pref a deployment decides, from the policy file Thunderbird reads and every installation's
+ * autoconfig. A system policies file (Linux: /etc/thunderbird/policies), when it exists, is the only
+ * policies.json Thunderbird reads: the installations' distribution/policies.json are then ignored
+ * (checked with Thunderbird 153: the system file shadows the distribution one).
+ */
 export async function findPrefPolicies(dirs: readonly string[] = installDirs(), policyFiles: readonly string[] = extraPolicyFiles()): Promise<PrefPolicy[]> {
   const out: PrefPolicy[] = [];
-  for (const file of [...dirs.map((d) => join(d, "distribution", "policies.json")), ...policyFiles]) {
+  let systemFileFound = false;
+  for (const file of policyFiles) {
+    const text = await readText(file);
+    if (text === undefined) continue;
+    systemFileFound = true;
+    out.push(...parsePolicies(text, file));
+  }
+  for (const file of systemFileFound ? [] : dirs.map((d) => join(d, "distribution", "policies.json"))) {
     const text = await readText(file);
     if (text !== undefined) out.push(...parsePolicies(text, file));
   }

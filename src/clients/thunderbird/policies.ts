@@ -12,24 +12,13 @@ import type { OrgConfig } from "../../config/schema.js";
 import { currentRoots } from "../../config/roots.js";
 import { RelayError } from "../../errors.js";
 import { writeFileAtomic } from "../../fs/atomic.js";
+import { extraPolicyFiles, installDirs } from "./locks.js";
 
 /** The file names this tool owns in the certificates folder. */
 const OURS = /^relay-onboard-root-[0-9a-f]{16}\.pem$/;
 const MAX_POLICIES_BYTES = 4 * 1024 * 1024;
 
-export const LINUX_SYSTEM_POLICIES = "/etc/thunderbird/policies/policies.json";
-
-/** Where Thunderbird is installed by default, per platform (the folder holding the program). */
-export function defaultInstallDirs(platform: NodeJS.Platform, env: NodeJS.ProcessEnv = process.env): string[] {
-  switch (platform) {
-    case "win32":
-      return [join(env["ProgramFiles"] ?? "C:\\Program Files", "Mozilla Thunderbird"), join(env["ProgramFiles(x86)"] ?? "C:\\Program Files (x86)", "Mozilla Thunderbird")];
-    case "darwin":
-      return ["/Applications/Thunderbird.app/Contents/Resources"];
-    default:
-      return ["/usr/lib/thunderbird", "/usr/lib64/thunderbird", "/opt/thunderbird"];
-  }
-}
+export const LINUX_SYSTEM_POLICIES = extraPolicyFiles("linux")[0]!;
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
 
@@ -42,7 +31,7 @@ export async function policiesFileInForce(options: { platform?: NodeJS.Platform;
   const platform = options.platform ?? process.platform;
   const systemFile = options.systemFile ?? LINUX_SYSTEM_POLICIES;
   if (platform === "linux" && (await exists(systemFile))) return systemFile;
-  const dirs = options.installDir ? [options.installDir] : defaultInstallDirs(platform, options.env);
+  const dirs = options.installDir ? [options.installDir] : installDirs(platform, options.env);
   for (const dir of dirs) {
     const file = join(dir, "distribution", "policies.json");
     if (await exists(file)) return file;
