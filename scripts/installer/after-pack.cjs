@@ -4,7 +4,7 @@
 // architecture, and the command line executable built for that same target. A failed check fails
 // the build. Where no Electron binary exists (our build machines cannot download it), the fuse
 // read-back is skipped with a message saying so, never silently.
-const { existsSync, openSync, readSync, closeSync, readdirSync, statSync } = require("node:fs");
+const { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } = require("node:fs");
 const { join } = require("node:path");
 const { getCurrentFuseWire, FuseV1Options } = require("@electron/fuses");
 
@@ -41,7 +41,6 @@ const FORMATS = {
 
 /** Whether a file holds a flipped SEA fuse (postject injected a blob). */
 function isSeaExecutable(file) {
-  const { readFileSync } = require("node:fs");
   return readFileSync(file).includes("NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1");
 }
 

@@ -14,11 +14,21 @@ export function singleCertificateDer(pem: string): Buffer {
   return der;
 }
 
+/** A DER certificate as PEM: 64 base64 characters a line, ending in a newline. */
+export function derToPem(der: Buffer): string {
+  return `-----BEGIN CERTIFICATE-----\n${der.toString("base64").replace(/(.{64})/g, "$1\n").replace(/\n$/, "")}\n-----END CERTIFICATE-----\n`;
+}
+
+/** The DER of every PEM certificate block in a text (for store listings that print several). */
+export function pemBlocksDer(text: string): Buffer[] {
+  return [...text.matchAll(PEM_BLOCK)].map((m) => Buffer.from(m[1]!.replace(/\s+/g, ""), "base64"));
+}
+
 /** Every certificate of a PEM text (the relay's trust anchors during a root rotation); throws when there is none or one is not valid. */
 export function pemCertificates(pem: string): X509Certificate[] {
-  const blocks = [...pem.matchAll(PEM_BLOCK)];
+  const blocks = pemBlocksDer(pem);
   if (blocks.length === 0) throw new Error("no PEM certificate found");
-  return blocks.map((b) => new X509Certificate(Buffer.from(b[1]!.replace(/\s+/g, ""), "base64")));
+  return blocks.map((der) => new X509Certificate(der));
 }
 
 export function sha256Hex(der: Buffer): string {

@@ -1,7 +1,7 @@
 // The gate before any install: exactly the pinned certificate, a CA (basicConstraints CA:TRUE and
 // keyCertSign), inside its validity period. Anything else is CA_REJECTED and nothing is touched.
 import { X509Certificate, createHash } from "node:crypto";
-import { sha256Hex, singleCertificateDer } from "../certs/pem.js";
+import { derToPem, sha256Hex, singleCertificateDer } from "../certs/pem.js";
 import { RelayError } from "../errors.js";
 import { hasKeyCertSign } from "../certs/keyUsage.js";
 import type { AcceptedCa } from "./types.js";
@@ -18,8 +18,7 @@ export function identifyCa(pem: string, pinnedSha256: string, organization: stri
 
 /** A certificate read back from a store, identified by its own fingerprint (for removal). */
 export function identifyDer(der: Buffer, organization: string): AcceptedCa {
-  const pem = `-----BEGIN CERTIFICATE-----\n${der.toString("base64").replace(/(.{64})/g, "$1\n").replace(/\n$/, "")}\n-----END CERTIFICATE-----\n`;
-  return identifyCa(pem, sha256Hex(der), organization);
+  return identifyCa(derToPem(der), sha256Hex(der), organization);
 }
 
 export function acceptCa(pem: string, pinnedSha256: string, organization: string, now = new Date(), forInstall = true): AcceptedCa {
@@ -43,7 +42,7 @@ export function acceptCa(pem: string, pinnedSha256: string, organization: string
   const notAfter = new Date(cert.validTo);
   if (forInstall) checkInstallable(cert, der, subject, notBefore, notAfter, now);
   return {
-    pem: `-----BEGIN CERTIFICATE-----\n${der.toString("base64").replace(/(.{64})/g, "$1\n").replace(/\n$/, "")}\n-----END CERTIFICATE-----\n`,
+    pem: derToPem(der),
     der,
     sha256,
     sha1: createHash("sha1").update(der).digest("hex"),

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { RelayError } from "../errors.js";
 import { confirmChange, withTempFile } from "./common.js";
 import { runCommand, type Runner } from "../processRunner.js";
-import { sha256Hex } from "../certs/pem.js";
+import { pemBlocksDer, sha256Hex } from "../certs/pem.js";
 import { identifyDer } from "./accept.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 
@@ -36,7 +36,7 @@ export function parseFindCertificate(output: string): string[] {
 
 /** Certificates from `security find-certificate -a -Z -p`: each entry's hashes, then its PEM. */
 export function parseFindCertificatePem(output: string): Buffer[] {
-  return [...output.matchAll(/-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----/g)].map((m) => Buffer.from(m[1]!.replace(/\s+/g, ""), "base64"));
+  return pemBlocksDer(output);
 }
 
 export class MacStore implements TrustStore {
