@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { chmod, chown, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cliEntry, profileJobFromStdin, reasonFrom, runProfileJob, runProfileJobAsOwner, type ProfileJob } from "../../src/clients/thunderbird/asOwner.js";
+import { cliEntry, profileJobFromStdin, reasonFrom, runProfileJob, runProfileJobAsOwner, selfArgs, type ProfileJob } from "../../src/clients/thunderbird/asOwner.js";
 import { tempDir, unsignedPayload } from "../helpers/org.js";
 
 const hasCertutil = spawnSync("sh", ["-c", "command -v certutil"]).status === 0;
@@ -55,6 +55,29 @@ describe("the Thunderbird step, in this process", () => {
     expect(await readdir(other.profile)).not.toContain("cert9.db");
   });
 
+  it("names the backup after the job's time", async () => {
+    const j = await job();
+    await writeFile(join(j.profile, "prefs.js"), 'user_pref("mail.root.none", "/x");\n');
+    const { result } = await runProfileJob(j);
+    expect(result.backup).toBe(join(j.profile, "prefs.js.relay-onboard-20261130T120000Z.bak"));
+  });
+
+  it.skipIf(!hasCertutil)("says which retired roots it took out of the profile's store", async () => {
+    const j = await job();
+    const { createRootCa } = await import("../helpers/org.js");
+    const { acceptCa } = await import("../../src/truststore/accept.js");
+    const { NssStore } = await import("../../src/truststore/nss.js");
+    const { sha256Hex, singleCertificateDer } = await import("../../src/certs/pem.js");
+    const olds = [await createRootCa("Retired One"), await createRootCa("Retired Two")];
+    const shas = olds.map((o) => sha256Hex(singleCertificateDer(o.certPem)));
+    const store = new NssStore(j.profile, { create: true });
+    for (const [i, o] of olds.entries()) await store.install(acceptCa(o.certPem, shas[i]!, j.config.organization.name));
+    const { nss } = await runProfileJob({ ...j, config: { ...j.config, retiredRoots: shas.map((sha256) => ({ sha256 })) }, trustRoots: true });
+    expect(nss).toEqual({ store: "nss", location: j.profile, installed: true, changed: true, message: `retired root(s) removed: ${shas[0]!.slice(0, 8)}, ${shas[1]!.slice(0, 8)}` });
+    const again = await runProfileJob({ ...j, config: { ...j.config, retiredRoots: shas.map((sha256) => ({ sha256 })) }, trustRoots: true });
+    expect(again.nss).toEqual({ store: "nss", location: j.profile, installed: true, changed: false });
+  });
+
   it("stays in this process when not root, or when the profile belongs to root", async () => {
     const j = await job();
     expect((await runProfileJobAsOwner(j, { uid: 1000 })).ranAs).toBeUndefined();
@@ -65,6 +88,23 @@ describe("the Thunderbird step, in this process", () => {
 
   it("finds the command next to its modules", () => {
     expect(cliEntry()).toBe(join(import.meta.dirname, "..", "..", "bin", "relay-onboard.js"));
+    expect(selfArgs()).toEqual([cliEntry()]);
+  });
+
+  it("cliEntry: the nearest package.json that is ours, up to five folders above the module, skipping others", async () => {
+    const root = await tempDir("ro-entry-");
+    const { mkdir } = await import("node:fs/promises");
+    await writeFile(join(root, "package.json"), JSON.stringify({ name: "relay-onboard" }));
+    await mkdir(join(root, "node_modules", "dep", "lib"), { recursive: true });
+    await writeFile(join(root, "node_modules", "dep", "package.json"), JSON.stringify({ name: "dep" }));
+    await writeFile(join(root, "node_modules", "dep", "lib", "package.json"), "{ not json"); // unreadable: looked past
+    const url = (p: string) => new URL(`file://${p}`).href;
+    expect(cliEntry(url(join(root, "node_modules", "dep", "lib", "m.js")))).toBe(join(root, "bin", "relay-onboard.js"));
+    // Ours five folders above the module's folder: found; six: not.
+    const deep = join(root, "a", "b", "c", "d", "e");
+    await mkdir(join(deep, "f"), { recursive: true });
+    expect(cliEntry(url(join(deep, "m.js")))).toBe(join(root, "bin", "relay-onboard.js"));
+    expect(() => cliEntry(url(join(deep, "f", "m.js")))).toThrow(expect.objectContaining({ code: "INTERNAL", message: "the relay-onboard command was not found next to its modules" }));
   });
 });
 
@@ -78,6 +118,30 @@ describe("the child's side: a job on stdin, the answer on stdout", () => {
     const answer = JSON.parse(out) as { ok: boolean; outcome: { result: { changed: boolean; profile: string } } };
     expect(answer.ok).toBe(true);
     expect(answer.outcome.result).toMatchObject({ changed: true, profile: j.profile });
+  });
+
+  it("reads at most 1 MiB of job: a larger one is refused, exactly 1 MiB then more is read whole", async () => {
+    const text = JSON.stringify(await job());
+    const MiB = 1024 * 1024;
+    const padded = (size: number) => `{"pad":"${"x".repeat(size - text.length - 9)}",${text.slice(1)}`;
+    let out = "";
+    const big = padded(MiB + 100);
+    expect(await profileJobFromStdin(chunks(big.slice(0, MiB + 1), big.slice(MiB + 1)), (t) => void (out = t))).toBe(1);
+    expect(JSON.parse(out)).toMatchObject({ ok: false, code: "INTERNAL" });
+    const exact = padded(MiB + 50);
+    expect(await profileJobFromStdin(chunks(exact.slice(0, MiB), exact.slice(MiB)), (t) => void (out = t))).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ ok: true });
+  });
+
+  it("takes string chunks as well as bytes", async () => {
+    const text = JSON.stringify(await job());
+    let out = "";
+    const strings = (async function* () {
+      yield await Promise.resolve(text.slice(0, 5));
+      yield await Promise.resolve(text.slice(5));
+    })();
+    expect(await profileJobFromStdin(strings, (t) => void (out = t))).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ ok: true });
   });
 
   it("answers a coded failure for a job it cannot use, and exit 1", async () => {
@@ -103,6 +167,8 @@ describe("reasonFrom: why a child failed, from its stderr", () => {
     expect(reasonFrom("TypeError: a\nRangeError: b\nNode.js v20\n")).toBe("RangeError: b");
     expect(reasonFrom("first\n  the reason  \n\n")).toBe("the reason");
     expect(reasonFrom("an Error happened without a colon\n")).toBe("an Error happened without a colon");
+    // Only lines that start with the error's name count as error lines.
+    expect(reasonFrom("Error: the cause\nnote: an Error: quoted later\n")).toBe("Error: the cause");
     expect(reasonFrom("")).toBe("");
   });
 });
@@ -141,6 +207,22 @@ describe.skipIf(process.getuid?.() !== 0)("the parent's side, as root: what the 
     expect([probe.uid, probe.gid, probe.cwd, probe.argv]).toEqual([65534, 65534, "/", ["__profile-job"]]);
     expect(probe.env).toEqual({ PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: passwd, LANG: "C.UTF-8" });
     expect(probe.job).toEqual(JSON.parse(JSON.stringify(j)));
+  });
+
+  it("not root (uid given), a profile owned by someone else is still done in this process", async () => {
+    const j = await ownedProfile(65534, 65534);
+    const outcome = await runProfileJobAsOwner(j, { uid: 1000, entry: await probeEntry() });
+    expect(outcome.ranAs).toBeUndefined();
+    expect(outcome.result.changed).toBe(true);
+  });
+
+  it("a child killed by a signal reports exit -1", async () => {
+    const j = await ownedProfile(65534, 65534);
+    const dir = await tempDir("ro-probe-kill-");
+    await chmod(dir, 0o755);
+    const entry = join(dir, "kill.mjs");
+    await writeFile(entry, 'process.kill(process.pid, "SIGKILL");', { mode: 0o644 });
+    await expect(runProfileJobAsOwner(j, { entry })).rejects.toMatchObject({ code: "CLIENT_WRITE_FAILED", message: "the Thunderbird step as the profile's owner (uid 65534) failed (exit -1): " });
   });
 
   it("an owner with no /etc/passwd entry gets HOME=/", async () => {

@@ -62,9 +62,12 @@ export function selfArgs(): string[] {
   return IN_SEA ? [] : [cliEntry()];
 }
 
-/** The relay-onboard entry script, found from this module whatever the layout (dist, bundle, package). */
-export function cliEntry(): string {
-  let dir = new URL(".", import.meta.url);
+/**
+ * The relay-onboard entry script, found from this module whatever the layout (dist, bundle,
+ * package): the nearest folder up to five levels above whose package.json is ours.
+ */
+export function cliEntry(from: string = import.meta.url): string {
+  let dir = new URL(".", from);
   for (let depth = 0; depth < 6; depth++) {
     try {
       const pkg = JSON.parse(readFileSync(new URL("package.json", dir), "utf8")) as { name?: unknown };
