@@ -76,6 +76,13 @@ beforeAll(async () => {
     const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write("a")), 50);
   });
   routes.set("/server-error", (_req, res) => res.writeHead(500).end("oops"));
+  routes.set("/not-modified", (_req, res) => res.writeHead(304).end());
+  routes.set("/no-location", (_req, res) => res.writeHead(302).end());
+  routes.set("/broken", (_req, res) => {
+    res.writeHead(200, { "content-length": "100" });
+    res.write("only ten b");
+    setTimeout(() => res.socket?.destroy(), 20);
+  });
 });
 
 afterAll(async () => {
@@ -169,7 +176,7 @@ describe("fetchConfig over https", () => {
 
   it("gives up on an endpoint that never answers, or trickles, at the deadline", async () => {
     const started = Date.now();
-    await expectCode(fetchConfig(`${httpsBase}/silent`, { ca: caPem, timeoutMs: 500 }), "CONFIG_FETCH_FAILED", /no complete answer within/);
+    await expectCode(fetchConfig(`${httpsBase}/silent`, { ca: caPem, timeoutMs: 500 }), "CONFIG_FETCH_FAILED", /^no complete answer within 1 s$/);
     await expectCode(fetchConfig(`${httpsBase}/trickle`, { ca: caPem, timeoutMs: 500 }), "CONFIG_FETCH_FAILED", /no complete answer within/);
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -179,6 +186,33 @@ describe("fetchConfig over https", () => {
     await expectCode(fetchConfig(`${httpsBase}/missing`, { ca: caPem }), "CONFIG_FETCH_FAILED", /HTTP 404/);
     await expectCode(fetchConfig(`https://127.0.0.1:1/config.jws`), "CONFIG_FETCH_FAILED", /refused/);
     await expectCode(fetchConfig(`https://no-such-host.invalid/config.jws`), "CONFIG_FETCH_FAILED", /does not resolve/);
+  });
+
+  it("asks anonymously for a JOSE document, as relay-onboard (or the caller's user agent)", async () => {
+    requests.length = 0;
+    await fetchConfig(`${httpsBase}/config.jws`, { ca: caPem });
+    await fetchConfig(`${httpsBase}/config.jws`, { ca: caPem, userAgent: "relay-onboard-app/1.2" });
+    expect(requests.map((r) => [r.headers.accept, r.headers["user-agent"]])).toEqual([
+      ["application/jose, application/jose+json, */*;q=0.1", "relay-onboard"],
+      ["application/jose, application/jose+json, */*;q=0.1", "relay-onboard-app/1.2"],
+    ]);
+  });
+
+  it("a 304 is an answer, not a redirect; a redirect without a Location is refused", async () => {
+    await expectCode(fetchConfig(`${httpsBase}/not-modified`, { ca: caPem }), "CONFIG_FETCH_FAILED", /^the server answered HTTP 304 for https:\/\/127\.0\.0\.1:\d+\/not-modified$/);
+    await expectCode(fetchConfig(`${httpsBase}/no-location`, { ca: caPem }), "CONFIG_FETCH_FAILED", /^the server answered 302 without a Location$/);
+  });
+
+  it("says the download broke off when the connection drops mid-body, and names a reset during the handshake", async () => {
+    await expectCode(fetchConfig(`${httpsBase}/broken`, { ca: caPem }), "CONFIG_FETCH_FAILED", /^the download broke off: /);
+    const { createServer } = await import("node:net");
+    const reset = createServer((socket) => socket.resetAndDestroy());
+    const port = await new Promise<number>((resolve) => reset.listen(0, "127.0.0.1", () => resolve((reset.address() as AddressInfo).port)));
+    try {
+      await expectCode(fetchConfig(`https://127.0.0.1:${port}/config.jws`, { ca: caPem }), "CONFIG_FETCH_FAILED", new RegExp(`^127\\.0\\.0\\.1:${port} closed the connection$`));
+    } finally {
+      reset.close();
+    }
   });
 
   it("refuses other schemes", async () => {
@@ -194,6 +228,12 @@ describe("fetchConfig from files (MDM-dropped copies)", () => {
     await writeFile(file, "a.b.c\n");
     expect((await fetchConfig(file)).bytes.toString()).toBe("a.b.c\n");
     expect((await fetchConfig(pathToFileURL(file).href)).bytes.toString()).toBe("a.b.c\n");
+  });
+
+  it("a Windows drive path is a path, not a URL scheme; a file: URL naming another host is refused", async () => {
+    await expectCode(fetchConfig("C:\\ProgramData\\RelayOnboard\\config.jws"), "CONFIG_FETCH_FAILED", /^cannot open C:\\ProgramData\\RelayOnboard\\config\.jws: ENOENT$/);
+    await expectCode(fetchConfig("file://fileserver/share/config.jws"), "CONFIG_FETCH_FAILED", /^"file:\/\/fileserver\/share\/config\.jws" is not a usable file: URL$/);
+    await expectCode(fetchConfig("HTTPS://127.0.0.1:1/x"), "CONFIG_FETCH_FAILED", /refused the connection/);
   });
 
   it("refuses a file over the cap, a device, a FIFO and a missing file", async () => {
