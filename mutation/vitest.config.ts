@@ -25,6 +25,8 @@ export default defineConfig({
       "test/unit/truststore-platforms.test.ts",
       "test/unit/root-rotation.test.ts",
       "test/unit/thunderbird-policies.test.ts",
+      "test/unit/thunderbird-locks.test.ts",
+      "test/unit/thunderbird-configure.test.ts",
       "test/integration/app-service-rotation.test.ts",
       "test/integration/thunderbird-policy.test.ts",
     ],

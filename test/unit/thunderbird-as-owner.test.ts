@@ -55,6 +55,12 @@ describe("the Thunderbird step, in this process", () => {
     expect(await readdir(other.profile)).not.toContain("cert9.db");
   });
 
+  it("judges the roots at the job's time: a root expired by then is refused before the store is touched", async () => {
+    const j = await job({ now: "2099-01-01T00:00:00.000Z" });
+    await expect(runProfileJob({ ...j, trustRoots: true })).rejects.toMatchObject({ code: "CA_REJECTED", message: expect.stringMatching(/expired/) as unknown });
+    expect(await readdir(j.profile)).not.toContain("cert9.db");
+  });
+
   it("names the backup after the job's time", async () => {
     const j = await job();
     await writeFile(join(j.profile, "prefs.js"), 'user_pref("mail.root.none", "/x");\n');
