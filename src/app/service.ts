@@ -245,7 +245,7 @@ export class AppService {
   /** Runs one operation on every store; a store that fails reports its problem, the others go on. */
   private async eachStore(operation: "status" | "install"): Promise<CaView> {
     const plan = await this.roots();
-    const { applyRoots, rootsState } = await import("../truststore/rotation.js");
+    const { applyRoots, rootsInPlace, rootsState } = await import("../truststore/rotation.js");
     const stores: CaView["stores"] = [];
     for (const store of await this.stores()) {
       try {
@@ -254,7 +254,7 @@ export class AppService {
           stores.push({ store: store.store, location: store.location, installed: true, changed: done.changed });
         } else {
           const state = await rootsState(store, plan);
-          stores.push({ store: store.store, location: store.location, installed: state.missing.length === 0 && state.retiredPresent.length === 0 });
+          stores.push({ store: store.store, location: store.location, installed: rootsInPlace(state) });
         }
       } catch (err) {
         stores.push({ store: store.store, location: store.location, installed: false, problem: await this.problem(err) });

@@ -82,7 +82,7 @@ export function registerCaCommand(program: Command, io: CliIo): void {
         organization = "(certificate given on the command line)";
       }
       const { acceptCa, identifyCa } = await import("../truststore/accept.js");
-      const { applyRoots, planRoots, rootsState } = await import("../truststore/rotation.js");
+      const { applyRoots, planRoots, removeRoots, rootsInPlace, rootsState } = await import("../truststore/rotation.js");
       const forInstall = action === "install";
       // With a configuration: every current root (a rotation's next one too) and its retired ones.
       const plan = loaded
@@ -108,16 +108,10 @@ export function registerCaCommand(program: Command, io: CliIo): void {
             results.push({ store: store.store, location: store.location, installed: true, changed: o.changed, ...(o.removed.length ? { retiredRemoved: o.removed } : {}) });
           } else if (action === "status") {
             const r = await rootsState(store, plan);
-            results.push({ store: store.store, location: store.location, installed: r.missing.length === 0 && r.retiredPresent.length === 0, changed: false, ...(r.missing.length ? { missing: r.missing } : {}), ...(r.retiredPresent.length ? { retiredPresent: r.retiredPresent } : {}) });
+            results.push({ store: store.store, location: store.location, installed: rootsInPlace(r), changed: false, ...(r.missing.length ? { missing: r.missing } : {}), ...(r.retiredPresent.length ? { retiredPresent: r.retiredPresent } : {}) });
           } else {
             // Remove: the organisation's current roots and any retired one still there.
-            let changed = false;
-            const found = [...plan.install];
-            for (const sha of plan.retire) {
-              const old = await store.find(sha, plan.organization);
-              if (old) found.push(old);
-            }
-            for (const root of found) changed = (await store.remove(root)).changed || changed;
+            const changed = await removeRoots(store, plan);
             results.push({ store: store.store, location: store.location, installed: false, changed });
           }
         } catch (err) {

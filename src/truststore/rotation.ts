@@ -68,6 +68,23 @@ export async function rootsState(store: TrustStore, plan: RootsPlan): Promise<Ro
   return { store: store.store, location: store.location, missing, retiredPresent };
 }
 
+/** Whether a store is as the configuration wants it: every current root there, no retired one. */
+export function rootsInPlace(state: RootsState): boolean {
+  return state.missing.length === 0 && state.retiredPresent.length === 0;
+}
+
+/** Takes the organisation's roots out of a store: the current ones and every retired one still there. */
+export async function removeRoots(store: TrustStore, plan: RootsPlan): Promise<boolean> {
+  const found = [...plan.install];
+  for (const sha256 of plan.retire) {
+    const old = await store.find(sha256, plan.organization);
+    if (old) found.push(old);
+  }
+  let changed = false;
+  for (const root of found) changed = (await store.remove(root)).changed || changed;
+  return changed;
+}
+
 /** "linux-system: 1 root installed, 1 already there, retired root 3f2a9c01… removed" */
 export function describeRoots(o: RootsOutcome): string {
   const parts: string[] = [];

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { anchorsPem, currentRoots, retiredFingerprints } from "../../src/config/roots.js";
 import type { OrgConfig } from "../../src/config/schema.js";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
-import { applyRoots, describeRoots, planRoots, rootsState, type RootsOutcome } from "../../src/truststore/rotation.js";
+import { applyRoots, describeRoots, planRoots, removeRoots, rootsInPlace, rootsState, type RootsOutcome } from "../../src/truststore/rotation.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "../../src/truststore/types.js";
 import { createRootCa, unsignedPayload } from "../helpers/org.js";
 
@@ -102,6 +102,25 @@ describe("rootsState and applyRoots", () => {
     store.find = (sha256: string) => Promise.resolve({ sha256 } as AcceptedCa); // found, but remove() has nothing to delete
     const outcome = await applyRoots(store, { ...planRoots(config), retire: ["ab".repeat(32)] });
     expect(outcome).toMatchObject({ removed: [], changed: false });
+  });
+});
+
+describe("removeRoots and rootsInPlace", () => {
+  it("removal takes out the current roots and every retired one still held, and says whether anything changed", async () => {
+    const old = "ab".repeat(32);
+    const plan = planRoots({ ...config, additionalRoots: [next], retiredRoots: [{ sha256: old }, { sha256: "ef".repeat(32) }] }, { forInstall: false });
+    const store = memoryStore([config.rootCa.sha256, old, "99".repeat(32)]);
+    expect(await removeRoots(store, plan)).toBe(true);
+    expect([...store.held]).toEqual(["99".repeat(32)]);
+    expect(store.calls).toEqual([`remove ${config.rootCa.sha256.slice(0, 4)}`, `remove ${next.sha256.slice(0, 4)}`, "remove abab"]);
+    expect(await removeRoots(store, plan)).toBe(false);
+  });
+
+  it("a store is in place only with nothing missing and nothing retired left", () => {
+    const state = { store: "s", location: "l", missing: [] as string[], retiredPresent: [] as string[] };
+    expect(rootsInPlace(state)).toBe(true);
+    expect(rootsInPlace({ ...state, missing: ["a"] })).toBe(false);
+    expect(rootsInPlace({ ...state, retiredPresent: ["b"] })).toBe(false);
   });
 });
 
