@@ -34,11 +34,6 @@ export function parseFindCertificate(output: string): string[] {
   return [...output.matchAll(/^SHA-256 hash: ([0-9A-Fa-f]{64})\s*$/gm)].map((m) => m[1]!.toLowerCase());
 }
 
-/** Certificates from `security find-certificate -a -Z -p`: each entry's hashes, then its PEM. */
-export function parseFindCertificatePem(output: string): Buffer[] {
-  return pemBlocksDer(output);
-}
-
 export class MacStore implements TrustStore {
   readonly store: string;
   readonly location: string;
@@ -83,7 +78,8 @@ export class MacStore implements TrustStore {
     const [cmd, args] = this.args.findPem();
     const r = await this.runner(cmd, args);
     if (r.code !== 0 && r.stdout.trim() !== "") throw new RelayError("CA_INSTALL_FAILED", `cannot read ${this.location}: ${r.stderr.trim()}`);
-    const der = parseFindCertificatePem(r.stdout).find((d) => sha256Hex(d) === sha256);
+    // `-p` prints each entry's PEM after its hash lines.
+    const der = pemBlocksDer(r.stdout).find((d) => sha256Hex(d) === sha256);
     return der ? identifyDer(der, organization) : undefined;
   }
 
