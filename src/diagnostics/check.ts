@@ -46,7 +46,7 @@ function trustAnchorOf(caPem: string, chain: ChainEntry[] = []): { trustAnchor?:
   const top = chain[chain.length - 1];
   const used =
     anchors.find((a) => chain.some((c) => c.sha256 === a.sha256)) ??
-    anchors.find((a) => top !== undefined && (top.issuer === chainName(a.cert) || a.cert.subject === top.issuer)) ??
+    anchors.find((a) => top !== undefined && top.issuer === chainName(a.cert)) ??
     anchors[0]!;
   return { trustAnchor: { subject: used.cert.subject.replace(/\n/g, ", "), sha256: used.sha256 } };
 }
