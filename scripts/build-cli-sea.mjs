@@ -16,7 +16,10 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { createRequire } from "node:module";
 import { build } from "esbuild";
+
+const { unpackFromRegistry } = createRequire(import.meta.url)("./installer/registry.cjs");
 
 const SENTINEL = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 const HOST_OS = { linux: "linux", darwin: "mac", win32: "win" }[process.platform];
@@ -96,10 +99,7 @@ try {
 /** The official Node binary for a target from the npm registry (node-<os>-<arch>, same version). */
 function fetchNode(targetOs, targetArch, nodeVersion, into) {
   const pkg = `node-${NPM_OS[targetOs]}-${targetArch}@${nodeVersion}`;
-  const dir = mkdtempSync(join(into, "node-"));
-  const tarball = execFileSync("npm", ["pack", pkg, "--silent", "--pack-destination", dir], { encoding: "utf8" }).trim().split("\n").pop();
-  execFileSync("tar", ["-xzf", join(dir, tarball), "-C", dir]);
-  const binary = join(dir, "package", "bin", targetOs === "win" ? "node.exe" : "node");
+  const binary = join(unpackFromRegistry(pkg, mkdtempSync(join(into, "node-"))), "bin", targetOs === "win" ? "node.exe" : "node");
   if (!existsSync(binary)) throw new Error(`build-cli-sea: ${pkg} has no ${binary}; give --node`);
   return binary;
 }

@@ -5,6 +5,7 @@ const { execFileSync } = require("node:child_process");
 const { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } = require("node:fs");
 const { tmpdir } = require("node:os");
 const { join } = require("node:path");
+const { unpackFromRegistry } = require("./registry.cjs");
 const { keyringPackage, targetOf } = require("./targets.cjs");
 
 const root = join(__dirname, "..", "..");
@@ -15,11 +16,10 @@ function ensurePackage(name, version, into = root) {
   if (existsSync(join(dest, "package.json")) && JSON.parse(readFileSync(join(dest, "package.json"), "utf8")).version === version) return false;
   const dir = mkdtempSync(join(tmpdir(), "relay-onboard-pkg-"));
   try {
-    const tarball = execFileSync("npm", ["pack", `${name}@${version}`, "--silent", "--pack-destination", dir], { encoding: "utf8" }).trim().split("\n").pop();
-    execFileSync("tar", ["-xzf", join(dir, tarball), "-C", dir]);
+    const unpacked = unpackFromRegistry(`${name}@${version}`, dir);
     rmSync(dest, { recursive: true, force: true });
     mkdirSync(join(dest, ".."), { recursive: true });
-    renameSync(join(dir, "package"), dest);
+    renameSync(unpacked, dest);
     return true;
   } finally {
     rmSync(dir, { recursive: true, force: true });
