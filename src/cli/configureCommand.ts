@@ -125,11 +125,10 @@ async function thunderbirdPolicy(io: CliIo, opts: ConfigureFlags): Promise<void>
     });
     return;
   }
-  const verb = opts.dryRun ? "would" : "";
   io.stdout(`Thunderbird policies: ${file}\n`);
   if (!plan.changed) io.stdout("  already in place, nothing to change\n");
-  for (const c of plan.write) io.stdout(`  ${verb ? "would write" : "wrote"} ${c.path}\n`);
-  for (const r of plan.remove) io.stdout(`  ${verb ? "would remove" : "removed"} ${r} (a retired root)\n`);
+  for (const c of plan.write) io.stdout(`  ${opts.dryRun ? "would write" : "wrote"} ${c.path}\n`);
+  for (const r of plan.remove) io.stdout(`  ${opts.dryRun ? "would remove" : "removed"} ${r} (a retired root)\n`);
   if (backup) io.stdout(`  previous policies kept in ${backup}\n`);
   if (opts.dryRun && plan.after !== plan.before) io.stdout(`  ${plan.before === undefined ? "new file" : "merged file"}:\n${plan.after.replace(/^/gm, "    ")}`);
   if (!opts.dryRun && plan.changed) io.stdout("  every Thunderbird profile on this computer trusts the organisation's root from its next start\n");
