@@ -173,6 +173,18 @@ describe("planThunderbirdPolicy and applyThunderbirdPolicy", () => {
     expect((await readdir(join(dir, "certificates"))).sort()).toEqual([certName(config.rootCa.pem), "relay-onboard-root-0123456789abcdef.pem.bak", "xrelay-onboard-root-0123456789abcdef.pem"].sort());
   });
 
+  it("a backup name already taken (a file or link someone put there) is left alone: a fresh name is used", async () => {
+    const dir = await tempDir("ro-tbp-unit-");
+    const file = join(dir, "policies.json");
+    await writeFile(file, '{"policies": {}}');
+    const taken = `${file}.relay-onboard-2026-11-30T10-11-12-345Z.bak`;
+    await writeFile(taken, "someone else's");
+    const backup = await applyThunderbirdPolicy(await planThunderbirdPolicy(file, config), new Date("2026-11-30T10:11:12.345Z"));
+    expect(backup).toMatch(/policies\.json\.relay-onboard-2026-11-30T10-11-12-345Z-[0-9a-f]{8}\.bak$/);
+    expect(await readFile(backup!, "utf8")).toBe('{"policies": {}}');
+    expect(await readFile(taken, "utf8")).toBe("someone else's");
+  });
+
   it("refuses what is not a regular file, and a file over 4 MiB, before reading it", async () => {
     const dir = await tempDir("ro-tbp-unit-");
     await mkdir(join(dir, "policies.json"));

@@ -4,13 +4,12 @@
 // Thunderbird applies on every start); refuse when IT's deployment (policies, autoconfig) decides a
 // pref we need; write prefs.js — and user.js where it overrides one of our prefs — byte for byte,
 // with a backup, atomically; then read both back and check Thunderbird will use exactly our values.
-import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { copyFile, readFile, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { OrgConfig } from "../../config/schema.js";
 import { RelayError } from "../../errors.js";
 import { writeFileAtomic } from "../../fs/atomic.js";
+import { keepBackup } from "../../fs/backup.js";
 import { planThunderbirdAccount, SOCKET_TYPE } from "./accounts.js";
 import { conflictingPolicy, findPrefPolicies, type PrefPolicy } from "./locks.js";
 import { profileLock } from "./lock.js";
@@ -155,16 +154,7 @@ export async function configureThunderbird(request: ThunderbirdRequest): Promise
   const stamp = (request.now ?? new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   const write = async (file: ProfileFile, edited: Buffer, changes: PrefChange[]): Promise<string | undefined> => {
     if (changes.length === 0) return undefined;
-    let backup: string | undefined;
-    if (file.data !== undefined && file.data.length > 0) {
-      // Never onto an existing name (COPYFILE_EXCL): a file or link already there is left alone.
-      backup = `${file.path}.relay-onboard-${stamp}.bak`;
-      await copyFile(file.path, backup, constants.COPYFILE_EXCL).catch(async (err: NodeJS.ErrnoException) => {
-        if (err.code !== "EEXIST") throw err;
-        backup = `${file.path}.relay-onboard-${stamp}-${randomBytes(4).toString("hex")}.bak`;
-        await copyFile(file.path, backup, constants.COPYFILE_EXCL);
-      });
-    }
+    const backup = file.data !== undefined && file.data.length > 0 ? await keepBackup(file.path, stamp) : undefined;
     const mode = await stat(file.path).then((s) => s.mode & 0o777, () => 0o600);
     await writeFileAtomic(file.path, edited, { mode });
     return backup;

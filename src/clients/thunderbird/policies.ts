@@ -5,13 +5,13 @@
 // program. We merge into the file in force and keep every other policy IT has there; a file that
 // does not parse is refused and left byte-identical. Certificates are written next to it (in
 // `certificates/`, where Thunderbird also looks by name) and listed by absolute path.
-import { constants } from "node:fs";
-import { copyFile, readdir, readFile, rm, stat } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { OrgConfig } from "../../config/schema.js";
 import { currentRoots } from "../../config/roots.js";
 import { RelayError } from "../../errors.js";
 import { writeFileAtomic } from "../../fs/atomic.js";
+import { keepBackup } from "../../fs/backup.js";
 import { extraPolicyFiles, installDirs } from "./locks.js";
 
 /** The file names this tool owns in the certificates folder. */
@@ -119,8 +119,7 @@ export async function applyThunderbirdPolicy(plan: PolicyPlan, now = new Date())
   let backup: string | undefined;
   if (plan.after !== plan.before) {
     if (plan.before !== undefined) {
-      backup = `${plan.file}.relay-onboard-${now.toISOString().replace(/[:.]/g, "-")}.bak`;
-      await copyFile(plan.file, backup, constants.COPYFILE_EXCL);
+      backup = await keepBackup(plan.file, now.toISOString().replace(/[:.]/g, "-"));
     }
     await writeFileAtomic(plan.file, plan.after, { mode: 0o644 });
   }
