@@ -77,6 +77,9 @@ beforeAll(async () => {
   });
   routes.set("/server-error", (_req, res) => res.writeHead(500).end("oops"));
   routes.set("/not-modified", (_req, res) => res.writeHead(304).end());
+  routes.set("/multiple-choices", (_req, res) => res.writeHead(300, { location: "/config.jws" }).end());
+  routes.set("/bad-request", (_req, res) => res.writeHead(400).end());
+  routes.set("/declared-cap", (_req, res) => res.writeHead(200, { "content-length": String(MAX_CONFIG_BYTES) }).end(Buffer.alloc(MAX_CONFIG_BYTES, 0x61)));
   routes.set("/no-location", (_req, res) => res.writeHead(302).end());
   routes.set("/broken", (_req, res) => {
     res.writeHead(200, { "content-length": "100" });
@@ -198,6 +201,17 @@ describe("fetchConfig over https", () => {
     ]);
   });
 
+  it("the 3xx range is redirects, from 300 (400 is an error); a declared length of exactly the cap is read", async () => {
+    expect((await fetchConfig(`${httpsBase}/multiple-choices`, { ca: caPem })).source).toBe(`${httpsBase}/config.jws`);
+    await expectCode(fetchConfig(`${httpsBase}/bad-request`, { ca: caPem }), "CONFIG_FETCH_FAILED", /HTTP 400/);
+    expect((await fetchConfig(`${httpsBase}/declared-cap`, { ca: caPem })).bytes.length).toBe(MAX_CONFIG_BYTES);
+  });
+
+  it("refuses an address that is not a URL, and one with only a user name", async () => {
+    await expectCode(fetchConfig("https://[not-an-address/config.jws"), "CONFIG_FETCH_FAILED", /^"https:\/\/\[not-an-address\/config\.jws" is not a valid URL$/);
+    await expectCode(fetchConfig("https://user@127.0.0.1:1/config.jws"), "CONFIG_FETCH_FAILED", /credentials/);
+  });
+
   it("a 304 is an answer, not a redirect; a redirect without a Location is refused", async () => {
     await expectCode(fetchConfig(`${httpsBase}/not-modified`, { ca: caPem }), "CONFIG_FETCH_FAILED", /^the server answered HTTP 304 for https:\/\/127\.0\.0\.1:\d+\/not-modified$/);
     await expectCode(fetchConfig(`${httpsBase}/no-location`, { ca: caPem }), "CONFIG_FETCH_FAILED", /^the server answered 302 without a Location$/);
@@ -234,6 +248,16 @@ describe("fetchConfig from files (MDM-dropped copies)", () => {
     await expectCode(fetchConfig("C:\\ProgramData\\RelayOnboard\\config.jws"), "CONFIG_FETCH_FAILED", /^cannot open C:\\ProgramData\\RelayOnboard\\config\.jws: ENOENT$/);
     await expectCode(fetchConfig("file://fileserver/share/config.jws"), "CONFIG_FETCH_FAILED", /^"file:\/\/fileserver\/share\/config\.jws" is not a usable file: URL$/);
     await expectCode(fetchConfig("HTTPS://127.0.0.1:1/x"), "CONFIG_FETCH_FAILED", /refused the connection/);
+  });
+
+  it("reads a file of exactly the cap; a colon later in a path is not a URL scheme", async () => {
+    const dir = await tempDir();
+    const exact = join(dir, "exact.jws");
+    await writeFile(exact, Buffer.alloc(MAX_CONFIG_BYTES, 0x61));
+    expect((await fetchConfig(exact)).bytes.length).toBe(MAX_CONFIG_BYTES);
+    const colon = join(dir, "config:v2.jws");
+    await writeFile(colon, "a.b.c");
+    expect((await fetchConfig(colon)).bytes.toString()).toBe("a.b.c");
   });
 
   it("refuses a file over the cap, a device, a FIFO and a missing file", async () => {
