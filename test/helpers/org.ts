@@ -31,9 +31,14 @@ export async function trustOf(keys: TestKey[], threshold = 1): Promise<TrustedKe
   return parseTrustedKeys(jwksText(keys, threshold));
 }
 
+// The shared test root's validity is fixed, not taken from the clock: tests that pin "now" (NOW below,
+// a job's time) and tests that run on the real clock (TLS, spawned commands, faketime a year ahead)
+// all fall inside it.
+export const TEST_CA_VALIDITY = { notBefore: new Date("2020-01-01T00:00:00Z"), notAfter: new Date("2090-01-01T00:00:00Z") };
+
 let sharedCa: IssuedCert | undefined;
 export async function testCa(): Promise<IssuedCert> {
-  sharedCa ??= await createRootCa("Relay Onboard Test Root CA");
+  sharedCa ??= await createRootCa("Relay Onboard Test Root CA", TEST_CA_VALIDITY);
   return sharedCa;
 }
 
