@@ -2,7 +2,7 @@
 // cookies, at most 3 redirects that stay on https, one overall deadline, and a size cap enforced
 // while streaming so a hostile endpoint cannot make us buffer more than the cap.
 import { constants } from "node:fs";
-import { open, stat } from "node:fs/promises";
+import { open, readFile, stat } from "node:fs/promises";
 import { request, type RequestOptions } from "node:https";
 import { rootCertificates } from "node:tls";
 import type { IncomingMessage } from "node:http";
@@ -26,6 +26,11 @@ export interface FetchOptions {
    * Node 20 offers no system store.
    */
   systemBundle?: string | null;
+  /**
+   * The file Node adds to its roots at start-up (`NODE_EXTRA_CA_CERTS`; default: that variable).
+   * A `ca` list replaces Node's roots, extra certificates included, so it is added back here.
+   */
+  extraCaFile?: string;
   userAgent?: string;
 }
 
@@ -104,7 +109,7 @@ async function fetchHttps(start: URL, options: FetchOptions, maxBytes: number): 
   const timeoutMs = options.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const ca = options.ca ?? (await systemAnchors(options.systemBundle));
+  const ca = options.ca ?? (await systemAnchors(options.systemBundle, options.extraCaFile ?? process.env.NODE_EXTRA_CA_CERTS));
   try {
     let url = start;
     for (let redirects = 0; ; redirects++) {
@@ -129,11 +134,17 @@ async function fetchHttps(start: URL, options: FetchOptions, maxBytes: number): 
   }
 }
 
-/** Node's roots plus this computer's bundle, or undefined (Node's defaults) when there is none. */
-async function systemAnchors(bundle: string | null | undefined): Promise<string[] | undefined> {
+/**
+ * What Node trusts by default (its roots and NODE_EXTRA_CA_CERTS) plus this computer's bundle, or
+ * undefined (Node's defaults as they are) when there is no bundle. An unreadable extra file is
+ * skipped, as Node itself does (it only warns).
+ */
+async function systemAnchors(bundle: string | null | undefined, extraCaFile: string | undefined): Promise<string[] | undefined> {
   if (bundle === null || (bundle === undefined && process.platform !== "linux")) return undefined;
   const pem = await readLinuxCaBundle(bundle);
-  return pem ? [...rootCertificates, pem] : undefined;
+  if (!pem) return undefined;
+  const extra = extraCaFile ? await readFile(extraCaFile, "utf8").catch(() => undefined) : undefined;
+  return [...rootCertificates, pem, ...(extra ? [extra] : [])];
 }
 
 function timedOut(ms: number): RelayError {

@@ -129,6 +129,24 @@ describe("fetchConfig over https", () => {
     await expectCode(fetchConfig(`${httpsBase}/config.jws`, { ca: other.certPem, systemBundle: withOrg }), "CONFIG_FETCH_FAILED", /not trusted/);
   });
 
+  it("trusts NODE_EXTRA_CA_CERTS besides the bundle, as Node does (the bundle's list would otherwise replace it)", async () => {
+    const dir = await tempDir("ro-fetch-extra-");
+    const bundle = join(dir, "bundle.crt");
+    const extra = join(dir, "extra.pem");
+    await writeFile(bundle, (await createRootCa("Bundle Root")).certPem);
+    await writeFile(extra, caPem);
+    expect((await fetchConfig(`${httpsBase}/config.jws`, { systemBundle: bundle, extraCaFile: extra })).bytes.toString()).toBe("eyJ.config.sig");
+    await expectCode(fetchConfig(`${httpsBase}/config.jws`, { systemBundle: bundle, extraCaFile: join(dir, "missing.pem") }), "CONFIG_FETCH_FAILED", /not trusted/);
+    const saved = process.env.NODE_EXTRA_CA_CERTS;
+    process.env.NODE_EXTRA_CA_CERTS = extra;
+    try {
+      expect((await fetchConfig(`${httpsBase}/config.jws`, { systemBundle: bundle })).bytes.toString()).toBe("eyJ.config.sig");
+    } finally {
+      if (saved === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+      else process.env.NODE_EXTRA_CA_CERTS = saved;
+    }
+  });
+
   it("refuses plain http without connecting", async () => {
     const before = httpRequests.length;
     await expectCode(fetchConfig(`${httpBase}/config.jws`), "CONFIG_FETCH_FAILED", /plain http is refused/);
