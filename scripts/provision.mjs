@@ -18,6 +18,8 @@ export const PACKAGES = [
   "chromium", // the desktop app's UI tests (playwright-core drives it)
   "gnome-keyring", // a real Secret Service for the keychain test
   "dbus", // dbus-run-session: a private D-Bus session for gnome-keyring
+  "sasl2-bin", // saslpasswd2: the Cyrus SASL users of the relay that speaks NTLM
+  "libsasl2-modules", // Cyrus SASL mechanisms: PLAIN, LOGIN, CRAM-MD5, NTLM
   "python3", // a port that silently drops packets, in the UI and benchmark tests
 ];
 

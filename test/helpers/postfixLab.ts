@@ -16,7 +16,7 @@ export interface PostfixLab {
   dir: string;
   caPem: string;
   caFile: string;
-  ports: { inbound: number; submission: number; submissionTls: number; relayDenied: number; openRelay: number; tlsNotRequired: number; authNotRequired: number };
+  ports: { inbound: number; submission: number; cyrus: number; submissionTls: number; relayDenied: number; openRelay: number; tlsNotRequired: number; authNotRequired: number };
   log(): Promise<string>;
   stop(): void;
 }
@@ -26,6 +26,7 @@ export const canRunPostfix = (): boolean => {
   try {
     execFileSync("postconf", ["-d", "mail_version"], { stdio: "ignore" });
     execFileSync("dovecot", ["--version"], { stdio: "ignore" });
+    execFileSync("saslpasswd2", ["-v"], { stdio: "ignore" });
     return true;
   } catch {
     return false;
@@ -74,12 +75,22 @@ export async function startPostfixLab(): Promise<PostfixLab> {
   const ports = {
     inbound: await freePort(),
     submission: await freePort(),
+    cyrus: await freePort(),
     submissionTls: await freePort(),
     relayDenied: await freePort(),
     openRelay: await freePort(),
     tlsNotRequired: await freePort(),
     authNotRequired: await freePort(),
   };
+
+  // A second SASL stack for what Debian's Dovecot does not build (NTLM): Cyrus SASL with its sasldb,
+  // the mechanisms PLAIN, LOGIN, CRAM-MD5 and NTLM (NTLMv2 answers are checked by its ntlm plugin).
+  // Debian's Postfix reads <config_directory>/sasl/smtpd.conf (cyrus_sasl_config_path is not consulted).
+  await mkdir(p("sasl"));
+  await mkdir(p("postfix", "sasl"), { recursive: true });
+  execFileSync("saslpasswd2", ["-f", p("sasl", "sasldb2"), "-p", "-c", "-u", "internal.test", "user"], { input: LAB_PASSWORD });
+  await chown(p("sasl", "sasldb2"), Number(execFileSync("id", ["-u", "postfix"]).toString().trim()), 0);
+  await writeFile(p("postfix", "sasl", "smtpd.conf"), `pwcheck_method: auxprop\nauxprop_plugin: sasldb\nsasldb_path: ${p("sasl", "sasldb2")}\nmech_list: PLAIN LOGIN CRAM-MD5 NTLM\n`);
 
   await writeFile(
     p("dovecot.conf"),
@@ -153,6 +164,7 @@ biff = no
     [
       `127.0.0.1:${ports.inbound} inet n - n - - smtpd\n`,
       submission(ports.submission, "submission", ["smtpd_tls_security_level=encrypt", ...secure]),
+      submission(ports.cyrus, "cyrus", ["smtpd_tls_security_level=encrypt", ...secure, "smtpd_sasl_type=cyrus", "smtpd_sasl_path=smtpd"]),
       submission(ports.submissionTls, "submissions", ["smtpd_tls_wrappermode=yes", ...secure]),
       // Logged-in users may send only inside the organisation: relaying outside is denied.
       submission(ports.relayDenied, "relaydenied", ["smtpd_tls_security_level=encrypt", "smtpd_sasl_auth_enable=yes", "smtpd_tls_auth_only=yes", "smtpd_relay_restrictions=reject_unauth_destination", "smtpd_recipient_restrictions=reject_unauth_destination"]),

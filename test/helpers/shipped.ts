@@ -1,0 +1,51 @@
+// The command line as users get it: the single executable the installers ship (built once per run
+// by test/setup/shippedCli.ts), or the bundle `npx relay-onboard` / bin/relay-onboard.js runs.
+// Spawned asynchronously, so servers living in the test process keep answering.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+
+const root = join(import.meta.dirname, "..", "..");
+export const SEA = join(root, "dist", "sea", `linux-${process.arch}`, "relay-onboard");
+export const BUNDLE = join(root, "bin", "relay-onboard.js");
+
+export type Shipped = "sea" | "bundle";
+
+export interface Ran {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ShippedOptions {
+  via?: Shipped;
+  env?: Record<string, string>;
+  input?: string;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+/** The test's clock (libfaketime's settings, when the suite runs a year ahead) goes to the child too. */
+function clockEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && (e[0] === "LD_PRELOAD" || e[0] === "FAKETIME" || e[0].startsWith("FAKETIME_"))));
+}
+
+/** Runs `relay-onboard args…` as shipped, with only PATH, HOME, the test's clock and the given variables in its environment. */
+export function runShipped(args: string[], options: ShippedOptions = {}): Promise<Ran> {
+  const [command, argv] = options.via === "bundle" ? [process.execPath, [BUNDLE, ...args]] : [SEA, args];
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...clockEnv(), ...options.env };
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { env, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (t: string) => (stdout += t));
+    child.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t));
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+    child.on("error", reject);
+    child.on("close", (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? "");
+  });
+}

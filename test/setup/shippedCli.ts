@@ -1,0 +1,39 @@
+// Vitest global set-up: builds the command line as it ships — the Linux single executable made by
+// scripts/build-cli-sea.mjs, and the bundle bin/relay-onboard.js runs (scripts/bundle.mjs) — once per
+// test run, so CLI-level tests spawn what users get rather than import the TypeScript sources. A build
+// is reused while the sources it was made from are unchanged.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const root = join(import.meta.dirname, "..", "..");
+export const SEA_DIR = join(root, "dist", "sea", `linux-${process.arch}`);
+
+function sourceHash(): string {
+  const hash = createHash("sha256");
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else hash.update(relative(root, path)).update(readFileSync(path));
+    }
+  };
+  walk(join(root, "src"));
+  for (const f of ["package-lock.json", "scripts/build-cli-sea.mjs", "scripts/bundle.mjs", "package.json"]) hash.update(f).update(readFileSync(join(root, f)));
+  hash.update(process.version);
+  return hash.digest("hex");
+}
+
+function buildOnce(output: string, stamp: string, want: string, script: string, args: string[]): void {
+  if (existsSync(output) && existsSync(stamp) && readFileSync(stamp, "utf8") === want) return;
+  execFileSync(process.execPath, [join(root, "scripts", script), ...args], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  writeFileSync(stamp, want);
+}
+
+export default function setup(): void {
+  const want = sourceHash();
+  buildOnce(join(root, "dist", "cli-bundle", "main.js"), join(root, "dist", ".cli-bundle-sources-sha256"), want, "bundle.mjs", []);
+  if (process.platform !== "linux") return;
+  buildOnce(join(SEA_DIR, "relay-onboard"), join(SEA_DIR, ".sources-sha256"), want, "build-cli-sea.mjs", ["--os", "linux", "--arch", process.arch, "--out", SEA_DIR]);
+}
