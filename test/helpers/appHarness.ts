@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import type { TestProgress } from "../../src/app/api.js";
 import type { AppService } from "../../src/app/service.js";
 import { electronBoundary } from "./electronBoundary.js";
+import { realClockEnv } from "./realClock.js";
 
 const require = createRequire(import.meta.url);
 
@@ -36,6 +37,7 @@ export async function serveRenderer(): Promise<{ url: string; close: () => Promi
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: "/usr/bin/chromium",
+    env: realClockEnv(),
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
 }

@@ -5,6 +5,7 @@ import { connect, type Socket } from "node:net";
 import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import { freePort } from "./net.js";
+import { realClockEnv } from "./realClock.js";
 
 
 export class Marionette {
@@ -34,7 +35,7 @@ export class Marionette {
   static async start(profile: string, binary = "thunderbird"): Promise<Marionette> {
     const port = await freePort();
     await appendFile(join(profile, "user.js"), `user_pref("marionette.port", ${port});\n`);
-    const child = spawn(binary, ["--headless", "--marionette", "--profile", profile, "-remote-allow-system-access", "--no-remote"], { stdio: "ignore" });
+    const child = spawn(binary, ["--headless", "--marionette", "--profile", profile, "-remote-allow-system-access", "--no-remote"], { stdio: "ignore", env: realClockEnv() });
     const deadline = Date.now() + 60_000;
     let socket: Socket | undefined;
     while (!socket) {
