@@ -125,14 +125,16 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
           if (!profile) throw new RelayError("CLIENT_NOT_FOUND", "no Thunderbird profile to configure");
           // As the profile's owner when this is root working for another user (asOwner.ts).
           const { runProfileJobAsOwner } = await import("./clients/thunderbird/asOwner.js");
-          const { result, nss: nssOutcome } = await runProfileJobAsOwner({
+          const { result, nss: nssOutcome, rootTrust } = await runProfileJobAsOwner({
             profile: profile.location, config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}),
             ...(options.now ? { now: options.now.toISOString() } : {}), trustRoots: true,
           });
           if (nssOutcome?.code) throw new RelayError(nssOutcome.code, nssOutcome.message ?? "the root could not be added to the profile");
           const nss = nssOutcome ?? { changed: false };
           const changed = result.changed || nss.changed;
-          return { status: changed ? "done" : "unchanged", message: `profile ${profile.name}: ${result.changed ? `${result.changes.length + result.userJsChanges.length} preference(s) set${result.userJsChanges.length ? ` (${result.userJsChanges.length} in user.js, which overrode them)` : ""}` : "already set up"}; root ${nss.changed ? "added to" : "already in"} its certificate store` };
+          // Windows and macOS: Thunderbird reads the OS store, where the root step put the roots (rootTrust.ts).
+          const roots = rootTrust === "os-store" ? "reads this computer's certificate store (security.enterprise_roots.enabled)" : `root ${nss.changed ? "added to" : "already in"} its certificate store`;
+          return { status: changed ? "done" : "unchanged", message: `profile ${profile.name}: ${result.changed ? `${result.changes.length + result.userJsChanges.length} preference(s) set${result.userJsChanges.length ? ` (${result.userJsChanges.length} in user.js, which overrode them)` : ""}` : "already set up"}; ${roots}` };
         }
         case "apple-mail": {
           const { buildMobileconfig } = await import("./clients/applemail/profile.js");

@@ -99,7 +99,10 @@ export async function onboardingStatus(options: StatusOptions): Promise<StatusRe
       const profile = found.profiles.find((p) => p.isDefault) ?? found.profiles[0];
       if (!profile) throw new RelayError("CLIENT_NOT_FOUND", "no Thunderbird profile");
       const { thunderbirdPending } = await import("./clients/thunderbird/configure.js");
-      const pending = await thunderbirdPending(profile.location, config, options.email);
+      // Windows and macOS: Thunderbird trusts the root only by reading the OS store (rootTrust.ts).
+      const { thunderbirdRootTrust } = await import("./clients/thunderbird/rootTrust.js");
+      const enterpriseRoots = options.caStore !== "none" && thunderbirdRootTrust(platform) === "os-store";
+      const pending = await thunderbirdPending(profile.location, config, options.email, { enterpriseRoots });
       const who = options.email ? `${options.email} sends` : "an outgoing server points";
       if (pending.length > 0) return { state: "missing", message: `profile ${profile.name}: not yet set: ${pending.join(", ")}` };
       return { state: "ok", message: `profile ${profile.name}: ${who} through ${config.submission.host}:${config.submission.port} (${config.submission.security === "tls" ? "SSL/TLS" : "STARTTLS"})` };

@@ -7,6 +7,7 @@ import type { OrgConfig } from "../config/schema.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { requireDisplayName, requireEmailAddress } from "../address.js";
 import { RelayError } from "../errors.js";
+import type { StoreResult } from "../truststore/types.js";
 import { optionalConfig, type TargetFlags } from "./common.js";
 import { printJson, type CliIo } from "./io.js";
 
@@ -84,11 +85,12 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
       }
       // As the profile's owner when this is root working for another user (asOwner.ts).
       const { runProfileJobAsOwner } = await import("../clients/thunderbird/asOwner.js");
-      const { result, nss } = await runProfileJobAsOwner({
+      const { result, nss, rootTrust } = await runProfileJobAsOwner({
         profile, config, email: opts.email, ...(opts.name ? { fullName: opts.name } : {}), ...(opts.dryRun ? { dryRun: true } : {}), now: io.now().toISOString(),
         ...(opts.ca !== false ? { trustRoots: true } : {}),
       });
-      const ca = nss;
+      // Windows and macOS: Thunderbird now reads the OS store, so the roots go there (rootTrust.ts).
+      const ca = rootTrust === "os-store" ? await rootsInOsStore(config, Boolean(opts.dryRun)) : nss;
 
       if (opts.json) {
         printJson(io, { ok: !ca?.code, code: ca?.code ?? "OK", client: "thunderbird", ...result, ...(ca ? { ca } : {}) });
@@ -101,10 +103,31 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
           io.stdout(`${result.diff.replace(/^/gm, "    ")}\n`);
           if (!opts.dryRun) io.stdout("  checked: Thunderbird will use these values (prefs.js and user.js read back)\n");
         }
-        if (ca) io.stdout(`  organisation's root in the profile's certificate store: ${ca.code ? `FAILED ${ca.code}: ${ca.message}` : ca.changed ? "added" : "already there"}\n`);
+        const where = rootTrust === "os-store" ? `this computer's certificate store (${ca?.location ?? "the OS store"}), which Thunderbird is told to read` : "the profile's certificate store";
+        if (ca) io.stdout(`  organisation's root in ${where}: ${ca.code ? `FAILED ${ca.code}: ${ca.message}` : ca.changed ? (opts.dryRun ? "would be added" : "added") : "already there"}\n`);
       }
       if (ca?.code) throw new RelayError(ca.code, ca.message ?? "the root could not be added to the profile");
     });
+}
+
+/** The configuration's roots in the OS store `auto` chooses (the user's, or the machine's when elevated), retired ones removed. */
+async function rootsInOsStore(config: OrgConfig, dryRun: boolean): Promise<StoreResult> {
+  const { selectStores } = await import("../truststore/select.js");
+  const { applyRoots, describeRoots, planRoots, rootsState } = await import("../truststore/rotation.js");
+  const roots = planRoots(config);
+  const [store] = await selectStores({ choice: "auto" });
+  if (!store) throw new RelayError("CA_INSTALL_FAILED", "no certificate store for this computer");
+  try {
+    if (dryRun) {
+      const state = await rootsState(store, roots);
+      return { store: store.store, location: store.location, installed: false, changed: state.missing.length + state.retiredPresent.length > 0 };
+    }
+    const outcome = await applyRoots(store, roots);
+    return { store: store.store, location: store.location, installed: true, changed: outcome.changed, message: describeRoots(outcome) };
+  } catch (err) {
+    if (!(err instanceof RelayError)) throw err;
+    return { store: store.store, location: store.location, installed: false, changed: false, code: err.code, message: err.message };
+  }
 }
 
 /** Thunderbird's enterprise policies: every profile on the machine trusts the organisation's roots. */

@@ -260,3 +260,59 @@ describe.skipIf(process.getuid?.() !== 0)("the parent's side, as root: what the 
     await expect(runProfileJobAsOwner(j, { entry: secret })).rejects.toMatchObject({ code: "CLIENT_WRITE_FAILED", message: expect.stringMatching(/\(uid 65534\) failed \(exit 1\): Error: (Cannot find module|EACCES)/) as unknown });
   });
 });
+
+describe("the Thunderbird step where Thunderbird has no certutil (Windows, macOS)", () => {
+  for (const platform of ["win32", "darwin"] as const) {
+    it(`${platform}: tells Thunderbird to read the OS store and never touches an NSS store`, async () => {
+      const j = await job();
+      const outcome = await runProfileJob({ ...j, trustRoots: true }, platform);
+      expect([outcome.rootTrust, outcome.nss]).toEqual(["os-store", undefined]);
+      const prefs = await readFile(join(j.profile, "prefs.js"), "utf8");
+      expect(prefs).toContain('user_pref("security.enterprise_roots.enabled", true);');
+      expect(await readdir(j.profile)).toEqual(["prefs.js"]);
+      // A second run changes nothing.
+      expect((await runProfileJob({ ...j, trustRoots: true }, platform)).result.changed).toBe(false);
+    });
+  }
+
+  it("on Linux the preference is not set: the profile's own store is used", async () => {
+    const j = await job();
+    const outcome = await runProfileJob({ ...j, trustRoots: true, dryRun: true }, "linux");
+    expect(outcome.rootTrust).toBe("profile-store");
+    expect(outcome.result.changes.map((c) => c.name)).not.toContain("security.enterprise_roots.enabled");
+  });
+
+  it("without the root step the preference is left alone", async () => {
+    const j = await job();
+    const outcome = await runProfileJob(j, "win32");
+    expect(outcome.rootTrust).toBeUndefined();
+    expect(await readFile(join(j.profile, "prefs.js"), "utf8")).not.toContain("enterprise_roots");
+  });
+
+  it("status asks for the preference where the OS store is used, and is satisfied once it is in effect (user.js over prefs.js)", async () => {
+    const { thunderbirdPending } = await import("../../src/clients/thunderbird/configure.js");
+    const j = await job();
+    await runProfileJob(j, "win32");
+    expect(await thunderbirdPending(j.profile, j.config, j.email, { enterpriseRoots: true })).toEqual(["security.enterprise_roots.enabled"]);
+    expect(await thunderbirdPending(j.profile, j.config, j.email)).toEqual([]);
+    await runProfileJob({ ...j, trustRoots: true }, "win32");
+    expect(await thunderbirdPending(j.profile, j.config, j.email, { enterpriseRoots: true })).toEqual([]);
+    await writeFile(join(j.profile, "user.js"), 'user_pref("security.enterprise_roots.enabled", false);\n');
+    expect(await thunderbirdPending(j.profile, j.config, j.email, { enterpriseRoots: true })).toEqual(["security.enterprise_roots.enabled"]);
+    // configure puts it right in user.js too, as for the relay's own preferences.
+    const fixed = await runProfileJob({ ...j, trustRoots: true }, "win32");
+    expect(fixed.result.userJsChanges.map((c) => c.name)).toEqual(["security.enterprise_roots.enabled"]);
+    expect(await thunderbirdPending(j.profile, j.config, j.email, { enterpriseRoots: true })).toEqual([]);
+  });
+
+  it("a deployment lock that keeps Thunderbird off the OS store is refused, naming it", async () => {
+    const { configureThunderbird } = await import("../../src/clients/thunderbird/configure.js");
+    const j = await job();
+    const policies = [{ file: "/etc/thunderbird/policies/policies.json", name: "security.enterprise_roots.enabled", status: "locked" as const, value: false }];
+    await expect(configureThunderbird({ profile: j.profile, config: j.config, email: j.email, policies, enterpriseRoots: true })).rejects.toMatchObject({
+      code: "CLIENT_LOCKED_BY_POLICY",
+      message: expect.stringMatching(/locks security\.enterprise_roots\.enabled to false/) as unknown,
+    });
+    expect(await readdir(j.profile)).toEqual([]);
+  });
+});

@@ -14,6 +14,7 @@ import { asRelayError, isFailureCode, RelayError } from "../../errors.js";
 import { IN_SEA } from "../../version.js";
 import type { StoreResult } from "../../truststore/types.js";
 import { configureThunderbird, type ThunderbirdResult } from "./configure.js";
+import { thunderbirdRootTrust, type ThunderbirdRootTrust } from "./rootTrust.js";
 
 export interface ProfileJob {
   profile: string;
@@ -32,28 +33,38 @@ export interface ProfileJob {
 
 export interface ProfileOutcome {
   result: ThunderbirdResult;
+  /** The profile's own store (Linux); absent where Thunderbird reads the OS store instead. */
   nss?: StoreResult;
+  /** How Thunderbird trusts the roots, when the job asked for it (rootTrust.ts). */
+  rootTrust?: ThunderbirdRootTrust;
   /** The account the step ran as, when not this process's. */
   ranAs?: number;
 }
 
-/** The step itself, in this process. */
-export async function runProfileJob(job: ProfileJob): Promise<ProfileOutcome> {
+/**
+ * The step itself, in this process. Where Thunderbird reads the OS store (Windows, macOS) the job
+ * sets the preference that makes it do so and leaves the roots to the OS store; elsewhere it brings
+ * the profile's NSS store in line.
+ */
+export async function runProfileJob(job: ProfileJob, platform: NodeJS.Platform = process.platform): Promise<ProfileOutcome> {
+  const rootTrust = job.trustRoots ? thunderbirdRootTrust(platform) : undefined;
   const result = await configureThunderbird({
     profile: job.profile, config: job.config, email: job.email,
     ...(job.fullName ? { fullName: job.fullName } : {}), ...(job.dryRun ? { dryRun: true } : {}), ...(job.now ? { now: new Date(job.now) } : {}),
+    ...(rootTrust === "os-store" ? { enterpriseRoots: true } : {}),
   });
-  if (!job.trustRoots || job.dryRun) return { result };
+  if (!rootTrust) return { result };
+  if (rootTrust === "os-store" || job.dryRun) return { result, rootTrust };
   const { applyRoots, planRoots } = await import("../../truststore/rotation.js");
   const { NssStore } = await import("../../truststore/nss.js");
   // A root that is not acceptable is refused before anything is written to the store.
   const roots = planRoots(job.config, job.now ? { now: new Date(job.now) } : {});
   try {
     const outcome = await applyRoots(new NssStore(job.profile, { create: true }), roots);
-    return { result, nss: { store: "nss", location: job.profile, installed: true, changed: outcome.changed, ...(outcome.removed.length ? { message: `retired root(s) removed: ${outcome.removed.map((s) => s.slice(0, 8)).join(", ")}` } : {}) } };
+    return { result, rootTrust, nss: { store: "nss", location: job.profile, installed: true, changed: outcome.changed, ...(outcome.removed.length ? { message: `retired root(s) removed: ${outcome.removed.map((s) => s.slice(0, 8)).join(", ")}` } : {}) } };
   } catch (err) {
     if (!(err instanceof RelayError)) throw err;
-    return { result, nss: { store: "nss", location: job.profile, installed: false, changed: false, code: err.code, message: err.message } };
+    return { result, rootTrust, nss: { store: "nss", location: job.profile, installed: false, changed: false, code: err.code, message: err.message } };
   }
 }
 

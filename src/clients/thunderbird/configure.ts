@@ -11,6 +11,7 @@ import { RelayError } from "../../errors.js";
 import { writeFileAtomic } from "../../fs/atomic.js";
 import { keepBackup } from "../../fs/backup.js";
 import { planThunderbirdAccount, SOCKET_TYPE } from "./accounts.js";
+import { ENTERPRISE_ROOTS_PREF } from "./rootTrust.js";
 import { conflictingPolicy, findPrefPolicies, type PrefPolicy } from "./locks.js";
 import { profileLock } from "./lock.js";
 import { applyPrefs, effectivePrefs, formatValue, parsePrefs, type ParsedPrefs, type PrefChange, type PrefValue } from "./prefs.js";
@@ -24,6 +25,8 @@ export interface ThunderbirdRequest {
   now?: Date;
   /** Deployment rules to honour (default: those of the installed Thunderbird). */
   policies?: readonly PrefPolicy[];
+  /** Tell Thunderbird to trust the OS store (Windows, macOS: rootTrust.ts), where the root goes. */
+  enterpriseRoots?: boolean;
 }
 
 export interface FileChanges {
@@ -86,9 +89,14 @@ const ESSENTIAL = /\.(hostname|port|try_ssl|authMethod|username|smtpServer|usere
  * preferences that are not yet as they must be (empty when compliant). Never writes, whether or not
  * Thunderbird is running.
  */
-export async function thunderbirdPending(profile: string, config: ThunderbirdRequest["config"], email?: string): Promise<string[]> {
+export async function thunderbirdPending(profile: string, config: ThunderbirdRequest["config"], email?: string, options: { enterpriseRoots?: boolean } = {}): Promise<string[]> {
   if (!(await stat(profile).then((s) => s.isDirectory(), () => false))) throw new RelayError("CLIENT_NOT_FOUND", `the Thunderbird profile ${profile} does not exist`);
   const { effective } = await effectiveValues(profile);
+  const roots = options.enterpriseRoots && effective.get(ENTERPRISE_ROOTS_PREF) !== true ? [ENTERPRISE_ROOTS_PREF] : [];
+  return [...accountPending(effective, config, email), ...roots];
+}
+
+function accountPending(effective: Map<string, PrefValue>, config: ThunderbirdRequest["config"], email?: string): string[] {
   if (email) {
     const plan = planThunderbirdAccount(effective, { config, email });
     // The outgoing server must also be listed, or Thunderbird ignores it; incoming settings are not judged here.
@@ -113,6 +121,7 @@ export async function configureThunderbird(request: ThunderbirdRequest): Promise
 
   const { prefs, user, effective } = await effectiveValues(profile);
   const plan = planThunderbirdAccount(effective, request);
+  if (request.enterpriseRoots) plan.updates.set(ENTERPRISE_ROOTS_PREF, true);
 
   const policies = request.policies ?? (await findPrefPolicies());
   for (const [name, value] of plan.updates) {
