@@ -1,6 +1,7 @@
 // `relay-onboard config keygen|sign|verify`: IT's tooling for the signed configuration.
 import type { Command } from "commander";
-import { access, readFile } from "node:fs/promises";
+import { readTextFile } from "../fs/text.js";
+import { access } from "node:fs/promises";
 import { join } from "node:path";
 import type { SigningAlg } from "../config/trustedKeys.js";
 import { RelayError } from "../errors.js";
@@ -17,7 +18,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 async function readInput(path: string, what: string): Promise<string> {
   try {
-    return await readFile(path, "utf8");
+    return await readTextFile(path);
   } catch (err) {
     throw new RelayError("BAD_INPUT", `cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }

@@ -1,6 +1,6 @@
 // The one path every command takes to a usable configuration: read the trusted keys, fetch the
 // document, verify it (with rollback state). Nothing from the document is used before this returns.
-import { readFile } from "node:fs/promises";
+import { readTextFile } from "../fs/text.js";
 import { RelayError } from "../errors.js";
 import { userStateDir } from "../paths.js";
 import { fetchConfig, type FetchOptions } from "./fetch.js";
@@ -28,7 +28,7 @@ export interface LoadedConfig extends VerifiedConfig {
 export async function readTrustedKeysFile(path: string): Promise<TrustedKeys> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readTextFile(path);
   } catch (err) {
     throw new RelayError("BAD_INPUT", `cannot read the trusted keys ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }

@@ -1,7 +1,7 @@
 // Which configuration and keys a command uses: managed policy first (it cannot be overridden by a
 // flag — a conflicting flag is an error, not silently ignored), then the command line, then the org
 // file a branded build bundles (assets/org/org.json).
-import { readFile } from "node:fs/promises";
+import { readTextFile } from "../fs/text.js";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RelayError } from "../errors.js";
@@ -25,7 +25,7 @@ interface BundledOrg {
 }
 
 export async function readBundledOrg(path = DEFAULT_BUNDLED_ORG_FILE): Promise<BundledOrg | undefined> {
-  const text = await readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => {
+  const text = await readTextFile(path).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") return undefined;
     throw new RelayError("BAD_INPUT", `cannot read the bundled org file ${path}: ${err.code ?? err.message}`);
   });

@@ -2,6 +2,7 @@
 // and macOS only, builds native code (no prebuilt binaries reach our build machines) and watches for
 // changes we do not need; reading the three sources directly is small and testable with real exports.
 import { readFile } from "node:fs/promises";
+import { readTextFile } from "../fs/text.js";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { RelayError } from "../errors.js";
@@ -17,7 +18,7 @@ export const BUNDLE_ID = "org.relayonboard.app";
 const unreadable = (source: string, why: string) => new RelayError("BAD_INPUT", `managed policy ${source} cannot be read: ${why}`);
 
 export async function readLinuxPolicy(path = LINUX_POLICY_FILE): Promise<Policy | undefined> {
-  const text = await readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => {
+  const text = await readTextFile(path).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") return undefined;
     throw unreadable(path, err.code ?? err.message);
   });
