@@ -20,6 +20,9 @@ export const PACKAGES = [
   "dbus", // dbus-run-session: a private D-Bus session for gnome-keyring
   "sasl2-bin", // saslpasswd2: the Cyrus SASL users of the relay that speaks NTLM
   "libsasl2-modules", // Cyrus SASL mechanisms: PLAIN, LOGIN, CRAM-MD5, NTLM
+  "wine", // the Windows command line, run under Wine (test/integration/windows-wine.test.ts)
+  "wine64",
+  "faketime", // the suite's second run with the clock a year ahead (.ci/run)
   "python3", // a port that silently drops packets, in the UI and benchmark tests
 ];
 

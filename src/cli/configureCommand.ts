@@ -6,10 +6,10 @@ import { readFile } from "node:fs/promises";
 import type { OrgConfig } from "../config/schema.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { requireDisplayName, requireEmailAddress } from "../address.js";
-import { RelayError } from "../errors.js";
+import { exitStatusFor, RelayError } from "../errors.js";
 import type { StoreResult } from "../truststore/types.js";
 import { optionalConfig, type TargetFlags } from "./common.js";
-import { printJson, type CliIo } from "./io.js";
+import { CheckFailed, printJson, type CliIo } from "./io.js";
 
 interface ConfigureFlags extends Omit<TargetFlags, "ca"> {
   out?: string;
@@ -106,7 +106,11 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
         const where = rootTrust === "os-store" ? `this computer's certificate store (${ca?.location ?? "the OS store"}), which Thunderbird is told to read` : "the profile's certificate store";
         if (ca) io.stdout(`  organisation's root in ${where}: ${ca.code ? `FAILED ${ca.code}: ${ca.message}` : ca.changed ? (opts.dryRun ? "would be added" : "added") : "already there"}\n`);
       }
-      if (ca?.code) throw new RelayError(ca.code, ca.message ?? "the root could not be added to the profile");
+      if (ca?.code) {
+        // --json prints one document: the report above already carries the failure.
+        if (opts.json) throw new CheckFailed(exitStatusFor(ca.code));
+        throw new RelayError(ca.code, ca.message ?? "the root could not be added to the profile");
+      }
     });
 }
 

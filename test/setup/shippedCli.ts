@@ -31,9 +31,16 @@ function buildOnce(output: string, stamp: string, want: string, script: string, 
   writeFileSync(stamp, want);
 }
 
+/** The single executable for `os` (x64), built by the project's script unless it is up to date; its path. */
+export function buildSea(os: "linux" | "win"): string {
+  const dir = join(root, "dist", "sea", `${os}-x64`);
+  const exe = join(dir, os === "win" ? "relay-onboard.exe" : "relay-onboard");
+  buildOnce(exe, join(dir, ".sources-sha256"), sourceHash(), "build-cli-sea.mjs", ["--os", os, "--arch", "x64", "--out", dir]);
+  return exe;
+}
+
 export default function setup(): void {
-  const want = sourceHash();
-  buildOnce(join(root, "dist", "cli-bundle", "main.js"), join(root, "dist", ".cli-bundle-sources-sha256"), want, "bundle.mjs", []);
+  buildOnce(join(root, "dist", "cli-bundle", "main.js"), join(root, "dist", ".cli-bundle-sources-sha256"), sourceHash(), "bundle.mjs", []);
   if (process.platform !== "linux") return;
-  buildOnce(join(SEA_DIR, "relay-onboard"), join(SEA_DIR, ".sources-sha256"), want, "build-cli-sea.mjs", ["--os", "linux", "--arch", process.arch, "--out", SEA_DIR]);
+  buildOnce(join(SEA_DIR, "relay-onboard"), join(SEA_DIR, ".sources-sha256"), sourceHash(), "build-cli-sea.mjs", ["--os", "linux", "--arch", process.arch, "--out", SEA_DIR]);
 }
