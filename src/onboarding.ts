@@ -7,7 +7,8 @@ import type { LoadedConfig } from "./config/load.js";
 import { FAILURE_CODES, RelayError, type FailureCode } from "./errors.js";
 import { CLIENT_TITLES, type CaStoreSetting, type ClientName } from "./policy/policy.js";
 
-export type StepStatus = "done" | "unchanged" | "skipped" | "failed";
+/** "planned": a dry run found this step would change the machine. */
+export type StepStatus = "done" | "unchanged" | "skipped" | "failed" | "planned";
 
 export interface OnboardStep {
   id: string;
@@ -38,6 +39,8 @@ export interface OnboardOptions {
   now?: Date;
   version: string;
   onStep?: (step: OnboardStep) => void;
+  /** Plan every step against this machine and change nothing (steps that would change are "planned"). */
+  dryRun?: boolean;
 }
 
 export interface OnboardResult {
@@ -69,11 +72,12 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
   record({
     id: "config",
     title: "Organisation's configuration",
-    status: loaded.previousVer === loaded.payload.ver ? "unchanged" : "done",
+    status: loaded.previousVer === loaded.payload.ver ? "unchanged" : options.dryRun ? "planned" : "done",
     message: `${config.organization.name}, version ${loaded.payload.ver}, signed by ${loaded.signers.join(", ")}`,
   });
 
-  const { applyRoots, describeRoots, planRoots } = await import("./truststore/rotation.js");
+  const { applyRoots, describeRoots, planRoots, rootsState } = await import("./truststore/rotation.js");
+  const dryRun = Boolean(options.dryRun);
   // Every current root (the primary and, during a rotation, the next one) must be acceptable.
   const roots = planRoots(config, options.now ? { now: options.now } : {});
   // The mail apps are known before the root is installed: the two steps must agree on NSS.
@@ -92,6 +96,14 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
         throw err;
       });
       if (!stores) return { status: "skipped", message: "no NSS database exists yet: the Thunderbird step creates its profile's and adds the root there" };
+      if (dryRun) {
+        const plans: string[] = [];
+        for (const store of stores) {
+          const s = await rootsState(store, roots);
+          plans.push(s.missing.length + s.retiredPresent.length === 0 ? `${store.store}: already there` : `${store.store}: would install ${s.missing.length} root(s)${s.retiredPresent.length ? `, remove ${s.retiredPresent.length} retired` : ""} in ${store.location}`);
+        }
+        return { status: plans.some((p) => p.includes(": would")) ? "planned" : "unchanged", message: plans.join("; ") };
+      }
       const results = [];
       for (const store of stores) results.push(await applyRoots(store, roots));
       const changed = results.some((r) => r.changed);
@@ -127,8 +139,13 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
           const { runProfileJobAsOwner } = await import("./clients/thunderbird/asOwner.js");
           const { result, nss: nssOutcome, rootTrust } = await runProfileJobAsOwner({
             profile: profile.location, config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}),
-            ...(options.now ? { now: options.now.toISOString() } : {}), trustRoots: true,
+            ...(options.now ? { now: options.now.toISOString() } : {}), trustRoots: true, ...(dryRun ? { dryRun: true } : {}),
           });
+          if (dryRun) {
+            const prefs = result.changed ? `would set ${result.changes.length + result.userJsChanges.length} preference(s)${result.userJsChanges.length ? ` (${result.userJsChanges.length} in user.js)` : ""}` : "already set up";
+            const store = rootTrust === "os-store" ? "would read this computer's certificate store" : "its certificate store is checked for the root(s) when onboarding runs";
+            return { status: result.changed ? "planned" : "unchanged", message: `profile ${profile.name}: ${prefs}; ${store}` };
+          }
           if (nssOutcome?.code) throw new RelayError(nssOutcome.code, nssOutcome.message ?? "the root could not be added to the profile");
           const nss = nssOutcome ?? { changed: false };
           const changed = result.changed || nss.changed;
@@ -140,6 +157,7 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
           const { buildMobileconfig } = await import("./clients/applemail/profile.js");
           const { writeFileAtomic } = await import("./fs/atomic.js");
           const out = join(options.outDir, "relay-onboard.mobileconfig");
+          if (dryRun) return { status: "planned", message: `would write a profile to ${out} for the user to approve` };
           await writeFileAtomic(out, buildMobileconfig({ iss: loaded.payload.iss, config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}) }));
           return { status: "done", message: `profile written to ${out}: the user approves it in System Settings, or MDM deploys it`, file: out };
         }
@@ -149,12 +167,14 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
           const { writeFileAtomic } = await import("./fs/atomic.js");
           const request = { config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}) };
           const out = join(options.outDir, "relay-onboard.prf");
-          await writeFileAtomic(out, encodePrf(renderPrf(buildPrf(request))));
+          const prf = encodePrf(renderPrf(buildPrf(request)));
           const install = await detectOutlook();
+          if (!dryRun) await writeFileAtomic(out, prf);
           if (install.newOutlookInUse) {
             const instructions = manualSteps(request);
             return { status: "skipped", message: `the new Outlook cannot import profiles; enter by hand: ${instructions.join(" | ")}`, instructions };
           }
+          if (dryRun) return { status: "planned", message: `would write ${out} and import it into classic Outlook` };
           await applyPrf(install, out);
           return { status: "done", message: `imported ${out} into classic Outlook` };
         }

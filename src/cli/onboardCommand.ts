@@ -22,6 +22,7 @@ interface OnboardFlags extends TargetFlags {
   logDir?: string;
   outDir?: string;
   yes?: boolean;
+  dryRun?: boolean;
   json?: boolean;
 }
 
@@ -40,10 +41,11 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
     .option("--ca-store <store>", `where the root goes: ${CA_STORES.join(", ")}`, undefined)
     .option("--log-dir <dir>", "where onboard.log goes (default: the platform's log place)")
     .option("--out-dir <dir>", "where Apple Mail / Outlook profile files are written (default: the state directory)")
-    .option("--yes", "required: consent to install and configure without asking")
+    .option("--yes", "required (but for --dry-run): consent to install and configure without asking")
+    .option("--dry-run", "plan every step against this machine, print the plan, change nothing")
     .option("--json", "print one JSON document")
     .action(async (opts: OnboardFlags) => {
-      if (!opts.yes) throw new RelayError("USAGE", "onboard changes this machine without asking: pass --yes");
+      if (!opts.yes && !opts.dryRun) throw new RelayError("USAGE", "onboard changes this machine without asking: pass --yes (or --dry-run to see the plan)");
       if (!opts.email) throw new RelayError("USAGE", "give --email with the user's address");
       const email = requireEmailAddress(opts.email, "--email address", "USAGE");
       if (opts.name !== undefined) requireDisplayName(opts.name, "USAGE");
@@ -58,6 +60,8 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
       }
 
       const stateDir = opts.stateDir ?? userStateDir();
+      // A dry run reads only: no state folder made, no lock, no log, the version not recorded.
+      if (opts.dryRun) return onboardPlanned();
       const { isElevated } = await import("../truststore/select.js");
       const elevated = await isElevated();
       // The lock and the rollback state live where no other account can redirect them.
@@ -84,6 +88,25 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
         await release();
       }
 
+      async function onboardPlanned(): Promise<void> {
+        const loaded = await optionalConfig({ ...opts, stateDir }, io, true);
+        if (!loaded) throw new RelayError("USAGE", "no configuration: give --config and --trust, or set them by managed policy");
+        const password = opts.passwordEnv !== undefined || opts.passwordStdin ? await readPassword(io, opts, undefined) : undefined;
+        const { onboard } = await import("../onboarding.js");
+        const result = await onboard({
+          loaded, email, dryRun: true, ...(opts.name ? { fullName: opts.name } : {}), ...(password !== undefined ? { password } : {}),
+          ...(clients ? { clients: clients as ClientName[] } : {}), caStore: caStore as CaStoreSetting, outDir: opts.outDir ?? stateDir, now: io.now(), version,
+        });
+        const code = result.steps.find((s) => s.status === "failed")?.code ?? "OK";
+        const planned = result.steps.filter((s) => s.status === "planned").length;
+        if (opts.json) printJson(io, { ok: result.exitStatus === 0, code, dryRun: true, changed: false, steps: result.steps });
+        else {
+          for (const s of result.steps) io.stdout(`[${s.status.toUpperCase().padEnd(9)}] ${s.title}: ${s.message}${s.code ? ` (${s.code})` : ""}\n`);
+          io.stdout(`Dry run: nothing was changed. ${result.exitStatus !== 0 ? "Onboarding would not succeed: see the failed steps." : planned ? `${planned} step(s) would change this computer.` : "Everything is already in place."}\n`);
+        }
+        if (result.exitStatus !== 0) throw new CheckFailed(result.exitStatus);
+      }
+
       async function onboardLogged(): Promise<void> {
         const loaded = await optionalConfig({ ...opts, stateDir }, io);
         if (!loaded) throw new RelayError("USAGE", "no configuration: give --config and --trust, or set them by managed policy");
@@ -106,7 +129,8 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
         if (opts.json) printJson(io, { ok: result.exitStatus === 0, code, changed: result.changed, steps: result.steps, log: log.file });
         else {
           for (const s of result.steps) io.stdout(`[${s.status.toUpperCase().padEnd(9)}] ${s.title}: ${s.message}${s.code ? ` (${s.code})` : ""}\n`);
-          io.stdout(`${result.changed ? "Changes were made." : "Everything was already in place."} Log: ${log.file}\n`);
+          const summary = result.exitStatus !== 0 ? (result.changed ? "Some changes were made, but onboarding did not finish: see the failed steps." : "Nothing was changed: see the failed steps.") : result.changed ? "Changes were made." : "Everything was already in place.";
+          io.stdout(`${summary} Log: ${log.file}\n`);
         }
         if (result.exitStatus !== 0) throw new CheckFailed(result.exitStatus);
       }

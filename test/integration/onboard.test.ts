@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDemoEnvironment, type DemoEnvironment } from "../../src/demo/environment.js";
 import { tempDir } from "../helpers/org.js";
+import { testClockEnv } from "../helpers/realClock.js";
 
 const exec = promisify(execFile);
 const BIN = join(import.meta.dirname, "..", "..", "bin", "relay-onboard.js");
@@ -34,7 +35,7 @@ interface OnboardReport {
 
 async function onboard(extra: string[] = [], password = env.user.password): Promise<{ status: number; report: OnboardReport; stderr: string }> {
   const args = [BIN, "onboard", "--config", env.org.files.config, "--trust", env.org.files.trustedKeys, "--email", env.user.email, "--name", "Demo User", "--password-env", "RELAY_PW", "--ca-store", "none", "--yes", "--json", "--log-dir", join(home, "logs"), "--state-dir", join(home, "state"), ...extra];
-  const r = await exec(process.execPath, args, { env: { PATH: process.env["PATH"], HOME: home, RELAY_PW: password } }).then(
+  const r = await exec(process.execPath, args, { env: { PATH: process.env["PATH"], HOME: home, RELAY_PW: password, ...testClockEnv() } }).then(
     (ok) => ({ status: 0, stdout: ok.stdout, stderr: ok.stderr }),
     (err: { code: number; stdout: string; stderr: string }) => ({ status: err.code, stdout: err.stdout, stderr: err.stderr }),
   );
@@ -91,7 +92,7 @@ describe("relay-onboard onboard", () => {
     await mkdir(freshProfile, { recursive: true });
     await writeFile(join(fresh, ".thunderbird", "profiles.ini"), "[Profile0]\nName=default\nIsRelative=1\nPath=p.default\nDefault=1\n");
     const args = [BIN, "onboard", "--config", env.org.files.config, "--trust", env.org.files.trustedKeys, "--email", env.user.email, "--ca-store", "nss", "--yes", "--json", "--log-dir", join(fresh, "logs"), "--state-dir", join(fresh, "state")];
-    const r = await exec(process.execPath, args, { env: { PATH: process.env["PATH"], HOME: fresh } }).then(
+    const r = await exec(process.execPath, args, { env: { PATH: process.env["PATH"], HOME: fresh, ...testClockEnv() } }).then(
       (ok) => ({ status: 0, stdout: ok.stdout }),
       (err: { code: number; stdout: string }) => ({ status: err.code, stdout: err.stdout }),
     );
@@ -105,7 +106,7 @@ describe("relay-onboard onboard", () => {
   });
 
   it("refuses without --yes, and while another run holds the lock", async () => {
-    const noYes = await exec(process.execPath, [BIN, "onboard", "--email", "a@b.test", "--json"], { env: { PATH: process.env["PATH"], HOME: home } }).catch((e: { code: number; stdout: string }) => e);
+    const noYes = await exec(process.execPath, [BIN, "onboard", "--email", "a@b.test", "--json"], { env: { PATH: process.env["PATH"], HOME: home, ...testClockEnv() } }).catch((e: { code: number; stdout: string }) => e);
     expect("code" in noYes && noYes.code).toBe(2);
     const lockDir = join(home, "state");
     await mkdir(lockDir, { recursive: true });
@@ -117,5 +118,77 @@ describe("relay-onboard onboard", () => {
     // A lock left by a process that is gone is taken over.
     await writeFile(join(lockDir, "onboard.lock"), "999999");
     expect((await onboard()).status).toBe(0);
+  });
+});
+
+describe("relay-onboard onboard --dry-run", () => {
+  /** Every file under `dir` with its bytes, for "nothing changed". */
+  async function snapshot(dir: string): Promise<Map<string, string>> {
+    const { readdir, lstat } = await import("node:fs/promises");
+    const out = new Map<string, string>();
+    const walk = async (d: string): Promise<void> => {
+      for (const name of await readdir(d)) {
+        const p = join(d, name);
+        const s = await lstat(p);
+        if (s.isDirectory()) await walk(p);
+        else out.set(p, `${s.mode}:${(await readFile(p)).toString("base64")}`);
+      }
+    };
+    await walk(dir);
+    return out;
+  }
+
+  async function run(fresh: string, extra: string[]): Promise<{ status: number; stdout: string }> {
+    const args = [BIN, "onboard", "--config", env.org.files.config, "--trust", env.org.files.trustedKeys, "--email", env.user.email, "--ca-store", "nss", "--log-dir", join(fresh, "logs"), "--state-dir", join(fresh, "state"), ...extra];
+    return exec(process.execPath, args, { env: { PATH: process.env["PATH"], HOME: fresh, RELAY_PW: env.user.password, ...testClockEnv() } }).then(
+      (ok) => ({ status: 0, stdout: ok.stdout }),
+      (err: { code: number; stdout: string }) => ({ status: err.code, stdout: err.stdout }),
+    );
+  }
+
+  it("plans every step against the machine, changes nothing (no state, lock or log either), and needs no --yes", async () => {
+    const fresh = await tempDir("ro-onboard-dry-");
+    const freshProfile = join(fresh, ".thunderbird", "p.default");
+    await mkdir(freshProfile, { recursive: true });
+    await writeFile(join(fresh, ".thunderbird", "profiles.ini"), "[Profile0]\nName=default\nIsRelative=1\nPath=p.default\nDefault=1\n");
+    await writeFile(join(freshProfile, "prefs.js"), 'user_pref("mail.root.none", "/x");\n');
+    const before = await snapshot(fresh);
+
+    const planned = await run(fresh, ["--dry-run", "--password-env", "RELAY_PW", "--json"]);
+    expect(planned.status, planned.stdout).toBe(0);
+    const report = JSON.parse(planned.stdout) as OnboardReport & { dryRun: boolean };
+    expect([report.dryRun, report.changed]).toEqual([true, false]);
+    expect(report.steps.map((s) => [s.id, s.status])).toEqual([["config", "planned"], ["ca", "skipped"], ["test", "done"], ["client:thunderbird", "planned"]]);
+    expect(report.steps.find((s) => s.id === "client:thunderbird")?.message).toMatch(/^profile default: would set \d+ preference\(s\)/);
+    expect(await snapshot(fresh)).toEqual(before);
+
+    const text = await run(fresh, ["--dry-run"]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/\[PLANNED {2}\] Thunderbird: profile default: would set/);
+    expect(text.stdout).toMatch(/Dry run: nothing was changed\. 2 step\(s\) would change this computer\./);
+    expect(await snapshot(fresh)).toEqual(before);
+
+    // After onboarding for real, the plan is "nothing to do".
+    expect((await run(fresh, ["--yes", "--json"])).status).toBe(0);
+    const after = await run(fresh, ["--dry-run", "--json"]);
+    expect(after.status).toBe(0);
+    expect((JSON.parse(after.stdout) as OnboardReport).steps.map((s) => s.status)).toEqual(["unchanged", "unchanged", "skipped", "unchanged"]);
+  });
+
+  it("a plan that cannot be carried out exits as onboarding would, and never says everything is in place", async () => {
+    const fresh = await tempDir("ro-onboard-dry-missing-");
+    const planned = await run(fresh, ["--dry-run", "--clients", "thunderbird", "--ca-store", "none"]);
+    expect(planned.status).toBe(4);
+    expect(planned.stdout).toMatch(/\[FAILED {3}\] Thunderbird: .*\(CLIENT_NOT_FOUND\)/);
+    expect(planned.stdout).toMatch(/Onboarding would not succeed: see the failed steps\./);
+    expect(planned.stdout).not.toMatch(/already in place/);
+    // For real: the first run records the configuration's version (a change), the second changes nothing.
+    const real = await run(fresh, ["--yes", "--clients", "thunderbird", "--ca-store", "none"]);
+    expect(real.status).toBe(4);
+    expect(real.stdout).toMatch(/Some changes were made, but onboarding did not finish: see the failed steps\./);
+    const again = await run(fresh, ["--yes", "--clients", "thunderbird", "--ca-store", "none"]);
+    expect(again.status).toBe(4);
+    expect(again.stdout).toMatch(/Nothing was changed: see the failed steps\./);
+    expect(real.stdout + again.stdout).not.toMatch(/already in place/);
   });
 });

@@ -152,6 +152,14 @@ describe.skipIf(!hasWine)("the Windows executable under Wine", () => {
     // status judges Thunderbird as Thunderbird on Windows trusts: the OS store, read by preference.
     const status = await wine(["status", ...orgArgs(), "--email", "alice@internal.test", "--clients", "thunderbird", "--ca-store", "none", "--json"]);
     expect(status.status, status.stdout + status.stderr).toBe(0);
+
+    // onboard --dry-run plans against the Windows machine: the user's root store, the profile.
+    const plan = await wine(["onboard", ...orgArgs(), "--email", "alice@internal.test", "--clients", "thunderbird", "--dry-run", "--json"]);
+    expect(plan.status, plan.stdout + plan.stderr).toBe(0);
+    const steps = json<{ dryRun: boolean; steps: { id: string; status: string; message: string }[] }>(plan);
+    expect(steps.dryRun).toBe(true);
+    expect(steps.steps.find((s) => s.id === "ca")?.message).toMatch(/^windows-(user|machine): /);
+    expect(steps.steps.find((s) => s.id === "client:thunderbird")).toMatchObject({ status: "unchanged", message: expect.stringMatching(/would read this computer's certificate store/) as unknown });
   }, 120_000);
 
   it("configure outlook writes a UTF-16LE profile file with CRLF", async () => {
