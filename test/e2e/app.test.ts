@@ -4,12 +4,13 @@
 // real relay or local test relays. Every state a user can end up in is driven here — each must
 // end with a way forward and never with a false "All set". axe on every screen; screenshots in
 // test-output/screenshots/ (looked at when the screens change).
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { blackholePort } from "../helpers/blackhole.js";
 import { AppService, type ServiceOptions } from "../../src/app/service.js";
 import { RelayError } from "../../src/errors.js";
 import type { Policy } from "../../src/policy/policy.js";
@@ -131,11 +132,11 @@ async function goodRelay(options: { implicitTls?: boolean } = {}): Promise<FakeS
   return server;
 }
 
-/** A port whose SYNs go unanswered, like a firewall's DROP rule (a full listen queue). */
-async function blackholePort(): Promise<number> {
-  const child: ChildProcess = spawn("python3", ["-c", 'import socket,time\ns=socket.socket();s.bind(("127.0.0.1",0));s.listen(0)\nf=socket.socket();f.connect(s.getsockname())\nprint(s.getsockname()[1],flush=True)\ntime.sleep(600)'], { stdio: ["ignore", "pipe", "inherit"] });
+/** A port whose SYNs go unanswered, like a firewall's DROP rule. */
+async function blackhole(): Promise<number> {
+  const { child, port } = blackholePort();
   cleanups.push(() => child.kill());
-  return new Promise<number>((resolve) => child.stdout!.once("data", (d: Buffer) => resolve(Number(String(d).trim()))));
+  return port;
 }
 
 async function open(service: AppService, options: OpenOptions = {}): Promise<AppPage> {
@@ -385,7 +386,7 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
   });
 
   it("blocked port: the other submission port is offered, tested, and used for the mail app", { timeout: 90_000 }, async () => {
-    const blocked = await blackholePort();
+    const blocked = await blackhole();
     const alternative = await goodRelay({ implicitTls: true });
     const { policy } = await policyFor({ host: "127.0.0.1", port: blocked });
     const { service, profile } = await makeService({ policy, thunderbird: true, extra: { submissionPorts: { starttls: 587, tls: alternative.port }, testTimeoutMs: 4000 } });
@@ -415,7 +416,7 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
   });
 
   it("cancel stops a running test at once and changes nothing", { timeout: 60_000 }, async () => {
-    const blocked = await blackholePort();
+    const blocked = await blackhole();
     const { policy } = await policyFor({ host: "127.0.0.1", port: blocked });
     const { service, dir } = await makeService({ policy, extra: { testTimeoutMs: 30_000 } });
     const { page } = await open(service);

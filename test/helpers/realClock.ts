@@ -9,3 +9,12 @@ export function realClockEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Proce
   }
   return out;
 }
+
+/**
+ * The test's own clock for a child process whose environment a test builds from scratch: under the
+ * suite's run a year ahead, the command under test must see the year the test signed its documents
+ * and issued its certificates in. Empty on the real clock.
+ */
+export function testClockEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && (e[0] === "LD_PRELOAD" || e[0] === "FAKETIME" || e[0].startsWith("FAKETIME_"))));
+}

@@ -3,6 +3,7 @@
 // Spawned asynchronously, so servers living in the test process keep answering.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { testClockEnv } from "./realClock.js";
 
 const root = join(import.meta.dirname, "..", "..");
 export const SEA = join(root, "dist", "sea", `linux-${process.arch}`, "relay-onboard");
@@ -25,15 +26,10 @@ export interface ShippedOptions {
   timeoutMs?: number;
 }
 
-/** The test's clock (libfaketime's settings, when the suite runs a year ahead) goes to the child too. */
-function clockEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && (e[0] === "LD_PRELOAD" || e[0] === "FAKETIME" || e[0].startsWith("FAKETIME_"))));
-}
-
 /** Runs `relay-onboard args…` as shipped, with only PATH, HOME, the test's clock and the given variables in its environment. */
 export function runShipped(args: string[], options: ShippedOptions = {}): Promise<Ran> {
   const [command, argv] = options.via === "bundle" ? [process.execPath, [BUNDLE, ...args]] : [SEA, args];
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...clockEnv(), ...options.env };
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...testClockEnv(), ...options.env };
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, { env, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";

@@ -1,10 +1,10 @@
 // The app service's promises to the window, without a browser: the journey it keeps (and what it
 // never keeps), the truthful summary, the reference, cancel, the ports it will test, and the
 // Electron-like boundary itself (a thrown error arrives as Electron's message string, nothing more).
-import { spawn } from "node:child_process";
 import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { blackholePort } from "../helpers/blackhole.js";
 import { AppService } from "../../src/app/service.js";
 import { JOURNEY_FILE } from "../../src/app/journey.js";
 import type { Policy } from "../../src/policy/policy.js";
@@ -40,9 +40,9 @@ async function service(options: { policy?: Policy; dir?: string; keychain?: Keyc
 }
 
 function blackhole(): Promise<number> {
-  const child = spawn("python3", ["-c", 'import socket,time\ns=socket.socket();s.bind(("127.0.0.1",0));s.listen(0)\nf=socket.socket();f.connect(s.getsockname())\nprint(s.getsockname()[1],flush=True)\ntime.sleep(600)'], { stdio: ["ignore", "pipe", "inherit"] });
+  const { child, port } = blackholePort();
   children.push(child);
-  return new Promise((resolve) => child.stdout.once("data", (d: Buffer) => resolve(Number(String(d).trim()))));
+  return port;
 }
 
 describe("the app's journey and summary", () => {

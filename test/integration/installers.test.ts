@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { startDemoEnvironment, type DemoEnvironment } from "../../src/demo/environment.js";
 import { tempDir } from "../helpers/org.js";
+import { testClockEnv } from "../helpers/realClock.js";
 
 const require = createRequire(import.meta.url);
 const exec = promisify(execFile);
@@ -80,7 +81,7 @@ describe.skipIf(!canSandbox)("installed like the .deb/.rpm, in a sandbox (privat
       'mount --bind "$S/var-log" /var/log',
       'exec "$@"',
     ].join(" && ");
-    return exec("unshare", ["-m", "/bin/sh", "-c", setup, "sh", ...cmd], { env: { PATH: "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", HOME: home, S: sandbox, ...vars } }).then(
+    return exec("unshare", ["-m", "/bin/sh", "-c", setup, "sh", ...cmd], { env: { PATH: "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", HOME: home, S: sandbox, ...testClockEnv(), ...vars } }).then(
       (ok) => ({ status: 0, stdout: ok.stdout, stderr: ok.stderr }),
       (err: { code: number; stdout: string; stderr: string }) => ({ status: err.code, stdout: err.stdout, stderr: err.stderr }),
     );

@@ -15,6 +15,7 @@ import { relayTarget } from "../../src/diagnostics/target.js";
 import { runCheck } from "../../src/diagnostics/check.js";
 import { createRootCa, issueServerCert, jwksText, makeKey, signed, tempDir, unsignedPayload, type TestKey } from "../helpers/org.js";
 import { scriptedServers } from "../helpers/fakeSmtp.js";
+import { testClockEnv } from "../helpers/realClock.js";
 
 const exec = promisify(execFile);
 const BIN = join(import.meta.dirname, "..", "..", "bin", "relay-onboard.js");
@@ -114,7 +115,7 @@ interface Outcome {
 }
 
 async function cli(args: string[]): Promise<Outcome> {
-  const r = await exec(process.execPath, [BIN, ...args, "--json"], { env: { PATH: process.env["PATH"], HOME: home } }).then(
+  const r = await exec(process.execPath, [BIN, ...args, "--json"], { env: { PATH: process.env["PATH"], HOME: home, ...testClockEnv() } }).then(
     (ok) => ({ status: 0, stdout: ok.stdout }),
     (err: { code: number; stdout: string; stderr: string }) => ({ status: err.code, stdout: err.stdout || err.stderr }),
   );

@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDemoEnvironment, type DemoEnvironment } from "../../src/demo/environment.js";
 import { tempDir } from "../helpers/org.js";
+import { testClockEnv } from "../helpers/realClock.js";
 
 const exec = promisify(execFile);
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -35,7 +36,7 @@ async function sandbox(): Promise<{ home: string; profile: string; bin: string }
 
 type Run = { status: number; stdout: string; stderr: string };
 async function run(file: string, args: string[], box: { home: string; bin: string }, extraEnv: Record<string, string> = {}): Promise<Run> {
-  return exec(file, args, { env: { PATH: `${box.bin}:${process.env["PATH"] ?? ""}`, HOME: box.home, ...extraEnv } }).then(
+  return exec(file, args, { env: { PATH: `${box.bin}:${process.env["PATH"] ?? ""}`, HOME: box.home, ...testClockEnv(), ...extraEnv } }).then(
     (ok) => ({ status: 0, stdout: ok.stdout, stderr: ok.stderr }),
     (err: { code: number; stdout: string; stderr: string }) => ({ status: err.code, stdout: err.stdout, stderr: err.stderr }),
   );
