@@ -19,6 +19,7 @@ import { readTrustedKeysFile } from "../src/config/load.js";
 import { verifyConfig } from "../src/config/verify.js";
 import { createDemoOrg } from "../src/demo/org.js";
 import { canRunPostfix, LAB_PASSWORD, LAB_USER, startPostfixLab } from "../test/helpers/postfixLab.js";
+import { buildSea } from "../test/setup/shippedCli.js";
 
 const exec = promisify(execFile);
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
@@ -91,12 +92,17 @@ async function rounds(n: number, runs: Record<string, () => Promise<ProcessRun>>
 
 const fmt = (x: number, digits = 0) => x.toFixed(digits);
 
+/** The single executable the installers ship (Linux x64 here), built by the project's script when stale. */
+const SEA = process.platform === "linux" && process.arch === "x64" ? buildSea("linux") : undefined;
+
 async function benchStartup(): Promise<void> {
   const r = await rounds(15, {
     node: () => measureProcess([process.execPath, "-e", "0"]),
     version: () => measureProcess([process.execPath, BIN, "--version"]),
+    ...(SEA ? { sea: () => measureProcess([SEA, "--version"]) } : ({} as Record<string, () => Promise<ProcessRun>>)),
   });
   console.log(`start-up:   relay-onboard --version ${fmt(r.version!.ms)} ms, ${fmt(r.version!.rssMiB)} MiB; node -e 0 ${fmt(r.node!.ms)} ms, ${fmt(r.node!.rssMiB)} MiB: ratio ${fmt(r.version!.ms / r.node!.ms, 2)} (target <= 1.2)`);
+  if (r.sea) console.log(`            the executable (${SEA}) --version ${fmt(r.sea.ms)} ms, ${fmt(r.sea.rssMiB)} MiB: time ${fmt(r.sea.ms / r.node!.ms, 2)} (target <= 1.2), memory ${fmt(r.sea.rssMiB / r.node!.rssMiB, 2)} (target <= 1.3) × node -e 0`);
 }
 
 interface JsonReport {
@@ -127,11 +133,16 @@ async function benchSubmission(): Promise<void> {
 
     // Loopback: the whole process against node's own floor and against swaks.
     const bare = () => measureProcess([process.execPath, join(import.meta.dirname, "bare-client.mjs"), "127.0.0.1", String(lab.ports.submission), lab.caFile, LAB_USER, LAB_PASSWORD]);
-    const loop = await rounds(11, { node: () => measureProcess([process.execPath, "-e", "0"]), bare, check: check(lab.ports.submission), swaks: swaks(lab.ports.submission) });
+    const seaCheck: Record<string, () => Promise<ProcessRun>> = SEA ? { sea: () => measureProcess([SEA, "check", "--host", "127.0.0.1", "--port", String(lab.ports.submission), "--ca", lab.caFile, "--user", LAB_USER, "--password-env", "PW", "--json", "--timeout-ms", "20000", "--ports", "none"], env) } : {};
+    const loop = await rounds(11, { node: () => measureProcess([process.execPath, "-e", "0"]), bare, check: check(lab.ports.submission), swaks: swaks(lab.ports.submission), ...seaCheck });
     const report = JSON.parse(loop.check!.last.stdout) as JsonReport;
     if (report.verdict !== "pass") throw new Error(`the submission test did not pass against Postfix: ${report.verdict}`);
     console.log(`loopback:   check ${fmt(loop.check!.ms)} ms, ${fmt(loop.check!.rssMiB)} MiB; node -e 0 ${fmt(loop.node!.ms)} ms, ${fmt(loop.node!.rssMiB)} MiB; swaks ${fmt(loop.swaks!.ms)} ms, ${fmt(loop.swaks!.rssMiB)} MiB`);
     console.log(`            check / node -e 0: time ${fmt(loop.check!.ms / loop.node!.ms, 2)} (target <= 1.6), memory ${fmt(loop.check!.rssMiB / loop.node!.rssMiB, 2)} (target <= 1.3); check / swaks ${fmt(loop.check!.ms / loop.swaks!.ms, 2)}`);
+    if (loop.sea) {
+      if ((JSON.parse(loop.sea.last.stdout) as JsonReport).verdict !== "pass") throw new Error("the executable's submission test did not pass against Postfix");
+      console.log(`            the executable: check ${fmt(loop.sea.ms)} ms, ${fmt(loop.sea.rssMiB)} MiB: time ${fmt(loop.sea.ms / loop.node!.ms, 2)} (target <= 1.6), memory ${fmt(loop.sea.rssMiB / loop.node!.rssMiB, 2)} (target <= 1.3) × node -e 0`);
+    }
     console.log(`            the floor for Node.js (bench/bare-client.mjs, the same exchange with no checks or report): ${fmt(loop.bare!.ms)} ms, ${fmt(loop.bare!.rssMiB)} MiB = ${fmt(loop.bare!.ms / loop.node!.ms, 2)} × node -e 0; check / that floor: ${fmt(loop.check!.ms / loop.bare!.ms, 2)}`);
 
     // A long link: the same, behind a proxy adding half the round trip each way.
@@ -209,7 +220,10 @@ async function benchApp(): Promise<void> {
   }
 }
 
-await benchStartup();
-await benchVerify();
-await benchApp();
-await benchSubmission();
+// BENCH=startup,verify,app,submission runs only those (default: all).
+const only = process.env.BENCH?.split(",");
+const wanted = (name: string) => !only || only.includes(name);
+if (wanted("startup")) await benchStartup();
+if (wanted("verify")) await benchVerify();
+if (wanted("app")) await benchApp();
+if (wanted("submission")) await benchSubmission();

@@ -62,16 +62,33 @@ try {
     // The three import.meta.url uses (version.ts, resolve.ts, asOwner.ts) sit behind the constants
     // above and never run in the executable.
     logOverride: { "empty-import-meta": "silent" },
+    // Smaller is faster to load and lighter in memory; names kept for readable stacks in the log.
+    minify: true,
+    keepNames: true,
   });
 
-  // 2. The blob, made by this Node (its format belongs to this exact version).
+  // 2. A small launcher is the executable's main script; the command line travels as an asset and
+  //    is compiled only when a command needs it: `--version` (scripts call it often) answers without
+  //    it, and a native build carries V8's code cache for it (made by this Node, which is the
+  //    executable's own), so start-up skips compiling the bundle.
+  const native = os === HOST_OS && arch === process.arch && !values.node;
+  const launcher = join(work, "launcher.cjs");
+  writeFileSync(launcher, launcherSource(version));
+  const assets = { "cli.cjs": script };
+  if (native) {
+    const cache = join(work, "cli.cache");
+    const made = spawnSync(process.execPath, ["-e", cacheMakerSource(), script, cache], { encoding: "utf8" });
+    if (made.status !== 0) throw new Error(`build-cli-sea: making the code cache failed:\n${made.stdout}${made.stderr}`);
+    assets["cli.cache"] = cache;
+  }
+
+  // 3. The blob, made by this Node (its format belongs to this exact version).
   const blob = join(work, "sea.blob");
-  const native = os === HOST_OS && arch === process.arch;
-  writeFileSync(join(work, "sea-config.json"), JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useCodeCache: native && !values.node }));
+  writeFileSync(join(work, "sea-config.json"), JSON.stringify({ main: launcher, output: blob, disableExperimentalSEAWarning: true, useCodeCache: native, assets }));
   const made = spawnSync(process.execPath, ["--experimental-sea-config", join(work, "sea-config.json")], { encoding: "utf8" });
   if (made.status !== 0) throw new Error(`build-cli-sea: node --experimental-sea-config failed:\n${made.stdout}${made.stderr}`);
 
-  // 3. The target's Node binary, of this very version.
+  // 4. The target's Node binary, of this very version.
   const node = values.node ?? (native ? process.execPath : fetchNode(os, arch, process.versions.node, work));
   mkdirSync(out, { recursive: true });
   rmSync(exe, { force: true });
@@ -84,7 +101,7 @@ try {
   const codesign = os === "mac" && process.platform === "darwin";
   if (codesign) execFileSync("/usr/bin/codesign", ["--remove-signature", exe]);
 
-  // 4. Inject. Windows and macOS: the injected executable is signed with the app by electron-builder
+  // 5. Inject. Windows and macOS: the injected executable is signed with the app by electron-builder
   //    (docs/it-guide.md, "Signing and notarization").
   const postject = join(root, "node_modules", "postject", "dist", "cli.js");
   // postject's ELF reader warns about note sections it does not need; its output matters only on failure.
@@ -94,6 +111,41 @@ try {
   console.log(`build-cli-sea: ${exe} (${os}-${arch}, Node ${process.versions.node}, relay-onboard ${version})`);
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/** Compiles the bundle as the launcher will (same wrapper, same file name) and writes V8's code cache for it. */
+function cacheMakerSource() {
+  return `
+const { readFileSync, writeFileSync } = require("node:fs");
+const { Script } = require("node:vm");
+const { wrap } = require("node:module");
+const [source, out] = process.argv.slice(1);
+const script = new Script(wrap(readFileSync(source, "utf8")), { filename: "relay-onboard.cjs" });
+writeFileSync(out, script.createCachedData());
+`;
+}
+
+/** The executable's main script: the version at once, else the command line from the blob's assets. */
+function launcherSource(version) {
+  return `"use strict";
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+  process.stdout.write(${JSON.stringify(`${version}\n`)});
+} else {
+  const { getAsset } = require("node:sea");
+  const { Script } = require("node:vm");
+  const { wrap } = require("node:module");
+  let cachedData;
+  try {
+    cachedData = Buffer.from(getAsset("cli.cache"));
+  } catch {
+    cachedData = undefined; // a cross-built executable carries no cache: compiled at start-up
+  }
+  const script = new Script(wrap(getAsset("cli.cjs", "utf8")), { filename: "relay-onboard.cjs", cachedData });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, require, module, "relay-onboard.cjs", ".");
+}
+`;
 }
 
 /** The official Node binary for a target from the npm registry (node-<os>-<arch>, same version). */
