@@ -99,7 +99,7 @@ async function benchStartup(): Promise<void> {
   const r = await rounds(15, {
     node: () => measureProcess([process.execPath, "-e", "0"]),
     version: () => measureProcess([process.execPath, BIN, "--version"]),
-    ...(SEA ? { sea: () => measureProcess([SEA, "--version"]) } : ({} as Record<string, () => Promise<ProcessRun>>)),
+    ...(SEA ? { sea: () => measureProcess([SEA, "--version"]) } : {}),
   });
   console.log(`start-up:   relay-onboard --version ${fmt(r.version!.ms)} ms, ${fmt(r.version!.rssMiB)} MiB; node -e 0 ${fmt(r.node!.ms)} ms, ${fmt(r.node!.rssMiB)} MiB: ratio ${fmt(r.version!.ms / r.node!.ms, 2)} (target <= 1.2)`);
   if (r.sea) console.log(`            the executable (${SEA}) --version ${fmt(r.sea.ms)} ms, ${fmt(r.sea.rssMiB)} MiB: time ${fmt(r.sea.ms / r.node!.ms, 2)} (target <= 1.2), memory ${fmt(r.sea.rssMiB / r.node!.rssMiB, 2)} (target <= 1.3) × node -e 0`);
