@@ -11,6 +11,8 @@ import { issueServerCert, tempDir, testCa } from "./org.js";
 
 export const LAB_USER = "user@internal.test";
 export const LAB_PASSWORD = "Lab-Secret-42";
+/** A Windows domain login for NTLM: sent as domain CORP and user ntlmuser; Cyrus looks the password up in its own realm (the host name). */
+export const LAB_DOMAIN_USER = "CORP\\ntlmuser";
 
 export interface PostfixLab {
   dir: string;
@@ -89,6 +91,7 @@ export async function startPostfixLab(): Promise<PostfixLab> {
   await mkdir(p("sasl"));
   await mkdir(p("postfix", "sasl"), { recursive: true });
   execFileSync("saslpasswd2", ["-f", p("sasl", "sasldb2"), "-p", "-c", "-u", "internal.test", "user"], { input: LAB_PASSWORD });
+  execFileSync("saslpasswd2", ["-f", p("sasl", "sasldb2"), "-p", "-c", "-u", "mx.internal.test", "ntlmuser"], { input: LAB_PASSWORD });
   await chown(p("sasl", "sasldb2"), Number(execFileSync("id", ["-u", "postfix"]).toString().trim()), 0);
   await writeFile(p("postfix", "sasl", "smtpd.conf"), `pwcheck_method: auxprop\nauxprop_plugin: sasldb\nsasldb_path: ${p("sasl", "sasldb2")}\nmech_list: PLAIN LOGIN CRAM-MD5 NTLM\n`);
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SMTPServer } from "smtp-server";
 import type { AddressInfo } from "node:net";
 import type { Report } from "../../src/diagnostics/report.js";
-import { canRunPostfix, LAB_PASSWORD, LAB_USER, startPostfixLab, type PostfixLab } from "../helpers/postfixLab.js";
+import { canRunPostfix, LAB_DOMAIN_USER, LAB_PASSWORD, LAB_USER, startPostfixLab, type PostfixLab } from "../helpers/postfixLab.js";
 import { createServer } from "node:https";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -76,6 +76,15 @@ describe.skipIf(!available)("every SASL mechanism through the command line that 
         expect(bad.raw).not.toContain(Buffer.from("Wrong-Password-9").toString("base64"));
       }, 60_000);
     }
+
+    it(`${via}: NTLM with a Windows domain login (DOMAIN\\user): the domain goes into the NTLMv2 answer Cyrus checks`, async () => {
+      const args = [...relay(), "--user", LAB_DOMAIN_USER, "--from", "ntlmuser@internal.test", "--auth", "NTLM"];
+      const ok = await check(via, args, LAB_PASSWORD);
+      expect(ok.report.verdict, ok.raw).toBe("pass");
+      expect(authMessage(ok.report)).toBe(`logged in as ${LAB_DOMAIN_USER} with NTLM`);
+      const bad = await check(via, args, "Wrong-Password-9");
+      expect([bad.status, bad.report.code]).toEqual([1, "AUTH_FAILED"]);
+    }, 60_000);
 
     it(`${via}: XOAUTH2 logs in with the right token, and another token is AUTH_FAILED`, async () => {
       const args = ["--host", "127.0.0.1", "--port", String(oauthPort), "--ca", lab.caFile, "--user", LAB_USER, "--auth", "XOAUTH2"];
