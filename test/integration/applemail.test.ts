@@ -11,6 +11,7 @@ import type { CliIo } from "../../src/cli/io.js";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import { validatePayload } from "../helpers/appleSchema.js";
 import { createRootCa, jwksText, makeKey, signed, tempDir, testCa, unsignedPayload } from "../helpers/org.js";
+import { runShipped } from "../helpers/shipped.js";
 
 let dir: string;
 let files: { config: string; trust: string; noIncoming: string };
@@ -28,11 +29,10 @@ beforeAll(async () => {
   await writeFile(files.trust, jwksText([key]));
 });
 
+/** The command line as it ships (the installers' executable). */
 async function cli(args: string[], env: Record<string, string> = {}) {
-  let out = "";
-  const io: CliIo = { stdout: (t) => void (out += t), stderr: () => undefined, env, now: () => new Date() };
-  const status = await run(["configure", "apple-mail", "--trust", files.trust, "--state-dir", join(dir, "state"), "--email", "alice@internal.test", "--name", "Alice", "--json", ...args], io);
-  return { status, report: JSON.parse(out) as Record<string, unknown> };
+  const ran = await runShipped(["configure", "apple-mail", "--trust", files.trust, "--state-dir", join(dir, "state"), "--email", "alice@internal.test", "--name", "Alice", "--json", ...args], { env });
+  return { status: ran.status, report: JSON.parse(ran.stdout) as Record<string, unknown> };
 }
 
 type Dict = Record<string, unknown>;

@@ -10,6 +10,7 @@ import { renderHtmlReport } from "../../src/diagnostics/htmlReport.js";
 import { renderTextReport } from "../../src/diagnostics/textReport.js";
 import { startDemoEnvironment, type DemoEnvironment } from "../../src/demo/environment.js";
 import { fakeSmtp } from "../helpers/fakeSmtp.js";
+import { runShipped } from "../helpers/shipped.js";
 import { issueServerCert, tempDir } from "../helpers/org.js";
 
 let env: DemoEnvironment;
@@ -21,11 +22,9 @@ beforeAll(async () => {
 });
 afterAll(async () => env.stop());
 
+/** The command line as it ships (the installers' executable), with only these variables besides PATH and HOME. */
 async function cli(args: string[], envVars: Record<string, string> = {}) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: envVars, now: () => new Date() };
-  const status = await run(args, io);
+  const { status, stdout, stderr } = await runShipped(args, { env: envVars });
   return { status, stdout, stderr };
 }
 

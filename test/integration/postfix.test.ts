@@ -1,10 +1,10 @@
 // check and audit against a real Postfix with Dovecot SASL, configured like the seed deployment,
-// and against Postfix services misconfigured on purpose. Needs root (Postfix's master daemon);
-// `npm test` provisions the packages, and CI runs as root.
+// and against Postfix services misconfigured on purpose, through the installers' executable (the
+// command line as it ships). Needs root (Postfix's master daemon); `npm test` provisions the
+// packages, and CI runs as root.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../../src/cli/main.js";
-import type { CliIo } from "../../src/cli/io.js";
 import type { Report } from "../../src/diagnostics/report.js";
+import { runShipped } from "../helpers/shipped.js";
 import { canRunPostfix, LAB_PASSWORD, LAB_USER, startPostfixLab, type PostfixLab } from "../helpers/postfixLab.js";
 
 const available = canRunPostfix();
@@ -18,10 +18,8 @@ describe.skipIf(!available)("against real Postfix + Dovecot", () => {
   afterAll(() => lab?.stop());
 
   async function cli(args: string[], password = LAB_PASSWORD): Promise<{ status: number; report: Report; raw: string }> {
-    let stdout = "";
-    const io: CliIo = { stdout: (t) => void (stdout += t), stderr: () => undefined, env: { PW: password }, now: () => new Date() };
-    const status = await run([...args, "--ca", lab.caFile, "--json", "--timeout-ms", "15000"], io);
-    return { status, report: JSON.parse(stdout) as Report, raw: stdout };
+    const ran = await runShipped([...args, "--ca", lab.caFile, "--json", "--timeout-ms", "15000"], { env: { PW: password } });
+    return { status: ran.status ?? -1, report: JSON.parse(ran.stdout) as Report, raw: ran.stdout + ran.stderr };
   }
   const check = (port: number, extra: string[] = [], password?: string) =>
     cli(["check", "--host", "127.0.0.1", "--port", String(port), "--user", LAB_USER, "--password-env", "PW", ...extra], password);

@@ -4,23 +4,21 @@
 import { chmod, chown, lstat, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { run } from "../../src/cli/main.js";
-import type { CliIo } from "../../src/cli/io.js";
 import { ensurePrivateDir, SID } from "../../src/fs/privateDir.js";
 import type { Runner } from "../../src/processRunner.js";
 import { RunLog } from "../../src/runlog.js";
 import { windowsTool } from "../../src/systemTools.js";
 import { tempDir } from "../helpers/org.js";
+import { runShipped } from "../helpers/shipped.js";
 
 const isRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
 
 async function onboardWithLogDir(logDir: string) {
-  let out = "";
-  const io: CliIo = { stdout: (t) => void (out += t), stderr: (t) => void (out += t), env: {}, now: () => new Date(), policy: () => Promise.resolve(undefined) };
   const state = await tempDir("ro-state-");
-  const status = await run(["onboard", "--email", "a@internal.test", "--yes", "--json", "--log-dir", logDir, "--state-dir", state, "--config", "/nonexistent.jws", "--trust", "/nonexistent.json"], io);
-  return { status, out };
+  // The command line as it ships (the installers' executable).
+  const ran = await runShipped(["onboard", "--email", "a@internal.test", "--yes", "--json", "--log-dir", logDir, "--state-dir", state, "--config", "/nonexistent.jws", "--trust", "/nonexistent.json"]);
+  return { status: ran.status, out: ran.stdout + ran.stderr };
 }
 
 describe.skipIf(!isRoot)("log and state folders, for real as root (finding 1)", () => {

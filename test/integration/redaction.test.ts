@@ -8,8 +8,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IssuedCert } from "../../src/certs/generate.js";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
-import { run } from "../../src/cli/main.js";
-import type { CliIo } from "../../src/cli/io.js";
 import type { SaslMechanism } from "../../src/config/mechanisms.js";
 import { runCheck } from "../../src/diagnostics/check.js";
 import { renderHtmlReport } from "../../src/diagnostics/htmlReport.js";
@@ -18,6 +16,7 @@ import { renderTextReport } from "../../src/diagnostics/textReport.js";
 import { AUTH_MARKER } from "../../src/smtp/transcript.js";
 import { fakeSmtp, type FakeSmtp } from "../helpers/fakeSmtp.js";
 import { issueServerCert, jwksText, makeKey, signed, tempDir, testCa, unsignedPayload } from "../helpers/org.js";
+import { runShipped } from "../helpers/shipped.js";
 
 const MECHANISMS: SaslMechanism[] = ["PLAIN", "LOGIN", "CRAM-MD5", "NTLM", "XOAUTH2"];
 const USER = "user@internal.test";
@@ -100,11 +99,11 @@ describe("redaction by protocol state, for every mechanism", () => {
       const { writeFile } = await import("node:fs/promises");
       await writeFile(join(dir, "c.jws"), await signed(key, { payload, now: new Date(), ver: MECHANISMS.indexOf(mechanism) + 1 }));
       await writeFile(join(dir, "t.json"), jwksText([key]));
-      let out = "";
-      const io: CliIo = { stdout: (t) => void (out += t), stderr: (t) => void (out += t), env: { RELAY_PW: "wrong Pa55word" }, now: () => new Date(), policy: () => Promise.resolve(undefined) };
       const from = server.received.length;
       // Apple Mail is not on this machine: the client step fails (exit 4) after the relay test, which is what is looked at here.
-      const status = await run(["onboard", "--config", join(dir, "c.jws"), "--trust", join(dir, "t.json"), "--state-dir", join(dir, "state"), "--log-dir", join(dir, "logs"), "--out-dir", dir, "--email", USER, "--password-env", "RELAY_PW", "--ca-store", "none", "--clients", "apple-mail", "--yes"], io);
+      // The command line as it ships (the installers' executable).
+      const ran = await runShipped(["onboard", "--config", join(dir, "c.jws"), "--trust", join(dir, "t.json"), "--state-dir", join(dir, "state"), "--log-dir", join(dir, "logs"), "--out-dir", dir, "--email", USER, "--password-env", "RELAY_PW", "--ca-store", "none", "--clients", "apple-mail", "--yes"], { env: { RELAY_PW: "wrong Pa55word" } });
+      const [status, out] = [ran.status, ran.stdout + ran.stderr];
       expect(status, out).toBe(4);
       const log = await readFile(join(dir, "logs", "onboard.log"), "utf8");
       expect(log).toMatch(/test failed AUTH_FAILED/);

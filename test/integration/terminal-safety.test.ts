@@ -7,12 +7,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IssuedCert } from "../../src/certs/generate.js";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
-import { run } from "../../src/cli/main.js";
-import type { CliIo } from "../../src/cli/io.js";
 import { RunLog } from "../../src/runlog.js";
 import { visible } from "../../src/safeText.js";
 import { fakeSmtp, type FakeSmtp } from "../helpers/fakeSmtp.js";
 import { issueServerCert, jwksText, makeKey, signed, tempDir, testCa, unsignedPayload } from "../helpers/org.js";
+import { runShipped } from "../helpers/shipped.js";
 
 // ESC [2J (clear), ESC [32m (green), OSC 0 title BEL, C1 CSI (0x9b), RLO (U+202E as UTF-8 bytes).
 const HOSTILE = "\x1b[2J\x1b[32mPASS relay works\x1b]0;owned\x07 \x9b31m \xe2\x80\xaeevil";
@@ -30,11 +29,10 @@ beforeAll(async () => {
 });
 afterAll(async () => server.close());
 
+/** The command line as it ships (the installers' executable): its real bytes on stdout and stderr. */
 async function cli(args: string[], env: Record<string, string> = {}) {
-  let out = "";
-  const io: CliIo = { stdout: (t) => void (out += t), stderr: (t) => void (out += t), env, now: () => new Date(), policy: () => Promise.resolve(undefined) };
-  const status = await run(args, io);
-  return { status, out };
+  const ran = await runShipped(args, { env });
+  return { status: ran.status, out: ran.stdout + ran.stderr };
 }
 
 describe("terminal-safe output (finding 4)", () => {

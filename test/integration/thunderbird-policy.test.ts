@@ -8,13 +8,12 @@ import { copyFile, mkdir, readdir, readFile, readlink, stat, symlink, writeFile 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../../src/cli/main.js";
-import type { CliIo } from "../../src/cli/io.js";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import { mergePolicies, policiesFileInForce, LINUX_SYSTEM_POLICIES } from "../../src/clients/thunderbird/policies.js";
 import type { UnsignedPayload } from "../../src/config/schema.js";
 import { Marionette } from "../helpers/marionette.js";
 import { createRootCa, jwksText, makeKey, signed, tempDir, unsignedPayload, type TestKey } from "../helpers/org.js";
+import { runShipped } from "../helpers/shipped.js";
 
 const THUNDERBIRD_DIR = "/usr/lib/thunderbird";
 const hasThunderbird = existsSync(join(THUNDERBIRD_DIR, "thunderbird-bin"));
@@ -45,11 +44,9 @@ beforeAll(async () => {
 });
 
 async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: {}, now: () => new Date() };
-  const status = await run(["configure", "thunderbird-policy", "--trust", join(dir, "trusted.jwks"), "--state-dir", join(dir, "state"), ...args], io);
-  return { status, stdout, stderr };
+  // The command line as it ships (the installers' executable).
+  const { status, stdout, stderr } = await runShipped(["configure", "thunderbird-policy", "--trust", join(dir, "trusted.jwks"), "--state-dir", join(dir, "state"), ...args]);
+  return { status: status ?? -1, stdout, stderr };
 }
 
 const IT_POLICIES = `{

@@ -4,11 +4,10 @@ import { spawnSync } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../../src/cli/main.js";
-import type { CliIo } from "../../src/cli/io.js";
 import { prefsMap } from "../../src/clients/thunderbird/prefs.js";
 import { Marionette, READ_ACCOUNTS, type ThunderbirdView } from "../helpers/marionette.js";
 import { jwksText, makeKey, signed, tempDir, unsignedPayload } from "../helpers/org.js";
+import { runShipped } from "../helpers/shipped.js";
 
 const hasThunderbird = spawnSync("sh", ["-c", "command -v thunderbird"]).status === 0;
 if (!hasThunderbird) console.warn("thunderbird.test.ts skipped: Thunderbird is not installed (npm test provisions it as root)");
@@ -32,10 +31,9 @@ afterEach(async () => {
 });
 
 async function configure(profile: string, extra: string[] = []) {
-  let out = "";
-  const io: CliIo = { stdout: (t) => void (out += t), stderr: () => undefined, env: {}, now: () => new Date() };
-  const status = await run(["configure", "thunderbird", "--config", files.config, "--trust", files.trust, "--state-dir", files.state, "--email", EMAIL, "--name", "Alice Example", "--profile", profile, "--json", ...extra], io);
-  return { status, report: JSON.parse(out) as { changed: boolean; smtpKey: string; identityKey: string; changes: unknown[]; code: string; ca?: { installed: boolean } } };
+  // The command line as it ships (the installers' executable).
+  const ran = await runShipped(["configure", "thunderbird", "--config", files.config, "--trust", files.trust, "--state-dir", files.state, "--email", EMAIL, "--name", "Alice Example", "--profile", profile, "--json", ...extra]);
+  return { status: ran.status, report: JSON.parse(ran.stdout) as { changed: boolean; smtpKey: string; identityKey: string; changes: unknown[]; code: string; ca?: { installed: boolean } } };
 }
 
 async function thunderbirdView(profile: string): Promise<ThunderbirdView> {

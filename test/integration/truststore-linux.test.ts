@@ -5,13 +5,18 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { run } from "../../src/cli/main.js";
-import type { CliIo } from "../../src/cli/io.js";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import { acceptCa } from "../../src/truststore/accept.js";
 import { FAMILIES, LinuxSystemStore, type LinuxFamily } from "../../src/truststore/linux.js";
 import { NssStore, nssNickname, parseTrust } from "../../src/truststore/nss.js";
 import { createRootCa, issueServerCert, tempDir } from "../helpers/org.js";
+import { runShipped } from "../helpers/shipped.js";
+
+/** `relay-onboard …` as it ships (the installers' executable): its exit status and stdout. */
+async function shipped(args: string[]): Promise<{ status: number | null; out: string }> {
+  const ran = await runShipped(args);
+  return { status: ran.status, out: ran.stdout };
+}
 
 const isRoot = process.getuid?.() === 0;
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
@@ -146,9 +151,7 @@ describe.skipIf(!isRoot || !hasUpdateCa)("Linux system store, for real as root",
     await writeFile(certFile, ca.certPem);
     const sha = sha256Hex(singleCertificateDer(ca.certPem));
     const cli = async (args: string[]) => {
-      let out = "";
-      const io: CliIo = { stdout: (t) => void (out += t), stderr: () => undefined, env: {}, now: () => new Date() };
-      const status = await run(["ca", ...args, "--cert", certFile, "--sha256", sha, "--store", "system", "--json"], io);
+      const { status, out } = await shipped(["ca", ...args, "--cert", certFile, "--sha256", sha, "--store", "system", "--json"]);
       return { status, report: JSON.parse(out) as { ok: boolean; code: string; stores: Array<{ installed: boolean; changed: boolean }> } };
     };
     // If this test fails halfway, the file's afterAll removes the root with update-ca-certificates.
@@ -182,9 +185,7 @@ describe.skipIf(!isRoot || !hasUpdateCa)("Linux system store, for real as root",
     ] as const) {
       const file = join(dir, `${name}.pem`);
       await writeFile(file, pem);
-      let out = "";
-      const io: CliIo = { stdout: (t) => void (out += t), stderr: () => undefined, env: {}, now: () => new Date() };
-      const status = await run(["ca", "install", "--cert", file, "--sha256", sha, "--store", "system", "--yes", "--json"], io);
+      const { status, out } = await shipped(["ca", "install", "--cert", file, "--sha256", sha, "--store", "system", "--yes", "--json"]);
       expect(status, name).toBe(3);
       expect(JSON.parse(out), name).toMatchObject({ ok: false, code: "CA_REJECTED" });
     }
@@ -240,9 +241,7 @@ describe.skipIf(!has("certutil"))("NSS databases with the real certutil", () => 
     const file = join(await tempDir("ro-consent-"), "root.pem");
     await writeFile(file, ca.certPem);
     const before = execFileSync("certutil", ["-L", "-d", `sql:${dir}`], { encoding: "utf8" });
-    let out = "";
-    const io: CliIo = { stdout: (t) => void (out += t), stderr: () => undefined, env: {}, now: () => new Date() };
-    const status = await run(["ca", "install", "--cert", file, "--sha256", sha256Hex(singleCertificateDer(ca.certPem)), "--nss-db", dir, "--json"], io);
+    const { status, out } = await shipped(["ca", "install", "--cert", file, "--sha256", sha256Hex(singleCertificateDer(ca.certPem)), "--nss-db", dir, "--json"]);
     expect(status).toBe(2);
     expect(JSON.parse(out)).toMatchObject({ ok: false, code: "USAGE", message: expect.stringMatching(/--yes/) as unknown });
     expect(execFileSync("certutil", ["-L", "-d", `sql:${dir}`], { encoding: "utf8" })).toBe(before);
@@ -252,10 +251,9 @@ describe.skipIf(!has("certutil"))("NSS databases with the real certutil", () => 
     const { createDemoOrg } = await import("../../src/demo/org.js");
     const org = await createDemoOrg(await tempDir("ro-ca-org-"), new Date());
     const dir = await newDb();
-    let out = "";
-    const io: CliIo = { stdout: (t) => void (out += t), stderr: () => undefined, env: {}, now: () => new Date() };
     const args = ["--config", org.files.config, "--trust", org.files.trustedKeys, "--state-dir", join(org.dir, "state"), "--nss-db", dir, "--json"];
-    expect(await run(["ca", "install", "--yes", ...args], io)).toBe(0);
+    const { status, out } = await shipped(["ca", "install", "--yes", ...args]);
+    expect(status).toBe(0);
     const report = JSON.parse(out) as { ca: { organization: string; sha256: string } };
     expect(report.ca.organization).toBe("Relay Onboard Demo Org");
     expect(report.ca.sha256).toBe(sha256Hex(singleCertificateDer(org.ca.certPem)));
@@ -266,9 +264,7 @@ describe.skipIf(!has("certutil"))("NSS databases with the real certutil", () => 
     const dir = await newDb();
     const file = join(dir, "..", `${Date.now()}-root.pem`);
     await writeFile(file, ca.certPem);
-    let out = "";
-    const io: CliIo = { stdout: (t) => void (out += t), stderr: () => undefined, env: {}, now: () => new Date() };
-    const status = await run(["ca", "install", "--cert", file, "--sha256", sha256Hex(singleCertificateDer(ca.certPem)), "--nss-db", dir, "--yes", "--json"], io);
+    const { status, out } = await shipped(["ca", "install", "--cert", file, "--sha256", sha256Hex(singleCertificateDer(ca.certPem)), "--nss-db", dir, "--yes", "--json"]);
     expect(status).toBe(0);
     expect(JSON.parse(out)).toMatchObject({ ok: true, stores: [{ store: "nss", location: dir, installed: true, changed: true }] });
   });
