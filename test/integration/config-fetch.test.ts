@@ -196,10 +196,9 @@ describe("fetchConfig over https", () => {
   });
 
   it("gives up on an endpoint that never answers, or trickles, at the deadline", async () => {
-    const started = Date.now();
+    // The deadline logic, not the machine's speed: the message names the deadline that ended it.
     await expectCode(fetchConfig(`${httpsBase}/silent`, { ca: caPem, timeoutMs: 500 }), "CONFIG_FETCH_FAILED", /^no complete answer within 1 s$/);
-    await expectCode(fetchConfig(`${httpsBase}/trickle`, { ca: caPem, timeoutMs: 500 }), "CONFIG_FETCH_FAILED", /no complete answer within/);
-    expect(Date.now() - started).toBeLessThan(5000);
+    await expectCode(fetchConfig(`${httpsBase}/trickle`, { ca: caPem, timeoutMs: 500 }), "CONFIG_FETCH_FAILED", /^no complete answer within 1 s$/);
   });
 
   it("reports HTTP errors, refused connections and unresolvable names", async () => {
