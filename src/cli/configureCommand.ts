@@ -201,7 +201,8 @@ async function outlook(io: CliIo, opts: ConfigureFlags, config: OrgConfig, email
   const request = { config, email, ...(opts.name ? { fullName: opts.name } : {}) };
   const text = renderPrf(buildPrf(request));
   if (opts.dryRun) {
-    io.stdout(text);
+    // The file's CRLF line ends are the terminal's plain line ends (a bare CR would be shown as "\r").
+    io.stdout(text.replace(/\r\n/g, "\n"));
     return;
   }
   await writeFileAtomic(opts.out, encodePrf(text));

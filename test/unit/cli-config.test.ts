@@ -1,5 +1,6 @@
-// The relay-onboard CLI's config commands, run in-process with captured output, plus the real
-// process (bin/relay-onboard.js over dist/) for exit statuses.
+// The relay-onboard CLI's config commands, run as they ship (the installers' executable) on the
+// clock of the run; managed policy, which a spawned executable reads only from the machine, is
+// injected in-process.
 import { execFile } from "node:child_process";
 import { readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
 import type { CliIo } from "../../src/cli/io.js";
 import { FAILURE_CODES } from "../../src/errors.js";
+import { runShipped } from "../helpers/shipped.js";
 import { NOW, fullPayload, header, makeKey, rawSign, tempDir, testCa, unsignedPayload } from "../helpers/org.js";
 
 interface Ran {
@@ -17,13 +19,16 @@ interface Ran {
   stderr: string;
 }
 
-async function cli(args: string[], now: Date = NOW): Promise<Ran> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: {}, now: () => now };
-  const status = await run(args, io);
-  return { status, stdout, stderr };
+async function cli(args: string[]): Promise<Ran> {
+  const ran = await runShipped(args);
+  return { status: ran.status ?? -1, stdout: ran.stdout, stderr: ran.stderr };
 }
+
+/** Claims around the clock's now (the executable verifies at the time it runs). */
+const around = () => {
+  const now = Math.floor(Date.now() / 1000);
+  return { iat: now - 60, exp: now + 86400 };
+};
 
 /** An IT workspace: keygen'd keys and a payload file. */
 async function workspace() {
@@ -92,9 +97,15 @@ describe("config sign refuses a rotation that contradicts itself", () => {
 describe("config sign and verify round trip", () => {
   it("signs, verifies, and bumps ver on each signing", async () => {
     const ws = await workspace();
+    const before = Date.now();
     const first = await cli(["config", "sign", "--key", ws.key, "--in", ws.payload, "--out", ws.out, "--expires-in", "30d", "--json"]);
     expect(first.status).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ ok: true, ver: 1, previousVer: null, expiresAt: "2026-12-27T12:00:00.000Z" });
+    const signed = JSON.parse(first.stdout) as { expiresAt: string };
+    expect(signed).toMatchObject({ ok: true, ver: 1, previousVer: null });
+    // 30 days after the signing second (iat is whole seconds).
+    const expires = Date.parse(signed.expiresAt);
+    expect(expires).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 30 * 86400e3);
+    expect(expires).toBeLessThanOrEqual(Date.now() + 30 * 86400e3);
 
     const verified = await cli(["config", "verify", "--config", ws.out, "--trust", ws.trust, "--state-dir", ws.state, "--json"]);
     expect(verified.status).toBe(0);
@@ -192,11 +203,11 @@ describe("config verify refuses bad documents with code and exit status 3", () =
     const trustedKey = { ...key, kid: ws.kid, privateJwk: signingKey, alg: "EdDSA" as const };
     const bad: Array<[string, string | Buffer, string]> = [
       ["expired", await rawSign(header(trustedKey), await fullPayload({ iat: 1_700_000_000, exp: 1_759_276_800, ver: 9 }), trustedKey), "CONFIG_EXPIRED"],
-      ["rollback", await rawSign(header(trustedKey), await fullPayload({ ver: 4 }), trustedKey), "CONFIG_ROLLBACK"],
-      ["unknown key", await rawSign(header(key), await fullPayload({ ver: 9 }), key), "CONFIG_UNKNOWN_KEY"],
-      ["alg none", `${base64url.encode(JSON.stringify({ alg: "none", kid: ws.kid, typ: "relay-onboard-config+jwt" }))}.${base64url.encode(JSON.stringify(await fullPayload({ ver: 9 })))}.`, "CONFIG_ALG_NOT_ALLOWED"],
+      ["rollback", await rawSign(header(trustedKey), await fullPayload({ ver: 4, ...around() }), trustedKey), "CONFIG_ROLLBACK"],
+      ["unknown key", await rawSign(header(key), await fullPayload({ ver: 9, ...around() }), key), "CONFIG_UNKNOWN_KEY"],
+      ["alg none", `${base64url.encode(JSON.stringify({ alg: "none", kid: ws.kid, typ: "relay-onboard-config+jwt" }))}.${base64url.encode(JSON.stringify(await fullPayload({ ver: 9, ...around() })))}.`, "CONFIG_ALG_NOT_ALLOWED"],
       ["too large", Buffer.alloc(65 * 1024, 0x61), "CONFIG_TOO_LARGE"],
-      ["invalid", await rawSign(header(trustedKey), await fullPayload({ ver: 9, extra: true }), trustedKey), "CONFIG_INVALID"],
+      ["invalid", await rawSign(header(trustedKey), await fullPayload({ ver: 9, extra: true, ...around() }), trustedKey), "CONFIG_INVALID"],
     ];
     for (const [name, doc, code] of bad) {
       const file = join(ws.dir, `${name}.jws`);
@@ -232,7 +243,8 @@ describe("managed policy on the command line", () => {
     const policy = { source: "test policy", configUrl: ws.out, trustedKeys: await parseTrustedKeys(await readFile(ws.trust, "utf8")) };
     const run2 = async (args: string[]) => {
       let stdout = "";
-      const io: CliIo = { stdout: (t) => void (stdout += t), stderr: () => undefined, env: {}, now: () => NOW, policy: () => Promise.resolve(policy) };
+      // Signed by the executable on the clock of the run: verified on it too.
+      const io: CliIo = { stdout: (t) => void (stdout += t), stderr: () => undefined, env: {}, now: () => new Date(), policy: () => Promise.resolve(policy) };
       return { status: await run(args, io), stdout };
     };
     const fromPolicy = await run2(["config", "verify", "--state-dir", ws.state, "--json"]);

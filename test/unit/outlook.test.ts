@@ -10,10 +10,9 @@ import { ACCOUNT_MAPPINGS, buildPrf, encodePrf, manualSteps, renderPrf, SMTP_SEC
 import { applyPrf, APP_PATH_KEY, detectOutlook, OUTLOOK_KEY } from "../../src/clients/outlook/windows.js";
 import { decodeRegFile, parseRegFile } from "../../src/windows/registry.js";
 import type { OrgConfig } from "../../src/config/schema.js";
-import { run } from "../../src/cli/main.js";
-import type { CliIo } from "../../src/cli/io.js";
 import type { Runner } from "../../src/processRunner.js";
 import { jwksText, makeKey, signed, tempDir, unsignedPayload } from "../helpers/org.js";
+import { runShipped } from "../helpers/shipped.js";
 
 const fixturePath = (name: string) => join(import.meta.dirname, "..", "fixtures", "windows", name);
 let config: OrgConfig;
@@ -138,20 +137,20 @@ describe("classic Outlook on Windows", () => {
       await fs.writeFile(join(dir, "c.jws"), await signed(key, { payload, now: new Date() }));
       await fs.writeFile(join(dir, "t.json"), jwksText([key]));
     });
-    let out = "";
-    const io: CliIo = { stdout: (t) => void (out += t), stderr: () => undefined, env: {}, now: () => new Date() };
+    // The command line as it ships (the installers' executable).
     const prf = join(dir, "relay.prf");
-    const status = await run(["configure", "outlook", "--config", join(dir, "c.jws"), "--trust", join(dir, "t.json"), "--state-dir", join(dir, "s"), "--email", "alice@internal.test", "--out", prf, "--json"], io);
-    expect(status).toBe(0);
-    expect(JSON.parse(out)).toMatchObject({ ok: true, client: "outlook", applied: false });
+    const ran = await runShipped(["configure", "outlook", "--config", join(dir, "c.jws"), "--trust", join(dir, "t.json"), "--state-dir", join(dir, "s"), "--email", "alice@internal.test", "--out", prf, "--json"]);
+    expect(ran.status).toBe(0);
+    expect(JSON.parse(ran.stdout)).toMatchObject({ ok: true, client: "outlook", applied: false });
     const text = (await readFile(prf)).subarray(2).toString("utf16le");
     expect(text).toContain("SMTPServer=relay.internal.test");
     // --dry-run prints the exact file and writes nothing.
-    let dry = "";
-    const dryIo: CliIo = { stdout: (t) => void (dry += t), stderr: () => undefined, env: {}, now: () => new Date() };
     const dryOut = join(dir, "dry.prf");
-    expect(await run(["configure", "outlook", "--config", join(dir, "c.jws"), "--trust", join(dir, "t.json"), "--state-dir", join(dir, "s"), "--email", "alice@internal.test", "--out", dryOut, "--dry-run"], dryIo)).toBe(0);
-    expect(dry).toBe(text);
+    const dry = await runShipped(["configure", "outlook", "--config", join(dir, "c.jws"), "--trust", join(dir, "t.json"), "--state-dir", join(dir, "s"), "--email", "alice@internal.test", "--out", dryOut, "--dry-run"]);
+    expect(dry.status).toBe(0);
+    // The same lines, with the terminal's line ends (the file's CR would be printed as a visible "\r").
+    expect(dry.stdout).toBe(text.replace(/\r\n/g, "\n"));
+    expect(dry.stdout).not.toContain("\\r");
     await expect(readFile(dryOut)).rejects.toThrow(/ENOENT/);
   });
 });
