@@ -33,5 +33,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // CLI-level tests spawn the command line as it ships: built here from the sandbox's sources.
+    globalSetup: ["test/setup/shippedCli.ts"],
   },
 });
