@@ -90,6 +90,10 @@ describe("prefs.js reader (libpref's grammar)", () => {
       ['user_pref("j", -2147483649);user_pref("j2", 5);', ["1:17 integer literal overflowed"], [["j2", 5]]],
       ['user_pref("j", 99999999999);', ["1:16 integer literal overflowed"], []],
       ['user_pref("k", 1, locked);\nuser_pref("k2", 5);', ["1:17 expected ')' after pref value"], [["k2", 5]]],
+      // The attribute words are keywords to libpref (not unknown words): out of place they are "no pref specifier".
+      ['sticky;\nuser_pref("s", 1);', ["1:1 expected pref specifier at start of pref definition"], [["s", 1]]],
+      ['locked;', ["1:1 expected pref specifier at start of pref definition"], []],
+      ['stickyx;', ["1:1 unknown keyword"], []],
       ['user_pref("l", "a\\u0000b");\nuser_pref("l3", 6);', ["1:18 \\u0000 is not allowed"], [["l3", 6]]],
       ['user_pref("l", "a\\x00b");', ["1:18 \\x00 is not allowed"], []],
       ['user_pref("l", "\\ud800x");', ["1:17 expected low surrogate after high surrogate"], []],
