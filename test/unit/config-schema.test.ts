@@ -154,4 +154,13 @@ describe("configuration schema", () => {
     expect(describeIssues(many.error!, 1)).toMatch(/ \(and 3 more\)$/);
     expect(describeIssues(many.error!, 4)).not.toMatch(/more\)/);
   });
+
+  it("names a control or bidirectional character in an address besides zod's own verdict on it", async () => {
+    for (const email of ["help\u202edesk@internal.test", "help\u0007desk@internal.test"]) {
+      const payload = await unsignedPayload();
+      payload.config.organization.support = { ...payload.config.organization.support, email };
+      const issues = unsignedPayloadSchema.safeParse(payload).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+      expect(issues, JSON.stringify(email)).toEqual(["config.organization.support.email: Invalid email address", "config.organization.support.email: must not contain control characters"]);
+    }
+  });
 });
