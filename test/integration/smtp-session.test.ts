@@ -142,6 +142,19 @@ describe("SMTP session: every failure says exactly what happened", () => {
     expect(await failureOf(SmtpSession.open(target(injected), new Transcript(), quick()))).toMatchObject({ code: "RESPONSE_INJECTION", message: "7 byte(s) arrived after the 220 to STARTTLS and before TLS started", details: { command: "STARTTLS" } });
   });
 
+  it("after a failed handshake, a login is refused as no TLS session and sends nothing", async () => {
+    // 220 to STARTTLS, then bytes that are not TLS: the handshake fails.
+    const notTls = await serve({ handlers: { STARTTLS: (_a, s) => void (s.write("220 go\r\n"), setTimeout(() => s.write("this is not TLS\r\n"), 20)) } });
+    const session = await SmtpSession.connect(target(notTls), new Transcript(), quick());
+    await session.greet();
+    await session.ehlo();
+    expect(await failureOf(session.secure("starttls"))).toMatchObject({ code: "TLS_HANDSHAKE_FAILED" });
+    const before = notTls.received.length;
+    expect(await failureOf(session.login(["PLAIN"], { user: "user@internal.test", secret: "correct horse" }))).toMatchObject({ code: "TLS_HANDSHAKE_FAILED", message: "no TLS session" });
+    expect(notTls.received.slice(before)).toEqual([]);
+    session.close();
+  });
+
   it("a silent server: each timeout names the step it was waiting for", async () => {
     const silent = (verb: string) => serve({ handlers: { [verb]: () => undefined } });
     const cases: Array<[string, (s: SmtpSession) => Promise<unknown>, string]> = [
