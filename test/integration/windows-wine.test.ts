@@ -152,6 +152,15 @@ describe.skipIf(!hasWine)("the Windows executable under Wine", () => {
     // status judges Thunderbird as Thunderbird on Windows trusts: the OS store, read by preference.
     const status = await wine(["status", ...orgArgs(), "--email", "alice@internal.test", "--clients", "thunderbird", "--ca-store", "none", "--json"]);
     expect(status.status, status.stdout + status.stderr).toBe(0);
+    // With the root managed, Thunderbird counts as set up only once it reads the OS store: the
+    // preference is there, so its item is ok (the store itself is Wine's stub: the root is missing).
+    const managed = await wine(["status", ...orgArgs(), "--email", "alice@internal.test", "--clients", "thunderbird", "--json"]);
+    const items = json<{ items: { id: string; state: string }[] }>(managed).items;
+    expect(items.find((i) => i.id === "client:thunderbird")?.state).toBe("ok");
+    await writeFile(join(profile, "user.js"), 'user_pref("security.enterprise_roots.enabled", false);\r\n');
+    const overridden = await wine(["status", ...orgArgs(), "--email", "alice@internal.test", "--clients", "thunderbird", "--json"]);
+    expect(json<{ items: { id: string; state: string; message: string }[] }>(overridden).items.find((i) => i.id === "client:thunderbird")).toMatchObject({ state: "missing", message: expect.stringMatching(/security\.enterprise_roots\.enabled/) as unknown });
+    await writeFile(join(profile, "user.js"), "");
 
     // onboard --dry-run plans against the Windows machine: the user's root store, the profile.
     const plan = await wine(["onboard", ...orgArgs(), "--email", "alice@internal.test", "--clients", "thunderbird", "--dry-run", "--json"]);
