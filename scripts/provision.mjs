@@ -23,6 +23,7 @@ export const PACKAGES = [
   "wine", // the Windows command line, run under Wine (test/integration/windows-wine.test.ts)
   "wine64",
   "faketime", // the suite's second run with the clock a year ahead (.ci/run)
+  "gcc", // builds the planted NSS module of the root-for-a-hostile-user test
   "python3", // a port that silently drops packets, in the UI and benchmark tests
 ];
 

@@ -11,11 +11,31 @@ export interface RunResult {
 
 export type Runner = (command: string, args: readonly string[], options?: { input?: string; timeoutMs?: number }) => Promise<RunResult>;
 
-export const runCommand: Runner = (command, args, options = {}) =>
-  new Promise((resolve) => {
-    const child = execFile(command, [...args], { timeout: options.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
+export const runCommand: Runner = (command, args, options = {}) => run(command, args, options, {});
+
+/** An account a privileged run acts for: the owner of the home it works in. */
+export interface Account {
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+/**
+ * The same, run with another account's uid and gid — root acting for a user: whatever the tool loads
+ * from that user's files (NSS loads the modules a database's pkcs11.txt names) runs as that user,
+ * and the kernel keeps it to that user's rights. A fixed PATH, the user's HOME, cwd "/".
+ */
+export function runCommandAs(account: Account): Runner {
+  return (command, args, options = {}) =>
+    run(command, args, options, { uid: account.uid, gid: account.gid, cwd: "/", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: account.home, LANG: "C.UTF-8" } });
+}
+
+function run(command: string, args: readonly string[], options: { input?: string; timeoutMs?: number }, as: { uid?: number; gid?: number; cwd?: string; env?: NodeJS.ProcessEnv }): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = execFile(command, [...args], { timeout: options.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024, windowsHide: true, ...as }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as NodeJS.ErrnoException).code === "number" ? Number((error as NodeJS.ErrnoException).code) : (error as { code?: unknown }).code === "ENOENT" ? 127 : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) || (error && !stderr ? error.message : "") });
     });
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
+}

@@ -1,6 +1,6 @@
 // What every backend does the same way: hand the certificate to a tool through a private temp
 // file, and believe a tool's success only after reading the store back.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RelayError } from "../errors.js";
@@ -9,6 +9,9 @@ import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 export async function withTempFile<T>(name: string, data: string | Buffer, body: (path: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), "relay-onboard-ca-"));
   try {
+    // A certificate is public, and a store tool may run as the account root acts for (NSS in a
+    // user's home): it must be able to read it. Only this process can write here.
+    await chmod(dir, 0o755);
     const path = join(dir, name);
     await writeFile(path, data, { mode: 0o644 });
     return await body(path);
