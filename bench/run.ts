@@ -126,14 +126,15 @@ async function benchSubmission(): Promise<void> {
   const dropped = await droppingPort();
   try {
     const env = { ...process.env, PW: LAB_PASSWORD };
-    const check = (port: number, extra: string[] = ["--ports", "none"]) => () =>
-      measureProcess([process.execPath, BIN, "check", "--host", "127.0.0.1", "--port", String(port), "--ca", lab.caFile, "--user", LAB_USER, "--password-env", "PW", "--json", "--timeout-ms", "20000", ...extra], env);
+    // `relay-onboard check` through the bundle (`node bin/relay-onboard.js`) or another command (the executable).
+    const check = (port: number, extra: string[] = ["--ports", "none"], command = [process.execPath, BIN]) => () =>
+      measureProcess([...command, "check", "--host", "127.0.0.1", "--port", String(port), "--ca", lab.caFile, "--user", LAB_USER, "--password-env", "PW", "--json", "--timeout-ms", "20000", ...extra], env);
     const swaks = (port: number) => () =>
       measureProcess(["swaks", "--server", `127.0.0.1:${port}`, "--tls", "--auth", "PLAIN", "--auth-user", LAB_USER, "--auth-password", LAB_PASSWORD, "--from", LAB_USER, "--to", "relay-probe@example.com", "--quit-after", "RCPT"]);
 
     // Loopback: the whole process against node's own floor and against swaks.
     const bare = () => measureProcess([process.execPath, join(import.meta.dirname, "bare-client.mjs"), "127.0.0.1", String(lab.ports.submission), lab.caFile, LAB_USER, LAB_PASSWORD]);
-    const seaCheck: Record<string, () => Promise<ProcessRun>> = SEA ? { sea: () => measureProcess([SEA, "check", "--host", "127.0.0.1", "--port", String(lab.ports.submission), "--ca", lab.caFile, "--user", LAB_USER, "--password-env", "PW", "--json", "--timeout-ms", "20000", "--ports", "none"], env) } : {};
+    const seaCheck: Record<string, () => Promise<ProcessRun>> = SEA ? { sea: check(lab.ports.submission, undefined, [SEA]) } : {};
     const loop = await rounds(11, { node: () => measureProcess([process.execPath, "-e", "0"]), bare, check: check(lab.ports.submission), swaks: swaks(lab.ports.submission), ...seaCheck });
     const report = JSON.parse(loop.check!.last.stdout) as JsonReport;
     if (report.verdict !== "pass") throw new Error(`the submission test did not pass against Postfix: ${report.verdict}`);

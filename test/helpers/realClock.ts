@@ -1,13 +1,12 @@
 // The suite runs a second time with the clock a year or more ahead (libfaketime, see .ci/run). That
 // clock is for our code; the programs we use as oracles (Thunderbird, Chromium) hang or spin under
 // libfaketime, so they are started on the real clock: without its preload and settings.
+
+/** The variables that carry libfaketime's clock into a child process. */
+const isClockVariable = (name: string) => name === "LD_PRELOAD" || name === "FAKETIME" || name.startsWith("FAKETIME_");
+
 export function realClockEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (name === "LD_PRELOAD" || name === "FAKETIME" || name.startsWith("FAKETIME_")) continue;
-    out[name] = value;
-  }
-  return out;
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !isClockVariable(name)));
 }
 
 /**
@@ -16,5 +15,5 @@ export function realClockEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Proce
  * and issued its certificates in. Empty on the real clock.
  */
 export function testClockEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && (e[0] === "LD_PRELOAD" || e[0] === "FAKETIME" || e[0].startsWith("FAKETIME_"))));
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && isClockVariable(e[0])));
 }

@@ -65,7 +65,7 @@ describe.skipIf(!hasWine)("the Windows executable under Wine", () => {
   };
 
   beforeAll(async () => {
-    exe = buildSea("win");
+    exe = buildSea("win", "x64");
     dir = await tempDir("ro-wine-");
     const home = join(dir, "home");
     await mkdir(home);

@@ -8,9 +8,12 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { join, relative } from "node:path";
 
 const root = join(import.meta.dirname, "..", "..");
-export const SEA_DIR = join(root, "dist", "sea", `linux-${process.arch}`);
 
-function sourceHash(): string {
+let sources: string | undefined;
+/** A hash of everything a build is made from (computed once per run). */
+const sourceHash = (): string => (sources ??= hashSources());
+
+function hashSources(): string {
   const hash = createHash("sha256");
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
@@ -31,16 +34,15 @@ function buildOnce(output: string, stamp: string, want: string, script: string, 
   writeFileSync(stamp, want);
 }
 
-/** The single executable for `os` (x64), built by the project's script unless it is up to date; its path. */
-export function buildSea(os: "linux" | "win"): string {
-  const dir = join(root, "dist", "sea", `${os}-x64`);
+/** The single executable for `os` and `arch`, built by the project's script unless it is up to date; its path. */
+export function buildSea(os: "linux" | "win", arch: string = process.arch): string {
+  const dir = join(root, "dist", "sea", `${os}-${arch}`);
   const exe = join(dir, os === "win" ? "relay-onboard.exe" : "relay-onboard");
-  buildOnce(exe, join(dir, ".sources-sha256"), sourceHash(), "build-cli-sea.mjs", ["--os", os, "--arch", "x64", "--out", dir]);
+  buildOnce(exe, join(dir, ".sources-sha256"), sourceHash(), "build-cli-sea.mjs", ["--os", os, "--arch", arch, "--out", dir]);
   return exe;
 }
 
 export default function setup(): void {
   buildOnce(join(root, "dist", "cli-bundle", "main.js"), join(root, "dist", ".cli-bundle-sources-sha256"), sourceHash(), "bundle.mjs", []);
-  if (process.platform !== "linux") return;
-  buildOnce(join(SEA_DIR, "relay-onboard"), join(SEA_DIR, ".sources-sha256"), sourceHash(), "build-cli-sea.mjs", ["--os", "linux", "--arch", process.arch, "--out", SEA_DIR]);
+  if (process.platform === "linux") buildSea("linux");
 }
