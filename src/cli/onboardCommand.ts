@@ -11,6 +11,7 @@ import { CA_STORES, CLIENT_NAMES, type CaStoreSetting, type ClientName } from ".
 import { currentPolicy, optionalConfig, type TargetFlags } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
 import { readPassword } from "./password.js";
+import type { OnboardResult, OnboardStep } from "../onboarding.js";
 
 interface OnboardFlags extends TargetFlags {
   email?: string;
@@ -88,51 +89,41 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
         await release();
       }
 
-      async function onboardPlanned(): Promise<void> {
-        const loaded = await optionalConfig({ ...opts, stateDir }, io, true);
+      /** The configuration (recorded only for a real run), the password, and the flow itself. */
+      async function onboardWith(dryRun: boolean, onStep?: (step: OnboardStep) => void): Promise<OnboardResult> {
+        const loaded = await optionalConfig({ ...opts, stateDir }, io, dryRun);
         if (!loaded) throw new RelayError("USAGE", "no configuration: give --config and --trust, or set them by managed policy");
         const password = opts.passwordEnv !== undefined || opts.passwordStdin ? await readPassword(io, opts, undefined) : undefined;
         const { onboard } = await import("../onboarding.js");
-        const result = await onboard({
-          loaded, email, dryRun: true, ...(opts.name ? { fullName: opts.name } : {}), ...(password !== undefined ? { password } : {}),
+        return onboard({
+          loaded, email, ...(dryRun ? { dryRun: true } : {}), ...(opts.name ? { fullName: opts.name } : {}), ...(password !== undefined ? { password } : {}),
           ...(clients ? { clients: clients as ClientName[] } : {}), caStore: caStore as CaStoreSetting, outDir: opts.outDir ?? stateDir, now: io.now(), version,
+          ...(onStep ? { onStep } : {}),
         });
+      }
+
+      /** One JSON document, or a line per step and the summary; the exit status onboarding ended with. */
+      function report(result: OnboardResult, json: Record<string, unknown>, summary: string): void {
         const code = result.steps.find((s) => s.status === "failed")?.code ?? "OK";
-        const planned = result.steps.filter((s) => s.status === "planned").length;
-        if (opts.json) printJson(io, { ok: result.exitStatus === 0, code, dryRun: true, changed: false, steps: result.steps });
+        if (opts.json) printJson(io, { ok: result.exitStatus === 0, code, ...json, steps: result.steps });
         else {
           for (const s of result.steps) io.stdout(`[${s.status.toUpperCase().padEnd(9)}] ${s.title}: ${s.message}${s.code ? ` (${s.code})` : ""}\n`);
-          io.stdout(`Dry run: nothing was changed. ${result.exitStatus !== 0 ? "Onboarding would not succeed: see the failed steps." : planned ? `${planned} step(s) would change this computer.` : "Everything is already in place."}\n`);
+          io.stdout(`${summary}\n`);
         }
         if (result.exitStatus !== 0) throw new CheckFailed(result.exitStatus);
       }
 
+      async function onboardPlanned(): Promise<void> {
+        const result = await onboardWith(true);
+        const planned = result.steps.filter((s) => s.status === "planned").length;
+        report(result, { dryRun: true, changed: false }, `Dry run: nothing was changed. ${result.exitStatus !== 0 ? "Onboarding would not succeed: see the failed steps." : planned ? `${planned} step(s) would change this computer.` : "Everything is already in place."}`);
+      }
+
       async function onboardLogged(): Promise<void> {
-        const loaded = await optionalConfig({ ...opts, stateDir }, io);
-        if (!loaded) throw new RelayError("USAGE", "no configuration: give --config and --trust, or set them by managed policy");
-        const password = opts.passwordEnv !== undefined || opts.passwordStdin ? await readPassword(io, opts, undefined) : undefined;
-        const { onboard } = await import("../onboarding.js");
-        const result = await onboard({
-          loaded,
-          email,
-          ...(opts.name ? { fullName: opts.name } : {}),
-          ...(password !== undefined ? { password } : {}),
-          ...(clients ? { clients: clients as ClientName[] } : {}),
-          caStore: caStore as CaStoreSetting,
-          outDir: opts.outDir ?? stateDir,
-          now: io.now(),
-          version,
-          onStep: (step) => void log.write(step.status === "failed" ? "error" : "info", `${step.id} ${step.status}${step.code ? ` ${step.code}` : ""}: ${step.message}`),
-        });
-        const code = result.steps.find((s) => s.status === "failed")?.code ?? "OK";
+        const result = await onboardWith(false, (step) => void log.write(step.status === "failed" ? "error" : "info", `${step.id} ${step.status}${step.code ? ` ${step.code}` : ""}: ${step.message}`));
         await log.write(result.exitStatus === 0 ? "info" : "error", `finished: exit ${result.exitStatus}, ${result.changed ? "changes made" : "nothing changed"}`);
-        if (opts.json) printJson(io, { ok: result.exitStatus === 0, code, changed: result.changed, steps: result.steps, log: log.file });
-        else {
-          for (const s of result.steps) io.stdout(`[${s.status.toUpperCase().padEnd(9)}] ${s.title}: ${s.message}${s.code ? ` (${s.code})` : ""}\n`);
-          const summary = result.exitStatus !== 0 ? (result.changed ? "Some changes were made, but onboarding did not finish: see the failed steps." : "Nothing was changed: see the failed steps.") : result.changed ? "Changes were made." : "Everything was already in place.";
-          io.stdout(`${summary} Log: ${log.file}\n`);
-        }
-        if (result.exitStatus !== 0) throw new CheckFailed(result.exitStatus);
+        const summary = result.exitStatus !== 0 ? (result.changed ? "Some changes were made, but onboarding did not finish: see the failed steps." : "Nothing was changed: see the failed steps.") : result.changed ? "Changes were made." : "Everything was already in place.";
+        report(result, { changed: result.changed, log: log.file }, `${summary} Log: ${log.file}`);
       }
     });
 }
