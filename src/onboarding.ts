@@ -76,7 +76,7 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
     message: `${config.organization.name}, version ${loaded.payload.ver}, signed by ${loaded.signers.join(", ")}`,
   });
 
-  const { applyRoots, describeRoots, planRoots, rootsState } = await import("./truststore/rotation.js");
+  const { applyRoots, describeRoots, describeRootsPlan, planRoots, rootsInPlace, rootsState } = await import("./truststore/rotation.js");
   const dryRun = Boolean(options.dryRun);
   // Every current root (the primary and, during a rotation, the next one) must be acceptable.
   const roots = planRoots(config, options.now ? { now: options.now } : {});
@@ -97,12 +97,9 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
       });
       if (!stores) return { status: "skipped", message: "no NSS database exists yet: the Thunderbird step creates its profile's and adds the root there" };
       if (dryRun) {
-        const plans: string[] = [];
-        for (const store of stores) {
-          const s = await rootsState(store, roots);
-          plans.push(s.missing.length + s.retiredPresent.length === 0 ? `${store.store}: already there` : `${store.store}: would install ${s.missing.length} root(s)${s.retiredPresent.length ? `, remove ${s.retiredPresent.length} retired` : ""} in ${store.location}`);
-        }
-        return { status: plans.some((p) => p.includes(": would")) ? "planned" : "unchanged", message: plans.join("; ") };
+        const states = [];
+        for (const store of stores) states.push(await rootsState(store, roots));
+        return { status: states.every(rootsInPlace) ? "unchanged" : "planned", message: states.map(describeRootsPlan).join("; ") };
       }
       const results = [];
       for (const store of stores) results.push(await applyRoots(store, roots));

@@ -117,14 +117,13 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
 /** The configuration's roots in the OS store `auto` chooses (the user's, or the machine's when elevated), retired ones removed. */
 async function rootsInOsStore(config: OrgConfig, dryRun: boolean): Promise<StoreResult> {
   const { selectStores } = await import("../truststore/select.js");
-  const { applyRoots, describeRoots, planRoots, rootsState } = await import("../truststore/rotation.js");
+  const { applyRoots, describeRoots, planRoots, rootsInPlace, rootsState } = await import("../truststore/rotation.js");
   const roots = planRoots(config);
   const [store] = await selectStores({ choice: "auto" });
   if (!store) throw new RelayError("CA_INSTALL_FAILED", "no certificate store for this computer");
   try {
     if (dryRun) {
-      const state = await rootsState(store, roots);
-      return { store: store.store, location: store.location, installed: false, changed: state.missing.length + state.retiredPresent.length > 0 };
+      return { store: store.store, location: store.location, installed: false, changed: !rootsInPlace(await rootsState(store, roots)) };
     }
     const outcome = await applyRoots(store, roots);
     return { store: store.store, location: store.location, installed: true, changed: outcome.changed, message: describeRoots(outcome) };

@@ -93,3 +93,9 @@ export function describeRoots(o: RootsOutcome): string {
   for (const sha of o.removed) parts.push(`retired root ${sha.slice(0, 8)}… removed`);
   return `${o.store}: ${parts.join(", ")}`;
 }
+
+/** One line for a dry run: what bringing the store in line would do. */
+export function describeRootsPlan(s: RootsState): string {
+  if (rootsInPlace(s)) return `${s.store}: already there`;
+  return `${s.store}: would install ${s.missing.length} root(s)${s.retiredPresent.length ? `, remove ${s.retiredPresent.length} retired` : ""} in ${s.location}`;
+}
