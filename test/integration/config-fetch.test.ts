@@ -137,6 +137,10 @@ describe("fetchConfig over https", () => {
     await writeFile(extra, caPem);
     expect((await fetchConfig(`${httpsBase}/config.jws`, { systemBundle: bundle, extraCaFile: extra })).bytes.toString()).toBe("eyJ.config.sig");
     await expectCode(fetchConfig(`${httpsBase}/config.jws`, { systemBundle: bundle, extraCaFile: join(dir, "missing.pem") }), "CONFIG_FETCH_FAILED", /not trusted/);
+    // This computer's own bundle (the default on Linux) with the extra file beside it.
+    expect((await fetchConfig(`${httpsBase}/config.jws`, { extraCaFile: extra })).bytes.toString()).toBe("eyJ.config.sig");
+    // No bundle (null): Node's trust as it was at start-up, which a file named now does not change.
+    await expectCode(fetchConfig(`${httpsBase}/config.jws`, { systemBundle: null, extraCaFile: extra }), "CONFIG_FETCH_FAILED", /not trusted/);
     const saved = process.env.NODE_EXTRA_CA_CERTS;
     process.env.NODE_EXTRA_CA_CERTS = extra;
     try {

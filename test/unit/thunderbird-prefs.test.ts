@@ -555,7 +555,7 @@ describe("thunderbirdPending: is a profile sending through the relay? (read-only
   it("lists exactly the essential preferences not yet set, and none once configure ran", async () => {
     const profile = await tempDir("ro-tb-pending-");
     const config = await orgConfig();
-    await expect(thunderbirdPending(join(profile, "missing"), config, "alice@internal.test")).rejects.toMatchObject({ code: "CLIENT_NOT_FOUND" });
+    await expect(thunderbirdPending(join(profile, "missing"), config, "alice@internal.test")).rejects.toMatchObject({ code: "CLIENT_NOT_FOUND", message: `the Thunderbird profile ${join(profile, "missing")} does not exist` });
     expect((await thunderbirdPending(profile, config, "alice@internal.test")).sort()).toEqual([...ESSENTIAL_NEW].sort());
     await configureThunderbird({ profile, config, email: "alice@internal.test", policies: [] });
     const prefs = await readFile(join(profile, "prefs.js"));

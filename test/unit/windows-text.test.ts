@@ -94,6 +94,21 @@ describe("JSON inputs saved by Windows tools", () => {
     expect(decodeText(Buffer.from(text))).toBe(text);
   });
 
+  it("decodeText: only a whole byte-order mark counts; a dangling UTF-16BE byte is dropped", () => {
+    // U+F8FF is EF A3 BF and U+FEC0 is EF BB 80 in UTF-8: they share bytes with the UTF-8 BOM.
+    for (const text of ["\uf8ffx", "\ufec0x", "abc"]) expect(decodeText(Buffer.from(text)), JSON.stringify(text)).toBe(text);
+    // Bytes that begin like a UTF-16 BOM but are not one stay UTF-8 (invalid bytes become U+FFFD).
+    for (const bytes of [[0xff, 0x41], [0x41, 0xfe, 0x42], [0xfe, 0x41], [0x41, 0xff, 0x42]]) {
+      expect(decodeText(Buffer.from(bytes)), bytes.join(",")).toBe(Buffer.from(bytes).toString("utf8"));
+    }
+    expect(decodeText(Buffer.from([0xfe, 0xff, 0x00, 0x41, 0x00, 0x42, 0x00]))).toBe("AB");
+  });
+
+  it("a trusted-keys file that cannot be read is named with the reason's code", async () => {
+    const missing = join(await tempDir("ro-wintext-missing-"), "trusted-keys.json");
+    await expect(readTrustedKeysFile(missing)).rejects.toMatchObject({ code: "BAD_INPUT", message: `cannot read the trusted keys ${missing}: ENOENT` });
+  });
+
   it("trusted keys and policy.json in UTF-8 with a BOM or UTF-16 are read", async () => {
     const dir = await tempDir("ro-wintext-");
     const { text, kid } = await keygenJson();
