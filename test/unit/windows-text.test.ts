@@ -95,8 +95,8 @@ describe("JSON inputs saved by Windows tools", () => {
   });
 
   it("decodeText: only a whole byte-order mark counts; a dangling UTF-16BE byte is dropped", () => {
-    // U+F8FF is EF A3 BF and U+FEC0 is EF BB 80 in UTF-8: they share bytes with the UTF-8 BOM.
-    for (const text of ["\uf8ffx", "\ufec0x", "abc"]) expect(decodeText(Buffer.from(text)), JSON.stringify(text)).toBe(text);
+    // U+F8FF is EF A3 BF, U+FEC0 is EF BB 80 and U+0EFF is E0 BB BF in UTF-8: each shares bytes with the UTF-8 BOM.
+    for (const text of ["\uf8ffx", "\ufec0x", "\u0effx", "abc"]) expect(decodeText(Buffer.from(text)), JSON.stringify(text)).toBe(text);
     // Bytes that begin like a UTF-16 BOM but are not one stay UTF-8 (invalid bytes become U+FFFD).
     for (const bytes of [[0xff, 0x41], [0x41, 0xfe, 0x42], [0xfe, 0x41], [0x41, 0xff, 0x42]]) {
       expect(decodeText(Buffer.from(bytes)), bytes.join(",")).toBe(Buffer.from(bytes).toString("utf8"));
