@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { IssuedCert } from "../../src/certs/generate.js";
 import type { FailureCode } from "../../src/errors.js";
 import { runSubmissionTest, type SubmissionOptions, type SubmissionResult } from "../../src/diagnostics/submission.js";
-import { EHLO_PLAIN, EHLO_TLS, fakeSmtp, type FakeSmtp, type FakeSmtpOptions } from "../helpers/fakeSmtp.js";
+import { EHLO_PLAIN, EHLO_TLS, fakeSmtp, type FakeSession, type FakeSmtp, type FakeSmtpOptions } from "../helpers/fakeSmtp.js";
 import { createRootCa, issueServerCert, testCa } from "../helpers/org.js";
 
 const PASSWORD = "correct horse";
@@ -77,6 +77,36 @@ describe("submission test: the happy path", () => {
     socket?.once("close", () => (closed = true));
     await vi.waitFor(() => expect(closed || server.sockets.size === 0).toBe(true), { timeout: 2500 });
   }, 3000);
+
+  it("says goodbye one command at a time to a relay without PIPELINING, and both at once to one with it", async () => {
+    const events: string[] = [];
+    const rset = (s: FakeSession): undefined => {
+      events.push("RSET");
+      setTimeout(() => {
+        events.push("250 for RSET");
+        s.write("250 2.0.0 Ok\r\n");
+      }, 150);
+      return undefined;
+    };
+    const quit = (): string => (events.push("QUIT"), "221 2.0.0 Bye\r\n");
+    const noPipelining = await serve({
+      handlers: {
+        EHLO: (_arg, s) => (s.tls ? EHLO_TLS : EHLO_PLAIN).replace("250-PIPELINING\r\n", ""),
+        RSET: (_arg, s) => rset(s),
+        QUIT: quit,
+      },
+    });
+    expect((await test(noPipelining)).failure).toBeUndefined();
+    await vi.waitFor(() => expect(events).toEqual(["RSET", "250 for RSET", "QUIT"]));
+
+    events.length = 0;
+    const pipelining = await serve({ handlers: { RSET: (_arg, s) => rset(s), QUIT: quit } });
+    expect((await test(pipelining)).failure).toBeUndefined();
+    await vi.waitFor(() => expect(events).toEqual(["RSET", "QUIT", "250 for RSET"]));
+    // The one QUIT is all: nothing more is sent once RSET's reply comes.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events.filter((e) => e === "QUIT")).toHaveLength(1);
+  });
 
   it("passes STARTTLS, AUTH PLAIN and relay, never sends DATA, and pipelines the envelope", async () => {
     const server = await serve();

@@ -114,6 +114,10 @@ describe("prefs.js reader (libpref's grammar)", () => {
       ['user_pref("a", "open', ["1:21 unterminated string literal"], []],
       ['user_pref "a", 1);', ["1:11 expected '(' after pref specifier"], []],
       ['user_pref(1, 1);', ["1:11 expected pref name after '('"], []],
+      // libpref's lexer reads digits as an unsigned 32-bit number: past it the token itself is the error,
+      // wherever it stands; at 4294967295 it is still a number (here, out of place as a name).
+      ['user_pref(4294967296, 1);', ["1:11 integer literal overflowed"], []],
+      ['user_pref(4294967295, 1);', ["1:11 expected pref name after '('"], []],
       ['user_pref("a", -x);', ["1:17 unknown keyword"], []],
       ['user_pref("a", +"s");', ["1:17 expected integer literal after '+'"], []],
       ['1;user_pref("b", 2);', ["1:1 expected pref specifier at start of pref definition"], [["b", 2]]],
