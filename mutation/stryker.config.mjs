@@ -20,6 +20,8 @@ export default {
     "src/clients/thunderbird/configure.ts",
     "src/clients/thunderbird/locks.ts",
     "src/clients/thunderbird/asOwner.ts",
+    "src/privilege/forUser.ts",
+    "src/privilege/userJob.ts",
     "src/config/fetch.ts",
     "src/truststore/accept.ts",
     "src/truststore/rotation.ts",

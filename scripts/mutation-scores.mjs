@@ -32,6 +32,8 @@ const ROLES = {
   "src/truststore/accept.ts": "the CA gate",
   "src/truststore/rotation.ts": "root rotation per store",
   "src/fs/text.ts": "Windows text (BOM, UTF-16)",
+  "src/privilege/forUser.ts": "root acting for a user: the child as the home's owner",
+  "src/privilege/userJob.ts": "the user's side of that child",
 };
 
 const squash = (s) => s.replace(/\s+/g, " ").trim();

@@ -1,9 +1,16 @@
 // Per-user locations, following each platform's convention.
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { actingForSync } from "./privilege/forUser.js";
 
-/** Where per-user state (the configuration rollback record) lives. */
-export function userStateDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+/**
+ * Where per-user state (the configuration rollback record, the onboarding lock) lives. Root acting
+ * for a user keeps it in a folder of root's, one per user: the user could rewrite (or link away)
+ * anything in their own home, and root's record of the configuration version must stay root's.
+ */
+export function userStateDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, uid: number | undefined = process.getuid?.()): string {
+  const user = platform === "win32" ? undefined : actingForSync(homedir(), uid);
+  if (user !== undefined) return platform === "darwin" ? `/Library/Application Support/RelayOnboard/Users/${user}` : `/var/lib/relay-onboard/users/${user}`;
   if (platform === "win32") return join(env["LOCALAPPDATA"] ?? join(homedir(), "AppData", "Local"), "RelayOnboard");
   if (platform === "darwin") return join(homedir(), "Library", "Application Support", "RelayOnboard");
   const xdg = env["XDG_STATE_HOME"];

@@ -5,6 +5,8 @@
 import type { LoadedConfig } from "./config/load.js";
 import { FAILURE_CODES, RelayError, type FailureCode } from "./errors.js";
 import { CLIENT_TITLES, type CaStoreSetting, type ClientName } from "./policy/policy.js";
+import { actingFor, runAsUser } from "./privilege/forUser.js";
+import type { UserRequest } from "./privilege/userJob.js";
 
 export interface StatusItem {
   id: string;
@@ -58,7 +60,7 @@ export async function onboardingStatus(options: StatusOptions): Promise<StatusRe
 
   // The mail apps first: the root step and the Thunderbird step must agree on NSS (as in onboarding).
   const { detectClients } = await import("./clients/detect.js");
-  const detected = await detectClients({ platform, ...(options.thunderbirdRoots ? { thunderbirdRoots: options.thunderbirdRoots } : {}) });
+  const detected = await detectClients({ platform, ...(options.thunderbirdRoots ? { thunderbirdRoots: options.thunderbirdRoots } : {}), ...(options.home ? { home: options.home } : {}) });
   const wanted = options.clients ?? detected.filter((c) => c.installed).map((c) => c.client);
 
   const { planRoots, rootsState } = await import("./truststore/rotation.js");
@@ -102,7 +104,11 @@ export async function onboardingStatus(options: StatusOptions): Promise<StatusRe
       // Windows and macOS: Thunderbird trusts the root only by reading the OS store (rootTrust.ts).
       const { thunderbirdRootTrust } = await import("./clients/thunderbird/rootTrust.js");
       const enterpriseRoots = options.caStore !== "none" && thunderbirdRootTrust(platform) === "os-store";
-      const pending = await thunderbirdPending(profile.location, config, options.email, { enterpriseRoots });
+      // Root acting for a user reads the profile as that user (privilege/forUser.ts).
+      const account = platform === "win32" ? undefined : await actingFor(options.home);
+      const pending = account
+        ? await runAsUser<string[]>(account, { kind: "pending", home: account.home, profile: profile.location, config, ...(options.email ? { email: options.email } : {}), enterpriseRoots } satisfies UserRequest, { what: "reading the Thunderbird profile", failure: "CLIENT_NOT_FOUND" })
+        : await thunderbirdPending(profile.location, config, options.email, { enterpriseRoots });
       const who = options.email ? `${options.email} sends` : "an outgoing server points";
       if (pending.length > 0) return { state: "missing", message: `profile ${profile.name}: not yet set: ${pending.join(", ")}` };
       return { state: "ok", message: `profile ${profile.name}: ${who} through ${config.submission.host}:${config.submission.port} (${config.submission.security === "tls" ? "SSL/TLS" : "STARTTLS"})` };

@@ -3,6 +3,7 @@
 // Outlook PRF), and which clients this machine has.
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { OrgConfig } from "../config/schema.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { requireDisplayName, requireEmailAddress } from "../address.js";
@@ -76,10 +77,11 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
       if (client === "apple-mail") return appleMail(io, opts, loaded.payload.iss, config, opts.email);
       if (client === "outlook") return outlook(io, opts, config, opts.email);
 
-      const { findThunderbirdProfiles, listProfiles } = await import("../clients/thunderbird/profiles.js");
+      const { thunderbirdRoots } = await import("../clients/thunderbird/profiles.js");
+      const { thunderbirdProfilesFor } = await import("../clients/detect.js");
       let profile = opts.profile;
       if (!profile) {
-        const profiles = opts.thunderbirdRoot ? await listProfiles(opts.thunderbirdRoot) : await findThunderbirdProfiles();
+        const profiles = await thunderbirdProfilesFor(opts.thunderbirdRoot ? [opts.thunderbirdRoot] : thunderbirdRoots());
         profile = profiles.find((p) => p.isDefault)?.path;
         if (!profile) throw new RelayError("CLIENT_NOT_FOUND", profiles.length ? "several Thunderbird profiles and none is the default: choose one with --profile" : "no Thunderbird profile found: start Thunderbird once, close it, and try again (or give --profile)");
       }
@@ -142,6 +144,12 @@ async function thunderbirdPolicy(io: CliIo, opts: ConfigureFlags): Promise<void>
   if (!loaded) throw new RelayError("USAGE", "give --config and --trust");
   const { applyThunderbirdPolicy, planThunderbirdPolicy, policiesFileInForce } = await import("../clients/thunderbird/policies.js");
   const file = opts.out ?? (await policiesFileInForce(opts.installDir ? { installDir: opts.installDir } : {}));
+  if (opts.install) {
+    // A system-scope target: root writes only along real, root-owned folders (fs/systemPath.ts).
+    const { requireRootOwnedPath } = await import("../fs/systemPath.js");
+    await requireRootOwnedPath(file, "Thunderbird's policies file");
+    await requireRootOwnedPath(join(dirname(file), "certificates"), "Thunderbird's policy certificates folder");
+  }
   const plan = await planThunderbirdPolicy(file, loaded.payload.config);
   const backup = opts.dryRun || !plan.changed ? undefined : await applyThunderbirdPolicy(plan, io.now());
   if (opts.json) {

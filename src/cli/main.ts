@@ -31,12 +31,12 @@ function buildProgram(io: CliIo): Command {
   registerOnboardCommand(program, io, VERSION);
   registerStatusCommand(program, io);
   registerDemoCommand(program, io, VERSION);
-  // Internal: the Thunderbird step run as a profile's owner by a root parent (clients/thunderbird/asOwner.ts).
+  // Internal: a per-user step run as the home's owner by a root parent (privilege/forUser.ts).
   program
-    .command("__profile-job", { hidden: true })
+    .command("__user-job", { hidden: true })
     .action(async () => {
-      const { profileJobFromStdin } = await import("../clients/thunderbird/asOwner.js");
-      const status = await profileJobFromStdin(process.stdin as AsyncIterable<Buffer>, io.stdout);
+      const { userJobFromStdin } = await import("../privilege/userJob.js");
+      const status = await userJobFromStdin(process.stdin as AsyncIterable<Buffer>, io.stdout);
       if (status !== 0) throw new CheckFailed(status);
     });
   // Subcommands inherit the output routing and the no-exit behaviour.

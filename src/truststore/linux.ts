@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { singleCertificateDer, sha256Hex } from "../certs/pem.js";
 import { RelayError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
+import { requireRootOwnedPath } from "../fs/systemPath.js";
 import { runCommand, type Runner } from "../processRunner.js";
 import { identifyDer } from "./accept.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
@@ -168,6 +169,8 @@ export class LinuxSystemStore implements TrustStore {
   private async privileged(action: "install" | "remove" | "refresh", file?: string, content?: string, sha256?: string): Promise<void> {
     const [refreshCmd, refreshArgs] = this.options.family.refresh(action !== "install");
     if (!this.options.elevate) {
+      // Root writes a system file only along real, root-owned folders (fs/systemPath.ts).
+      if (file) await requireRootOwnedPath(file, "the trust anchor");
       if (action === "install") await writeFileAtomic(file!, content!, { mode: 0o644 });
       if (action === "remove") await rm(file!, { force: true });
       return this.check(await this.runner(refreshCmd, refreshArgs), refreshCmd);
@@ -187,16 +190,19 @@ export class LinuxSystemStore implements TrustStore {
 /**
  * The privileged side of an install (run through pkexec as root): the certificate travels in the
  * argument list — which the user cannot change once pkexec runs — never as a file the user could
- * swap while the password prompt is open. Root writes it to a new file in the (root-owned) anchors
- * folder, checks its SHA-256 against the pin and that it is a CA, and only then moves it into place
- * (a rename replaces a planted link instead of following it) and refreshes the store.
+ * swap while the password prompt is open. Root accepts exactly one certificate, re-encodes it with
+ * openssl (nothing else in the argument reaches the store), checks the re-encoded one's SHA-256
+ * against the pin and that it is a CA, and only then moves it into place in the (root-owned)
+ * anchors folder — a rename replaces a planted link instead of following it — and refreshes.
  * $1 PEM, $2 pinned SHA-256, $3 target, then the refresh command and its arguments.
  */
 export const PRIVILEGED_INSTALL = [
   "set -u",
   "PATH=/usr/sbin:/usr/bin:/sbin:/bin; umask 022",
+  '[ "$(printf "%s\\n" "$1" | grep -c -e "-----BEGIN")" = 1 ] || { echo "exactly one certificate is expected" >&2; exit 3; }',
   'tmp=$(mktemp "$(dirname -- "$3")/.relay-onboard.XXXXXX") || exit 1',
-  'printf "%s" "$1" > "$tmp" || { rm -f -- "$tmp"; exit 1; }',
+  'printf "%s\\n" "$1" | openssl x509 -outform PEM -out "$tmp" 2>/dev/null || { rm -f -- "$tmp"; echo "not a certificate" >&2; exit 3; }',
+  'chmod 644 "$tmp"',
   'fp=$(openssl x509 -in "$tmp" -noout -fingerprint -sha256 | sed "s/^.*=//; s/://g" | tr A-F a-f)',
   '[ "$fp" = "$2" ] || { rm -f -- "$tmp"; echo "the certificate is not the pinned one" >&2; exit 3; }',
   'openssl x509 -in "$tmp" -noout -ext basicConstraints 2>/dev/null | grep -q "CA:TRUE" || { rm -f -- "$tmp"; echo "not a CA certificate" >&2; exit 3; }',

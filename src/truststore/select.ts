@@ -6,9 +6,10 @@ import { RelayError } from "../errors.js";
 import { detectLinuxFamily, LinuxSystemStore } from "./linux.js";
 import { MacStore } from "./macos.js";
 import { findNssDatabases, NssStore } from "./nss.js";
-import { runCommand, runCommandAs, type Account, type Runner } from "../processRunner.js";
-import { stat } from "node:fs/promises";
-import { homedir } from "node:os";
+import { runCommand, runCommandAs, type Runner } from "../processRunner.js";
+import { actingFor, runAsUser } from "../privilege/forUser.js";
+import type { FoundForUser, UserRequest } from "../privilege/userJob.js";
+import { RefusedStore } from "./refused.js";
 import type { TrustStore } from "./types.js";
 import { WindowsStore } from "./windows.js";
 
@@ -30,27 +31,23 @@ export async function isElevated(platform: NodeJS.Platform = process.platform, r
   return process.getuid?.() === 0;
 }
 
-/**
- * The account root acts for: the owner of the home it works in, when that is not root. (Unix only;
- * undefined when this process is not root, or the home is root's own.)
- */
-export async function homeOwner(home: string = homedir()): Promise<Account | undefined> {
-  if (process.getuid?.() !== 0) return undefined;
-  const s = await stat(home).catch(() => undefined);
-  return s && s.uid !== 0 ? { uid: s.uid, gid: s.gid, home } : undefined;
-}
-
 export async function selectStores(options: SelectOptions): Promise<TrustStore[]> {
   const platform = options.platform ?? process.platform;
   const runner = options.runner ?? runCommand;
   const elevated = await isElevated(platform, runner);
-  const nss = async () => {
-    const dirs = options.nssDbs?.length ? options.nssDbs : await findNssDatabases(options.home);
-    // Root working in a user's home runs certutil as that user: NSS loads the modules a database's
-    // pkcs11.txt names (and a libnssckbi.so beside it), which must never run as root.
-    const owner = options.runner || platform === "win32" ? undefined : await homeOwner(options.home);
-    const nssRunner = owner ? runCommandAs(owner) : runner;
-    return dirs.map((dir) => new NssStore(dir, { runner: nssRunner, create: Boolean(options.nssDbs?.length) }));
+  const nss = async (): Promise<TrustStore[]> => {
+    // Root working in a user's home finds and reads that user's databases as that user: NSS loads
+    // the modules a database's pkcs11.txt names (and a libnssckbi.so beside it), which must never
+    // run as root, and a database that leads elsewhere is refused (privilege/forUser.ts).
+    const account = options.runner || platform === "win32" ? undefined : await actingFor(options.home);
+    if (!account) {
+      const dirs = options.nssDbs?.length ? options.nssDbs : await findNssDatabases(options.home);
+      return dirs.map((dir) => new NssStore(dir, { runner, create: Boolean(options.nssDbs?.length) }));
+    }
+    const request: UserRequest = { kind: "find", home: account.home, thunderbirdRoots: [], ...(options.nssDbs?.length ? { nssDbs: options.nssDbs } : {}) };
+    const found = await runAsUser<FoundForUser>(account, request, { what: "looking for NSS databases", failure: "CA_INSTALL_FAILED" });
+    const asUser = runCommandAs(account);
+    return found.nss.map(({ dir, refused }) => (refused ? new RefusedStore("nss", dir, refused) : new NssStore(dir, { runner: asUser, create: Boolean(options.nssDbs?.length) })));
   };
   if (options.choice === "nss") {
     const stores = await nss();

@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
 import type { CliIo } from "../../src/cli/io.js";
-import { cliEntry } from "../../src/clients/thunderbird/asOwner.js";
+import { cliEntry } from "../../src/privilege/forUser.js";
 import { jwksText, makeKey, signed, tempDir, unsignedPayload } from "../helpers/org.js";
 
 const isRoot = process.getuid?.() === 0;
@@ -26,7 +26,7 @@ const runnable = isRoot && runnableByOthers();
 if (isRoot && !runnable) console.warn("profile-as-owner.test.ts skipped: this checkout is not readable by other accounts, so a child process as uid 65534 cannot run it");
 
 describe.skipIf(!runnable || !hasCertutil)("root writing into another user's profile (finding 2)", () => {
-  it("runs the Thunderbird step as the profile's owner: no link followed, every file still the owner's", async () => {
+  it("runs the Thunderbird step as the home's owner: no link followed, every file still the owner's", async () => {
     const base = await tempDir("ro-owner-");
     await chmod(base, 0o755);
     const profile = join(base, "home", ".thunderbird", "x.default");
@@ -48,7 +48,12 @@ describe.skipIf(!runnable || !hasCertutil)("root writing into another user's pro
     await writeFile(join(dir, "t.json"), jwksText([key]));
     let out = "";
     const io: CliIo = { stdout: (t) => void (out += t), stderr: (t) => void (out += t), env: {}, now: () => now, policy: () => Promise.resolve(undefined) };
-    const status = await run(["configure", "thunderbird", "--config", join(dir, "c.jws"), "--trust", join(dir, "t.json"), "--state-dir", join(dir, "state"), "--email", "alice@internal.test", "--profile", profile, "--json"], io);
+    // Root acting for the user: HOME is the user's home (the MDM way); the command decides from it.
+    const savedHome = process.env["HOME"];
+    process.env["HOME"] = join(base, "home");
+    const status = await run(["configure", "thunderbird", "--config", join(dir, "c.jws"), "--trust", join(dir, "t.json"), "--state-dir", join(dir, "state"), "--email", "alice@internal.test", "--profile", profile, "--json"], io).finally(() => {
+      process.env["HOME"] = savedHome;
+    });
     expect(status, out).toBe(0);
     const report = JSON.parse(out) as { changed: boolean; backup: string; ca: { installed: boolean } };
     expect(report.changed).toBe(true);

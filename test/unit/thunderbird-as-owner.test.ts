@@ -1,11 +1,13 @@
-// The Thunderbird step of asOwner.ts in this process: the job itself, the child's stdin/stdout side,
-// and the decision to stay in-process (the child run as another account is in
+// The Thunderbird step of asOwner.ts in this process: the job itself, the child's stdin/stdout side
+// (privilege/userJob.ts), and the decision to stay in-process (the child run as another account is in
 // test/integration/profile-as-owner.test.ts).
 import { spawnSync } from "node:child_process";
 import { chmod, chown, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cliEntry, profileJobFromStdin, reasonFrom, runProfileJob, runProfileJobAsOwner, selfArgs, type ProfileJob } from "../../src/clients/thunderbird/asOwner.js";
+import { runProfileJob, runProfileJobAsOwner, type ProfileJob } from "../../src/clients/thunderbird/asOwner.js";
+import { cliEntry, reasonFrom, selfArgs } from "../../src/privilege/forUser.js";
+import { userJobFromStdin } from "../../src/privilege/userJob.js";
 import { tempDir, unsignedPayload } from "../helpers/org.js";
 
 const hasCertutil = spawnSync("sh", ["-c", "command -v certutil"]).status === 0;
@@ -84,11 +86,12 @@ describe("the Thunderbird step, in this process", () => {
     expect(again.nss).toEqual({ store: "nss", location: j.profile, installed: true, changed: false });
   });
 
-  it("stays in this process when not root, or when the profile belongs to root", async () => {
+  it("stays in this process when not root, or when the home belongs to root — whoever owns the profile folder", async () => {
     const j = await job();
     expect((await runProfileJobAsOwner(j, { uid: 1000 })).ranAs).toBeUndefined();
-    const mine = await runProfileJobAsOwner(await job(), { uid: 0 });
-    expect(mine.ranAs).toBeUndefined(); // a temp folder made by this (root) test process
+    const rootsHome = await tempDir("ro-roots-home-");
+    const mine = await runProfileJobAsOwner(await job(), { uid: 0, home: rootsHome });
+    expect(mine.ranAs).toBeUndefined();
     expect(mine.result.changed).toBe(true);
   });
 
@@ -114,12 +117,15 @@ describe("the Thunderbird step, in this process", () => {
   });
 });
 
+/** The request the parent sends for a profile job; the home is the profile itself (a temp folder of this test's). */
+const request = (j: ProfileJob): string => JSON.stringify({ kind: "profile", home: j.profile, job: j });
+
 describe("the child's side: a job on stdin, the answer on stdout", () => {
   it("answers the outcome as JSON, and exit 0", async () => {
     const j = await job();
     let out = "";
-    const text = JSON.stringify(j);
-    const status = await profileJobFromStdin(chunks(text.slice(0, 10), text.slice(10)), (t) => void (out += t));
+    const text = request(j);
+    const status = await userJobFromStdin(chunks(text.slice(0, 10), text.slice(10)), (t) => void (out += t));
     expect(status).toBe(0);
     const answer = JSON.parse(out) as { ok: boolean; outcome: { result: { changed: boolean; profile: string } } };
     expect(answer.ok).toBe(true);
@@ -127,42 +133,48 @@ describe("the child's side: a job on stdin, the answer on stdout", () => {
   });
 
   it("reads at most 1 MiB of job: a larger one is refused, exactly 1 MiB then more is read whole", async () => {
-    const text = JSON.stringify(await job());
+    const text = request(await job());
     const MiB = 1024 * 1024;
     const padded = (size: number) => `{"pad":"${"x".repeat(size - text.length - 9)}",${text.slice(1)}`;
     let out = "";
     const big = padded(MiB + 100);
-    expect(await profileJobFromStdin(chunks(big.slice(0, MiB + 1), big.slice(MiB + 1)), (t) => void (out = t))).toBe(1);
+    expect(await userJobFromStdin(chunks(big.slice(0, MiB + 1), big.slice(MiB + 1)), (t) => void (out = t))).toBe(1);
     expect(JSON.parse(out)).toMatchObject({ ok: false, code: "INTERNAL" });
     const exact = padded(MiB + 50);
-    expect(await profileJobFromStdin(chunks(exact.slice(0, MiB), exact.slice(MiB)), (t) => void (out = t))).toBe(0);
+    expect(await userJobFromStdin(chunks(exact.slice(0, MiB), exact.slice(MiB)), (t) => void (out = t))).toBe(0);
     expect(JSON.parse(out)).toMatchObject({ ok: true });
   });
 
   it("takes string chunks as well as bytes", async () => {
-    const text = JSON.stringify(await job());
+    const text = request(await job());
     let out = "";
     const strings = (async function* () {
       yield await Promise.resolve(text.slice(0, 5));
       yield await Promise.resolve(text.slice(5));
     })();
-    expect(await profileJobFromStdin(strings, (t) => void (out = t))).toBe(0);
+    expect(await userJobFromStdin(strings, (t) => void (out = t))).toBe(0);
     expect(JSON.parse(out)).toMatchObject({ ok: true });
   });
 
   it("answers a coded failure for a job it cannot use, and exit 1", async () => {
+    const j = await job();
+    const elsewhere = await job();
     const cases: Array<[string, string, RegExp]> = [
       ["{ not json", "INTERNAL", /unexpected error/],
-      [JSON.stringify({ ...(await job()), config: { organization: {} } }), "INTERNAL", /./],
-      [JSON.stringify({ ...(await job()), profile: "/nonexistent/profile" }), "CLIENT_NOT_FOUND", /does not exist/],
+      [JSON.stringify({ kind: "profile", home: j.profile, job: { ...j, config: { organization: {} } } }), "INTERNAL", /./],
+      [JSON.stringify({ kind: "profile", home: "/nonexistent", job: { ...j, profile: "/nonexistent/profile" } }), "BAD_INPUT", /profile \/nonexistent\/profile cannot be reached/],
+      // A profile outside the home the parent acts for is refused before anything is read there.
+      [JSON.stringify({ kind: "profile", home: j.profile, job: elsewhere }), "BAD_INPUT", /is outside the user's home/],
+      [JSON.stringify({ kind: "format-disk", home: j.profile }), "USAGE", /unknown user job/],
     ];
     for (const [input, code, message] of cases) {
       let out = "";
-      expect(await profileJobFromStdin(chunks(input), (t) => void (out += t)), input.slice(0, 20)).toBe(1);
+      expect(await userJobFromStdin(chunks(input), (t) => void (out += t)), input.slice(0, 20)).toBe(1);
       const answer = JSON.parse(out) as { ok: boolean; code: string; message: string };
-      expect([answer.ok, answer.code], input.slice(0, 20)).toEqual([false, code]);
+      expect([answer.ok, answer.code], input.slice(0, 40)).toEqual([false, code]);
       expect(answer.message).toMatch(message);
     }
+    expect(await readdir(elsewhere.profile)).toEqual([]);
   });
 });
 
@@ -181,7 +193,7 @@ describe("reasonFrom: why a child failed, from its stderr", () => {
 
 describe.skipIf(process.getuid?.() !== 0)("the parent's side, as root: what the child gets and what its answers become", () => {
   /**
-   * A stand-in for `relay-onboard __profile-job` (the real one is run in test/integration/profile-as-owner.test.ts):
+   * A stand-in for `relay-onboard __user-job` (the real one is run in test/integration/profile-as-owner.test.ts):
    * it reports who it runs as, where, with what environment, arguments and stdin — or answers `reply` verbatim.
    */
   async function probeEntry(reply?: string, stderr = ""): Promise<string> {
@@ -197,53 +209,57 @@ describe.skipIf(process.getuid?.() !== 0)("the parent's side, as root: what the 
     return file;
   }
 
-  async function ownedProfile(uid: number, gid: number): Promise<ProfileJob> {
+  /** A home owned by uid/gid with the job's profile inside; `home` is what the parent acts for. */
+  async function ownedProfile(uid: number, gid: number): Promise<ProfileJob & { home: string }> {
+    const home = await tempDir("ro-owned-home-");
+    await chmod(home, 0o755);
+    await chown(home, uid, gid);
     const j = await job();
-    await chmod(j.profile, 0o755);
-    await chown(j.profile, uid, gid);
-    return j;
+    return { ...j, home };
   }
 
-  it("runs the child as the profile's owner and group, in /, with only PATH, HOME (from /etc/passwd) and LANG, the job on stdin", async () => {
-    const j = await ownedProfile(65534, 65534);
-    const outcome = await runProfileJobAsOwner(j, { entry: await probeEntry() });
+  it("runs the child as the home's owner and group, in /, with only PATH, HOME (the home) and LANG, the request on stdin", async () => {
+    const { home, ...j } = await ownedProfile(65534, 65534);
+    const outcome = await runProfileJobAsOwner(j, { home, entry: await probeEntry() });
     expect(outcome.ranAs).toBe(65534);
     const probe = (outcome.result as unknown as { probe: { uid: number; gid: number; cwd: string; env: Record<string, string>; argv: string[]; job: unknown } }).probe;
-    const passwd = (await readFile("/etc/passwd", "utf8")).split("\n").find((l) => l.split(":")[2] === "65534")!.split(":")[5];
-    expect([probe.uid, probe.gid, probe.cwd, probe.argv]).toEqual([65534, 65534, "/", ["__profile-job"]]);
-    expect(probe.env).toEqual({ PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: passwd, LANG: "C.UTF-8" });
-    expect(probe.job).toEqual(JSON.parse(JSON.stringify(j)));
+    expect([probe.uid, probe.gid, probe.cwd, probe.argv]).toEqual([65534, 65534, "/", ["__user-job"]]);
+    expect(probe.env).toEqual({ PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: home, LANG: "C.UTF-8" });
+    expect(probe.job).toEqual({ kind: "profile", home, job: JSON.parse(JSON.stringify(j)) as unknown });
   });
 
-  it("not root (uid given), a profile owned by someone else is still done in this process", async () => {
-    const j = await ownedProfile(65534, 65534);
-    const outcome = await runProfileJobAsOwner(j, { uid: 1000, entry: await probeEntry() });
+  it("not root (uid given), a home owned by someone else is still done in this process", async () => {
+    const { home, ...j } = await ownedProfile(65534, 65534);
+    const outcome = await runProfileJobAsOwner(j, { home, uid: 1000, entry: await probeEntry() });
     expect(outcome.ranAs).toBeUndefined();
     expect(outcome.result.changed).toBe(true);
   });
 
-  it("a child killed by a signal reports exit -1", async () => {
-    const j = await ownedProfile(65534, 65534);
+  it("a child killed by a signal reports exit -1, and so does one that cannot start", async () => {
+    const { home, ...j } = await ownedProfile(65534, 65534);
     const dir = await tempDir("ro-probe-kill-");
     await chmod(dir, 0o755);
     const entry = join(dir, "kill.mjs");
     await writeFile(entry, 'process.kill(process.pid, "SIGKILL");', { mode: 0o644 });
-    await expect(runProfileJobAsOwner(j, { entry })).rejects.toMatchObject({ code: "CLIENT_WRITE_FAILED", message: "the Thunderbird step as the profile's owner (uid 65534) failed (exit -1): " });
+    const failed = { code: "CLIENT_WRITE_FAILED", message: "the Thunderbird step as the home's owner (uid 65534) failed (exit -1): " };
+    await expect(runProfileJobAsOwner(j, { home, entry })).rejects.toMatchObject(failed);
+    await expect(runProfileJobAsOwner(j, { home, entry, executable: join(dir, "no-such-node") })).rejects.toMatchObject(failed);
   });
 
-  it("an owner with no /etc/passwd entry gets HOME=/", async () => {
-    const outcome = await runProfileJobAsOwner(await ownedProfile(424242, 424242), { entry: await probeEntry() });
+  it("an owner with no /etc/passwd entry still gets the home it acts for as HOME", async () => {
+    const { home, ...j } = await ownedProfile(424242, 424242);
+    const outcome = await runProfileJobAsOwner(j, { home, entry: await probeEntry() });
     const probe = (outcome.result as unknown as { probe: { env: Record<string, string>; uid: number; gid: number } }).probe;
-    expect([probe.uid, probe.gid, probe.env["HOME"]]).toEqual([424242, 424242, "/"]);
+    expect([probe.uid, probe.gid, probe.env["HOME"]]).toEqual([424242, 424242, home]);
   });
 
   it("turns the child's answers into results or coded failures", async () => {
-    const j = await ownedProfile(65534, 65534);
-    const run = async (reply: string, stderr = "") => runProfileJobAsOwner(j, { entry: await probeEntry(reply, stderr) });
+    const { home, ...j } = await ownedProfile(65534, 65534);
+    const run = async (reply: string, stderr = "") => runProfileJobAsOwner(j, { home, entry: await probeEntry(reply, stderr) });
     await expect(run("not json", "first line\nthe real reason\n")).rejects.toMatchObject({
-      code: "CLIENT_WRITE_FAILED", message: "the Thunderbird step as the profile's owner (uid 65534) failed (exit 7): the real reason",
+      code: "CLIENT_WRITE_FAILED", message: "the Thunderbird step as the home's owner (uid 65534) failed (exit 7): the real reason",
     });
-    await expect(run("", "")).rejects.toMatchObject({ code: "CLIENT_WRITE_FAILED", message: "the Thunderbird step as the profile's owner (uid 65534) failed (exit 7): " });
+    await expect(run("", "")).rejects.toMatchObject({ code: "CLIENT_WRITE_FAILED", message: "the Thunderbird step as the home's owner (uid 65534) failed (exit 7): " });
     await expect(run(JSON.stringify({ ok: false, code: "CLIENT_RUNNING", message: "Thunderbird is open" }))).rejects.toMatchObject({ code: "CLIENT_RUNNING", message: "Thunderbird is open" });
     await expect(run(JSON.stringify({ ok: false, code: "NOT_A_CODE", message: "odd" }))).rejects.toMatchObject({ code: "CLIENT_WRITE_FAILED", message: "odd" });
     await expect(run(JSON.stringify({ ok: false }))).rejects.toMatchObject({ code: "CLIENT_WRITE_FAILED", message: "the Thunderbird step failed" });
@@ -253,11 +269,11 @@ describe.skipIf(process.getuid?.() !== 0)("the parent's side, as root: what the 
   });
 
   it("a child that cannot start is a coded failure, not a crash", async () => {
-    const j = await ownedProfile(65534, 65534);
+    const { home, ...j } = await ownedProfile(65534, 65534);
     // An entry the owner may not read: node exits with an error and says why on stderr.
     const secret = join(await tempDir("ro-probe-secret-"), "entry.mjs");
     await writeFile(secret, "process.stdout.write('{}')", { mode: 0o600 });
-    await expect(runProfileJobAsOwner(j, { entry: secret })).rejects.toMatchObject({ code: "CLIENT_WRITE_FAILED", message: expect.stringMatching(/\(uid 65534\) failed \(exit 1\): Error: (Cannot find module|EACCES)/) as unknown });
+    await expect(runProfileJobAsOwner(j, { home, entry: secret })).rejects.toMatchObject({ code: "CLIENT_WRITE_FAILED", message: expect.stringMatching(/\(uid 65534\) failed \(exit 1\): Error: (Cannot find module|EACCES)/) as unknown });
   });
 });
 

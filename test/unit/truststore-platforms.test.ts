@@ -200,6 +200,18 @@ describe("Linux without root: pkexec", () => {
     expect(await read(target, "utf8")).toBe(ca.pem);
     expect(await read(victim, "utf8")).toBe("secret\n");
     expect(await leftovers()).toEqual([]);
+    // Exactly one certificate: a second one behind the pinned root is refused, not installed with it.
+    const other = (await testCa()).certPem;
+    const two = runScript(pkexecArgs("install", "/bin/true", [], { file: join(dir, "two.crt"), pem: `${ca.pem}${other}`, sha256: ca.sha256 }));
+    expect([two.status, two.stderr.trim()]).toEqual([3, "exactly one certificate is expected"]);
+    // What reaches the store is openssl's re-encoding of the certificate alone, never the text around it.
+    const noisy = runScript(pkexecArgs("install", "/bin/true", [], { file: join(dir, "noisy.crt"), pem: `Bag Attributes: friendlyName=x\n${ca.pem}trailing words\n`, sha256: ca.sha256 }));
+    expect(noisy.status, noisy.stderr).toBe(0);
+    expect(await read(join(dir, "noisy.crt"), "utf8")).toBe(ca.pem);
+    expect((await lstat(join(dir, "noisy.crt"))).mode & 0o777).toBe(0o644);
+    const garbage = runScript(pkexecArgs("install", "/bin/true", [], { file: join(dir, "bad.crt"), pem: "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n", sha256: ca.sha256 }));
+    expect([garbage.status, garbage.stderr.trim()]).toEqual([3, "not a certificate"]);
+    expect((await readdir(dir)).sort()).toEqual(["noisy.crt", "org.crt"]);
     expect(execFileSync("/bin/sh", ["-c", "command -v openssl"], { encoding: "utf8" })).toMatch(/openssl/);
   });
 

@@ -1,17 +1,15 @@
 // The Thunderbird step — prefs.js, user.js, the backups, the profile's certificate store — as the
-// profile's owner. Run as root for another user (the MDM case), writing into that user's folder
-// would follow any link the user planted there (a predictable backup name, cert9.db, even the
-// profile path in profiles.ini) and leave root-owned files behind. So root does not write there at
-// all: the step runs in a child process with the owner's uid and gid, which the kernel then holds
-// to the owner's rights. Not possible on Windows (SYSTEM cannot take a user's identity without
-// their token): there the in-process writes apply, which never follow a link themselves.
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { configSchema, type OrgConfig } from "../../config/schema.js";
-import { asRelayError, isFailureCode, RelayError } from "../../errors.js";
-import { IN_SEA } from "../../version.js";
+// home's owner. Run as root for another user (the MDM case), writing into that user's folder would
+// follow any link the user planted there (a predictable backup name, cert9.db, even the profile
+// path in profiles.ini) and leave root-owned files behind. So root does not write there at all: the
+// step runs in a child with the uid and gid of the home's owner (privilege/forUser.ts). Not
+// possible on Windows (SYSTEM cannot take a user's identity without their token): there the
+// in-process writes apply, which never follow a link themselves.
+import { homedir } from "node:os";
+import type { OrgConfig } from "../../config/schema.js";
+import { RelayError } from "../../errors.js";
+import { actingFor, runAsUser } from "../../privilege/forUser.js";
+import type { UserRequest } from "../../privilege/userJob.js";
 import type { StoreResult } from "../../truststore/types.js";
 import { configureThunderbird, type ThunderbirdResult } from "./configure.js";
 import { thunderbirdRootTrust, type ThunderbirdRootTrust } from "./rootTrust.js";
@@ -68,94 +66,16 @@ export async function runProfileJob(job: ProfileJob, platform: NodeJS.Platform =
   }
 }
 
-/** How this program runs itself: the single executable needs no script; Node needs the entry script. */
-export function selfArgs(): string[] {
-  return IN_SEA ? [] : [cliEntry()];
-}
-
 /**
- * The relay-onboard entry script, found from this module whatever the layout (dist, bundle,
- * package): the nearest folder up to five levels above whose package.json is ours.
+ * The step as the home's owner when this process is root acting for a user (privilege/forUser.ts):
+ * `relay-onboard __user-job` does it, and refuses a profile outside that home or not the user's.
+ * Otherwise in this process. The owner of the profile folder itself decides nothing.
  */
-export function cliEntry(from: string = import.meta.url): string {
-  let dir = new URL(".", from);
-  for (let depth = 0; depth < 6; depth++) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL("package.json", dir), "utf8")) as { name?: unknown };
-      if (pkg.name === "relay-onboard") return new URL("bin/relay-onboard.js", dir).pathname;
-    } catch {
-      // Not here: one folder up.
-    }
-    dir = new URL("..", dir);
-  }
-  throw new RelayError("INTERNAL", "the relay-onboard command was not found next to its modules");
-}
-
-/** A user's home folder from /etc/passwd (the child's HOME), or "/" when it is not listed. */
-async function homeOf(uid: number): Promise<string> {
-  const passwd = await readFile("/etc/passwd", "utf8").catch(() => "");
-  const line = passwd.split("\n").find((l) => l.split(":")[2] === String(uid));
-  return line?.split(":")[5] || "/";
-}
-
-/**
- * Runs the step as the profile folder's owner when this process is root and the owner is not:
- * `relay-onboard __profile-job` reads the job on stdin and answers on stdout.
- */
-export async function runProfileJobAsOwner(job: ProfileJob, options: { uid?: number; entry?: string } = {}): Promise<ProfileOutcome> {
-  const self = options.uid ?? process.getuid?.();
-  const owner = await stat(job.profile).catch(() => undefined);
-  if (self !== 0 || !owner || owner.uid === 0) return runProfileJob(job);
-  const child = spawn(process.execPath, [...(options.entry ? [options.entry] : selfArgs()), "__profile-job"], {
-    uid: owner.uid,
-    gid: owner.gid,
-    cwd: "/",
-    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: await homeOf(owner.uid), LANG: "C.UTF-8" },
-    stdio: ["pipe", "pipe", "pipe"],
+export async function runProfileJobAsOwner(job: ProfileJob, options: { home?: string; uid?: number; entry?: string; executable?: string } = {}): Promise<ProfileOutcome> {
+  const account = await actingFor(options.home ?? homedir(), options.uid ?? process.getuid?.());
+  if (!account) return runProfileJob(job);
+  const outcome = await runAsUser<ProfileOutcome>(account, { kind: "profile", home: account.home, job } satisfies UserRequest, {
+    what: "the Thunderbird step", failure: "CLIENT_WRITE_FAILED", ...(options.entry ? { entry: options.entry } : {}), ...(options.executable ? { executable: options.executable } : {}),
   });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
-  child.stderr.on("data", (d: Buffer) => (err += d.toString("utf8")));
-  child.stdin.end(JSON.stringify(job));
-  const code = await new Promise<number>((resolve) => {
-    child.once("error", () => resolve(-1));
-    child.once("close", (c) => resolve(c ?? -1));
-  });
-  let answer: { ok?: boolean; outcome?: ProfileOutcome; code?: string; message?: string };
-  try {
-    answer = JSON.parse(out) as typeof answer;
-  } catch {
-    throw new RelayError("CLIENT_WRITE_FAILED", `the Thunderbird step as the profile's owner (uid ${owner.uid}) failed (exit ${code}): ${reasonFrom(err)}`);
-  }
-  if (answer.ok && answer.outcome) return { ...answer.outcome, ranAs: owner.uid };
-  throw new RelayError(answer.code && isFailureCode(answer.code) ? answer.code : "CLIENT_WRITE_FAILED", answer.message ?? "the Thunderbird step failed");
-}
-
-/**
- * The line of a failed child's stderr that says why: Node ends a crash with its version line, so
- * the last "SomethingError: …" line is preferred over the last line.
- */
-export function reasonFrom(stderr: string): string {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
-  return lines.filter((l) => /^[A-Za-z]*Error\b.*:/.test(l)).pop() ?? lines.pop() ?? "";
-}
-
-/** The child's side: a job on stdin, the outcome (or the failure) as JSON on stdout. */
-export async function profileJobFromStdin(stdin: AsyncIterable<Buffer | string>, write: (text: string) => void): Promise<number> {
-  let text = "";
-  for await (const chunk of stdin) {
-    text += typeof chunk === "string" ? chunk : chunk.toString("utf8");
-    if (text.length > 1024 * 1024) break;
-  }
-  try {
-    const raw = JSON.parse(text) as ProfileJob;
-    const job: ProfileJob = { ...raw, config: configSchema.parse(raw.config), profile: join(String(raw.profile)) };
-    write(JSON.stringify({ ok: true, outcome: await runProfileJob(job) }));
-    return 0;
-  } catch (e) {
-    const failure = asRelayError(e);
-    write(JSON.stringify({ ok: false, code: failure.code, message: failure.message }));
-    return 1;
-  }
+  return { ...outcome, ranAs: account.uid };
 }
