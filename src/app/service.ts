@@ -330,10 +330,10 @@ export class AppService {
           outcome.keychainProblem = await this.problem(err);
         }
       }
-      const issuer = report.tls?.chain.at(-1)?.issuer;
-      if (report.code === "CERT_UNTRUSTED" && issuer) {
+      const top = report.tls?.chain.at(-1);
+      if (report.code === "CERT_UNTRUSTED" && top) {
         const { interceptionBy } = await import("../diagnostics/interception.js");
-        const found = await interceptionBy(issuer, { ...(this.options.platform ? { platform: this.options.platform } : {}), ...(this.options.systemBundle ? { bundle: this.options.systemBundle } : {}) });
+        const found = await interceptionBy(top, { ...(this.options.platform ? { platform: this.options.platform } : {}), ...(this.options.systemBundle ? { bundle: this.options.systemBundle } : {}) });
         if (found) outcome.interception = found;
       }
       if (!passed && !target && BLOCKED.has(report.code)) {

@@ -164,7 +164,7 @@ export async function runAudit(options: AuditOptions): Promise<Report> {
           // nothing can be carried into TLS.
           if (reply.code !== 220) return `the relay refused STARTTLS with a command behind it (${line(reply)}): nothing sent before TLS is executed inside it`;
           await probe.handshake();
-          probe.verifyCertificate();
+          await probe.verifyCertificate();
           // A vulnerable server answers the NOOP it buffered before TLS, inside TLS, unasked.
           const unsolicited = await probe.conn.readReply({ what: "an unsolicited reply", withinMs: 1500 }).then(
             (r) => r,

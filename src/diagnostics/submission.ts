@@ -173,9 +173,9 @@ export async function runSubmissionTest(options: SubmissionOptions): Promise<Sub
   }
 }
 
-function certificateOutcome(session: SmtpSession) {
+async function certificateOutcome(session: SmtpSession) {
   const { host } = session.target;
-  const leaf = session.verifyCertificate().chain[0];
+  const leaf = (await session.verifyCertificate()).chain[0];
   const daysLeft = leaf ? Math.floor((Date.parse(leaf.notAfter) - Date.now()) / 86_400_000) : Infinity;
   if (daysLeft < CERT_WARN_DAYS) {
     return { status: "warn" as const, code: "CERT_EXPIRING" as const, message: `valid for ${host}, issued by your organisation, but expires in ${daysLeft} day(s) (${leaf?.notAfter}); IT should renew it` };

@@ -10,7 +10,7 @@ import { isMaskedBanner, parseEhlo, type Capabilities } from "./capabilities.js"
 import { SmtpConnection, type Deadline } from "./connection.js";
 import type { Reply } from "./reply.js";
 import { MECHANISMS, type Credentials } from "./sasl.js";
-import { handshakeError, judgeCertificate, tlsInfo, tlsOptions, type TlsInfo } from "./tlsCheck.js";
+import { handshakeError, judgeCertificate, nameIssuerKey, tlsInfo, tlsOptions, type TlsInfo } from "./tlsCheck.js";
 import type { Transcript } from "./transcript.js";
 
 /** More 334 challenges than any mechanism we speak needs: a server looping on 334 is cut off. */
@@ -125,10 +125,11 @@ export class SmtpSession {
   }
 
   /** Throws unless the certificate chains to the org root and is valid for the configured host. */
-  verifyCertificate(): TlsInfo {
+  async verifyCertificate(): Promise<TlsInfo> {
     const socket = this.conn.tlsSocket;
     if (!socket || !this.tls) throw new RelayError("TLS_HANDSHAKE_FAILED", "no TLS session");
     const problem = judgeCertificate(socket, this.target.host, this.caSubject);
+    if (problem?.code === "CERT_UNTRUSTED") await nameIssuerKey(socket, this.tls);
     if (problem) throw problem;
     return this.tls;
   }
@@ -137,7 +138,7 @@ export class SmtpSession {
   async secure(security: "starttls" | "tls"): Promise<void> {
     if (security === "starttls") await this.startTls();
     await this.handshake();
-    this.verifyCertificate();
+    await this.verifyCertificate();
   }
 
   /** Connect, TLS as configured, greeting and EHLO: a session ready for AUTH. */
@@ -172,7 +173,7 @@ export class SmtpSession {
    * certificate was accepted: the invariant is checked here, not left to the caller.
    */
   async login(allowed: readonly SaslMechanism[], creds: Credentials): Promise<SaslMechanism> {
-    this.verifyCertificate();
+    await this.verifyCertificate();
     const mechanism = this.chooseMechanism(allowed);
     const reply = await this.authenticate(mechanism, creds);
     if (reply.code === 235) return mechanism;

@@ -11,6 +11,8 @@ export interface ChainEntry {
   issuer: string;
   sha256: string;
   notAfter: string;
+  /** The signing key's identifier (hex), when the certificate names it: tells a root from a namesake. */
+  issuerKeyId?: string;
 }
 
 export interface TlsInfo {
@@ -66,6 +68,28 @@ export function describeChain(socket: TLSSocket): ChainEntry[] {
     cert = cert.issuerCertificate;
   }
   return chain;
+}
+
+/**
+ * Names the key that signed the chain's top certificate (its authority key identifier) on `info`'s
+ * last entry: for a chain that is not the organisation's, so the app can tell a root in this
+ * computer's own store from a stranger that copied its name (diagnostics/interception.ts). Only on
+ * that failure: the certificate library takes a quarter of a second to load.
+ */
+export async function nameIssuerKey(socket: TLSSocket, info: TlsInfo): Promise<void> {
+  let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  const seen = new Set<string>();
+  let top: DetailedPeerCertificate | undefined;
+  while (cert && Object.keys(cert).length > 0 && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    top = cert;
+    cert = cert.issuerCertificate;
+  }
+  const last = info.chain.at(-1);
+  if (!top?.raw || !last) return;
+  const { authorityKeyId } = await import("../certs/keyIds.js");
+  const keyId = authorityKeyId(top.raw);
+  if (keyId) last.issuerKeyId = keyId;
 }
 
 export function tlsInfo(socket: TLSSocket): TlsInfo {

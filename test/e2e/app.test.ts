@@ -445,12 +445,34 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     expect(server.received.filter((r) => r.tls)).toEqual([]);
   });
 
+  it("an issuer that merely names an antivirus gets the network advice: nothing on this computer put that root there", { timeout: 60_000 }, async () => {
+    const impostor = await createRootCa("Avast Web/Mail Shield Root");
+    const installed = await createRootCa("Avast Web/Mail Shield Root"); // the same name, another key
+    const server: FakeSmtp = await fakeSmtp({}, await issueServerCert(impostor, ["127.0.0.1"]));
+    cleanups.push(() => server.close());
+    const bundle = join(await tempDir("ro-app-bundle-"), "ca-certificates.crt");
+    await writeFile(bundle, installed.certPem);
+    const { policy } = await policyFor({ host: "127.0.0.1", port: server.port });
+    const { service } = await makeService({ policy, extra: { systemBundle: bundle } });
+    const { page } = await open(service);
+    await toSignIn(page);
+    await signIn(page, "alice@internal.test", "secret");
+    await main(page).getByText("CERT_UNTRUSTED", { exact: true }).waitFor({ timeout: 30_000 });
+    const alert = await page.getByRole("alert").textContent();
+    expect(alert).not.toMatch(/Avast on this computer|Something on this computer/);
+    expect(await page.getByRole("alert").locator("> p").allTextContents()).toContain("The connection is probably being intercepted. Use another network, and tell your helpdesk.");
+    expect(server.received.filter((r) => r.tls)).toEqual([]);
+  });
+
   it("an antivirus that scans encrypted mail gets its own advice, naming the product", { timeout: 60_000 }, async () => {
     const avast = await createRootCa("Avast Web/Mail Shield Root");
     const server: FakeSmtp = await fakeSmtp({}, await issueServerCert(avast, ["127.0.0.1"]));
     cleanups.push(() => server.close());
+    // Avast put its root in this computer's own store: that, not the name, makes it the explanation.
+    const bundle = join(await tempDir("ro-app-bundle-"), "ca-certificates.crt");
+    await writeFile(bundle, avast.certPem);
     const { policy } = await policyFor({ host: "127.0.0.1", port: server.port });
-    const { service } = await makeService({ policy });
+    const { service } = await makeService({ policy, extra: { systemBundle: bundle } });
     const { page } = await open(service);
     await toSignIn(page);
     await signIn(page, "alice@internal.test", "secret");

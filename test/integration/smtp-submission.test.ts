@@ -1,6 +1,8 @@
 // The submission test against scripted servers on loopback: the happy path, and each hostile
 // behaviour with its own failure code. Certificates come from throw-away CAs made here.
+import { X509Certificate } from "node:crypto";
 import { createServer, type Server, type AddressInfo } from "node:net";
+import { subjectKeyId } from "../../src/certs/keyIds.js";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { IssuedCert } from "../../src/certs/generate.js";
 import type { FailureCode } from "../../src/errors.js";
@@ -321,6 +323,9 @@ describe("submission test: certificates and TLS versions", () => {
       expect(result.failure?.code, name).toBe(code);
       expect(result.failure?.message, name).toMatch(message);
       expect(server.received.filter((r) => r.tls).map((r) => r.line), name).toEqual([]);
+      // A foreign chain names the key that signed its top certificate (to tell a local root from a namesake).
+      if (name === "foreign CA") expect(result.tls?.chain.at(-1)?.issuerKeyId, name).toBe(subjectKeyId(new X509Certificate(foreignCa.certPem).raw));
+      else expect(result.tls?.chain.at(-1)?.issuerKeyId, name).toBeUndefined();
     }
   });
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import { mergePolicies, policiesFileInForce, LINUX_SYSTEM_POLICIES } from "../../src/clients/thunderbird/policies.js";
+import { findPrefPolicies } from "../../src/clients/thunderbird/locks.js";
 import type { UnsignedPayload } from "../../src/config/schema.js";
 import { Marionette } from "../helpers/marionette.js";
 import { createRootCa, jwksText, makeKey, signed, tempDir, unsignedPayload, type TestKey } from "../helpers/org.js";
@@ -149,7 +150,7 @@ describe("merging policies.json", () => {
   it("mergePolicies: an empty or missing file becomes a minimal policies document", () => {
     expect(JSON.parse(mergePolicies(undefined, ["/c/r.pem"], () => false))).toEqual({ policies: { Certificates: { Install: ["/c/r.pem"] } } });
     expect(JSON.parse(mergePolicies("  \n", ["/c/r.pem"], () => false))).toEqual({ policies: { Certificates: { Install: ["/c/r.pem"] } } });
-    expect(JSON.parse(mergePolicies('\uFEFF{"policies":{}}', ["/c/r.pem"], () => false))).toEqual({ policies: { Certificates: { Install: ["/c/r.pem"] } } });
+    expect(JSON.parse(mergePolicies('{"policies":{}}', ["/c/r.pem"], () => false))).toEqual({ policies: { Certificates: { Install: ["/c/r.pem"] } } });
   });
 
   it("finds the file in force: the Linux system file when present, else an installation's distribution file", async () => {
@@ -216,4 +217,32 @@ describe.skipIf(!hasThunderbird || systemPoliciesPresent)("the real Thunderbird 
     expect(seen?.active["Certificates"]["Install"]).toEqual(["it-own-root.der", join(install, "distribution", "certificates", `relay-onboard-root-${fp(rootA.certPem).slice(0, 16)}.pem`)]);
     expect(seen?.trusted).toEqual([true]);
   }, 120_000);
+
+  it("reads policies.json as our lock reader does: __proto__ members are data, a byte-order mark voids the file (Thunderbird is the oracle)", async () => {
+    const trySsl = "mail.smtpserver.smtp1.try_ssl";
+    const text = `{"__proto__": {"x": 1}, "policies": {"constructor": true, "Preferences": {"__proto__": {"Value": 1, "Status": "locked"}, "${trySsl}": {"Value": 3, "Status": "locked"}, "mail.smtpserver.smtp1.port": {"Value": 587, "Status": "user"}}}}`;
+    for (const [file, expected, rules] of [
+      [text, { status: 1, locked: true, trySsl: 3, port: 587, portLocked: false }, [["__proto__", "locked", 1], [trySsl, "locked", 3], ["mail.smtpserver.smtp1.port", "user", 587]]],
+      [`\uFEFF${text}`, { status: 2, locked: false, trySsl: -1, port: -1, portLocked: false }, []],
+    ] as const) {
+      const install = await privateInstallation();
+      await mkdir(join(install, "distribution"));
+      await writeFile(join(install, "distribution", "policies.json"), file);
+      const ours = (await findPrefPolicies([install], [])).map((p) => [p.name, p.status, p.value]);
+      await tb?.quit();
+      tb = await Marionette.start(await tempDir("ro-tbpolicy-proto-"), join(install, "thunderbird"));
+      const seen = await tb.execute<{ status: number; locked: boolean; trySsl: number; port: number; portLocked: boolean }>(`
+        return {
+          status: Services.policies.status,
+          locked: Services.prefs.prefIsLocked(${JSON.stringify(trySsl)}),
+          trySsl: Services.prefs.getIntPref(${JSON.stringify(trySsl)}, -1),
+          port: Services.prefs.getIntPref("mail.smtpserver.smtp1.port", -1),
+          portLocked: Services.prefs.prefIsLocked("mail.smtpserver.smtp1.port"),
+        };
+      `);
+      // status 1: the policy engine is active; 2: it failed on the file and applies nothing.
+      expect(seen).toEqual(expected);
+      expect(ours).toEqual(rules);
+    }
+  }, 180_000);
 });

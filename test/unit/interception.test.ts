@@ -1,9 +1,15 @@
-// Telling a local antivirus/firewall that scans encrypted mail from an attacker on the network:
-// a foreign issuer naming a known product, or a foreign root this computer's own store trusts.
+// Telling a local antivirus/firewall that scans encrypted mail from an attacker on the network: only
+// a foreign root this computer's own store holds (by name and key) explains it, and only then is a
+// product named.
+import { X509Certificate } from "node:crypto";
 import { writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { interceptionBy, productNamedIn } from "../../src/diagnostics/interception.js";
+import { subjectKeyId } from "../../src/certs/keyIds.js";
+import type { Runner } from "../../src/processRunner.js";
+import { windowsTool } from "../../src/systemTools.js";
 import { createRootCa, tempDir } from "../helpers/org.js";
 
 describe("interception by a local product", () => {
@@ -19,16 +25,52 @@ describe("interception by a local product", () => {
     expect(productNamedIn("CN=Inspecting Proxy CA")).toBe(undefined);
   });
 
-  it("a foreign root in this computer's own store is a local program (Linux bundle); elsewhere it is not inspected", async () => {
+  it("names a product only for a root in this computer's own store (Linux bundle), never on the issuer's word alone", async () => {
     const dir = await tempDir("ro-intercept-");
     const local = await createRootCa("Corporate TLS Inspection Root");
+    const avast = await createRootCa("Avast Web/Mail Shield Root");
     const bundle = join(dir, "ca-certificates.crt");
     await writeFile(bundle, `garbage\n-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n${local.certPem}`);
     const issuer = "CN=Corporate TLS Inspection Root";
-    expect(await interceptionBy(issuer, { platform: "linux", bundle })).toEqual({ issuer, local: true });
-    expect(await interceptionBy("CN=Somebody Else", { platform: "linux", bundle })).toBeUndefined();
-    expect(await interceptionBy(issuer, { platform: "darwin", bundle })).toBeUndefined();
-    expect(await interceptionBy("CN=Avast Web/Mail Shield Root", { platform: "win32" })).toEqual({ issuer: "CN=Avast Web/Mail Shield Root", product: "Avast", local: false });
-    expect(await interceptionBy(issuer, { platform: "linux", bundle: join(dir, "missing.crt") })).toBeUndefined();
+    expect(await interceptionBy({ issuer }, { platform: "linux", bundle })).toEqual({ issuer, local: true });
+    expect(await interceptionBy({ issuer: "CN=Somebody Else" }, { platform: "linux", bundle })).toBeUndefined();
+    // An attacker's certificate that merely names Avast: no product, no local explanation.
+    expect(await interceptionBy({ issuer: "CN=Avast Web/Mail Shield Root" }, { platform: "linux", bundle })).toBeUndefined();
+    await writeFile(bundle, `${local.certPem}${avast.certPem}`);
+    expect(await interceptionBy({ issuer: "CN=Avast Web/Mail Shield Root" }, { platform: "linux", bundle })).toEqual({ issuer: "CN=Avast Web/Mail Shield Root", product: "Avast", local: true });
+    expect(await interceptionBy({ issuer }, { platform: "linux", bundle: join(dir, "missing.crt") })).toBeUndefined();
+    expect(await interceptionBy({ issuer }, { platform: "freebsd", bundle })).toBeUndefined();
+  });
+
+  it("the same name with another key is a namesake, not this computer's root", async () => {
+    const dir = await tempDir("ro-intercept-");
+    const installed = await createRootCa("Avast Web/Mail Shield Root");
+    const impostor = await createRootCa("Avast Web/Mail Shield Root");
+    const bundle = join(dir, "ca-certificates.crt");
+    await writeFile(bundle, installed.certPem);
+    const keyOf = (pem: string) => subjectKeyId(new X509Certificate(pem).raw)!;
+    expect(keyOf(installed.certPem)).not.toBe(keyOf(impostor.certPem));
+    const issuer = "CN=Avast Web/Mail Shield Root";
+    expect(await interceptionBy({ issuer, issuerKeyId: keyOf(impostor.certPem) }, { platform: "linux", bundle })).toBeUndefined();
+    expect(await interceptionBy({ issuer, issuerKeyId: keyOf(installed.certPem) }, { platform: "linux", bundle })).toMatchObject({ product: "Avast", local: true });
+  });
+
+  it("asks the Windows Root stores and the macOS keychains with these exact commands, and reads their output", async () => {
+    const root = await createRootCa("Kaspersky Anti-Virus Personal Root Certificate");
+    const issuer = "CN=Kaspersky Anti-Virus Personal Root Certificate";
+    const der = new X509Certificate(root.certPem).raw;
+    const calls: Array<[string, readonly string[]]> = [];
+    const answering = (stdout: string, code = 0): Runner => (command, args) => {
+      calls.push([command, args]);
+      return Promise.resolve({ code, stdout, stderr: "" });
+    };
+    // PowerShell prints one base64 DER per line, with CR LF.
+    expect(await interceptionBy({ issuer }, { platform: "win32", runner: answering(`MIIBbad=\r\n${der.toString("base64")}\r\n`) })).toEqual({ issuer, product: "Kaspersky", local: true });
+    expect(calls[0]).toEqual([windowsTool("powershell.exe"), ["-NoProfile", "-NonInteractive", "-Command", "Get-ChildItem -Path Cert:\\CurrentUser\\Root, Cert:\\LocalMachine\\Root | ForEach-Object { [Convert]::ToBase64String($_.RawData) }"]]);
+    expect(await interceptionBy({ issuer }, { platform: "win32", runner: answering(der.toString("base64"), 1) })).toBeUndefined();
+    // security prints PEM blocks, one per certificate in either keychain.
+    expect(await interceptionBy({ issuer }, { platform: "darwin", runner: answering(`keychain noise\n${root.certPem}`) })).toEqual({ issuer, product: "Kaspersky", local: true });
+    expect(calls[2]).toEqual(["/usr/bin/security", ["find-certificate", "-a", "-p", join(homedir(), "Library", "Keychains", "login.keychain-db"), "/Library/Keychains/System.keychain"]]);
+    expect(await interceptionBy({ issuer }, { platform: "darwin", runner: answering("") })).toBeUndefined();
   });
 });

@@ -305,6 +305,33 @@ describe("the Thunderbird step where Thunderbird has no certutil (Windows, macOS
     expect(await readFile(join(j.profile, "prefs.js"), "utf8")).not.toContain("enterprise_roots");
   });
 
+  it("status applies the deployment's rules as configure does: values a rule sets count, a rule against a needed value fails", async () => {
+    const { thunderbirdPending } = await import("../../src/clients/thunderbird/configure.js");
+    const { parsePrefs } = await import("../../src/clients/thunderbird/prefs.js");
+    const done = await job();
+    const { result } = await runProfileJob(done);
+    const file = "/etc/thunderbird/policies/policies.json";
+    // Every value configure wrote, as a deployment would lock it.
+    const locks = parsePrefs(await readFile(join(done.profile, "prefs.js"))).entries.map((e) => ({ name: e.name, status: "locked" as const, value: e.value, file }));
+    const fresh = await job();
+    expect((await thunderbirdPending(fresh.profile, fresh.config, fresh.email, { policies: [] })).length).toBeGreaterThan(0);
+    expect(await thunderbirdPending(fresh.profile, fresh.config, fresh.email, { policies: locks })).toEqual([]);
+    // "default" counts only where the profile sets nothing; "clear" takes the profile's value away.
+    const trySsl = `mail.smtpserver.${result.smtpKey}.try_ssl`;
+    const needed = locks.find((l) => l.name === trySsl)!.value;
+    expect(await thunderbirdPending(fresh.profile, fresh.config, fresh.email, { policies: locks.map((l) => ({ ...l, status: "default" as const })) })).toEqual([]);
+    expect(await thunderbirdPending(done.profile, done.config, done.email, { policies: [{ name: trySsl, status: "default", value: 0, file }] })).toEqual([]);
+    await expect(thunderbirdPending(done.profile, done.config, done.email, { policies: [{ name: trySsl, status: "clear", file }] })).rejects.toMatchObject({
+      code: "CLIENT_LOCKED_BY_POLICY", message: `${file} clears ${trySsl}; Relay Onboard needs ${JSON.stringify(needed)}`,
+    });
+    await expect(thunderbirdPending(done.profile, done.config, done.email, { policies: [{ name: trySsl, status: "locked", value: 0, file }] })).rejects.toMatchObject({
+      code: "CLIENT_LOCKED_BY_POLICY", message: `${file} locks ${trySsl} to 0; Relay Onboard needs ${JSON.stringify(needed)}`,
+    });
+    await expect(thunderbirdPending(done.profile, done.config, done.email, { enterpriseRoots: true, policies: [{ name: "security.enterprise_roots.enabled", status: "user", value: false, file }] })).rejects.toMatchObject({
+      code: "CLIENT_LOCKED_BY_POLICY", message: `${file} sets security.enterprise_roots.enabled to false; Relay Onboard needs true`,
+    });
+  });
+
   it("status asks for the preference where the OS store is used, and is satisfied once it is in effect (user.js over prefs.js)", async () => {
     const { thunderbirdPending } = await import("../../src/clients/thunderbird/configure.js");
     const j = await job();

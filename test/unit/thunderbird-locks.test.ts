@@ -6,6 +6,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { extraPolicyFiles, findPrefPolicies, installDirs, parseAutoconfig, parsePolicies } from "../../src/clients/thunderbird/locks.js";
+import { mergePolicies } from "../../src/clients/thunderbird/policies.js";
+import { jsonDepth, parsePoliciesJson } from "../../src/clients/thunderbird/policiesJson.js";
 import { tempDir } from "../helpers/org.js";
 
 const shapes = (text: string) => parsePolicies(text, "p.json").map((p) => [p.name, p.status, p.value]);
@@ -85,5 +87,46 @@ describe("where Thunderbird is installed", () => {
     expect(extraPolicyFiles("linux")).toEqual(["/etc/thunderbird/policies/policies.json"]);
     expect(extraPolicyFiles("win32")).toEqual([]);
     expect(extraPolicyFiles("darwin")).toEqual([]);
+  });
+});
+
+describe("one policies.json reader for the lock check, status and the writer (policiesJson.ts)", () => {
+  const lockTrySsl = { "mail.smtpserver.smtp1.try_ssl": { Value: 3, Status: "locked" } };
+
+  it("a file behind a UTF-8 byte-order mark decides nothing (Thunderbird 153 ignores it whole), and the writer refuses it", () => {
+    const text = `\uFEFF${JSON.stringify({ policies: { Preferences: lockTrySsl } })}`;
+    expect(shapes(text)).toEqual([]);
+    expect(shapes(text.slice(1))).toEqual([["mail.smtpserver.smtp1.try_ssl", "locked", 3]]);
+    expect(() => mergePolicies(text, ["/c.pem"], () => false, "/etc/p.json")).toThrow(expect.objectContaining({
+      code: "BAD_INPUT", message: "/etc/p.json starts with a byte-order mark, which makes Thunderbird ignore the whole file (no policy in it applies): save it as UTF-8 without one; it was left unchanged — correct it (or move it away) and run again",
+    }));
+  });
+
+  it("keeps a __proto__ or constructor member as plain data: the locks around it still count", () => {
+    const text = `{"__proto__": {"x": 1}, "policies": {"constructor": true, "Preferences": {"__proto__": {"Value": 1, "Status": "locked"}, "mail.smtpserver.smtp1.try_ssl": {"Value": 3, "Status": "locked"}}}}`;
+    expect(shapes(text)).toEqual([["__proto__", "locked", 1], ["mail.smtpserver.smtp1.try_ssl", "locked", 3]]);
+    expect(({} as Record<string, unknown>)["x"]).toBeUndefined();
+    // The writer keeps such members too: IT's file loses nothing.
+    const merged = JSON.parse(mergePolicies(text, ["/c.pem"], () => false, "p.json")) as Record<string, unknown>;
+    expect(Object.keys(merged)).toEqual(["__proto__", "policies"]);
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+  });
+
+  it("refuses nesting past 64 levels (BAD_INPUT naming the file), in the reader and the writer alike; 64 is read", () => {
+    const nested = (depth: number) => `{"policies": {"Preferences": {}, "Deep": ${"[".repeat(depth - 2)}${"]".repeat(depth - 2)}}}`;
+    expect(jsonDepth(nested(64))).toBe(64);
+    expect(shapes(nested(64))).toEqual([]);
+    expect(() => parsePolicies(nested(65), "/etc/p.json")).toThrow(expect.objectContaining({ code: "BAD_INPUT", message: "/etc/p.json nests objects or lists more than 64 levels deep; no policies file does" }));
+    expect(() => mergePolicies(nested(65), [], () => false, "/etc/p.json")).toThrow(expect.objectContaining({ code: "BAD_INPUT", message: expect.stringMatching(/^\/etc\/p\.json nests .*; it was left unchanged/) as unknown }));
+    // A million brackets: refused before any parser or writer recurses.
+    expect(() => parsePolicies("[".repeat(1_000_000), "p.json")).toThrow(expect.objectContaining({ code: "BAD_INPUT" }));
+    // Brackets inside strings, escaped quotes included, do not count.
+    expect(jsonDepth(`{"a": "[[[[\\"[[[", "b": ["]"]}`)).toBe(2);
+  });
+
+  it("a file that is not JSON decides nothing for the lock check (Thunderbird ignores it) and is refused by the writer", () => {
+    expect(shapes('{"policies": {"Preferences": {"a": 1}},}')).toEqual([]);
+    expect(() => parsePoliciesJson("{", "p.json")).toThrow(expect.objectContaining({ code: "BAD_INPUT", message: expect.stringMatching(/^p\.json is not valid JSON/) as unknown }));
+    expect(parsePoliciesJson("{", "p.json", { ignored: "undefined" })).toBeUndefined();
   });
 });

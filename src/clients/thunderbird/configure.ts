@@ -82,6 +82,8 @@ async function effectiveValues(profile: string): Promise<{ prefs: ProfileFile; u
 
 /** What makes a profile send through the relay: the outgoing server's address and security, its login, the identity using it. */
 const ESSENTIAL = /\.(hostname|port|try_ssl|authMethod|username|smtpServer|useremail)$/;
+// The outgoing server must also be listed, or Thunderbird ignores it; incoming settings are not judged here.
+const essential = (name: string) => name === "mail.smtpservers" || (ESSENTIAL.test(name) && !name.startsWith("mail.server."));
 
 /**
  * Read-only: does this profile, as Thunderbird will read it, send `email` through the relay with the
@@ -89,18 +91,45 @@ const ESSENTIAL = /\.(hostname|port|try_ssl|authMethod|username|smtpServer|usere
  * preferences that are not yet as they must be (empty when compliant). Never writes, whether or not
  * Thunderbird is running.
  */
-export async function thunderbirdPending(profile: string, config: ThunderbirdRequest["config"], email?: string, options: { enterpriseRoots?: boolean } = {}): Promise<string[]> {
+export async function thunderbirdPending(profile: string, config: ThunderbirdRequest["config"], email?: string, options: { enterpriseRoots?: boolean; policies?: readonly PrefPolicy[] } = {}): Promise<string[]> {
   if (!(await stat(profile).then((s) => s.isDirectory(), () => false))) throw new RelayError("CLIENT_NOT_FOUND", `the Thunderbird profile ${profile} does not exist`);
   const { effective } = await effectiveValues(profile);
+  // The deployment's rules as configure applies them: one that would undo a needed value is a
+  // failure onboarding cannot fix; the others decide the values Thunderbird starts with.
+  const policies = options.policies ?? (await findPrefPolicies());
+  // Only what status judges (the name shown, for one, is the user's to choose).
+  const wanted = new Map([...(email ? planThunderbirdAccount(effective, { config, email }).updates : [])].filter(([name]) => essential(name)));
+  if (options.enterpriseRoots) wanted.set(ENTERPRISE_ROOTS_PREF, true);
+  for (const [name, value] of wanted) {
+    const rule = conflictingPolicy(policies, name, value);
+    if (rule) throw lockedByPolicy(rule, name, value);
+  }
+  applyPolicies(effective, policies);
   const roots = options.enterpriseRoots && effective.get(ENTERPRISE_ROOTS_PREF) !== true ? [ENTERPRISE_ROOTS_PREF] : [];
   return [...accountPending(effective, config, email), ...roots];
+}
+
+/** The values Thunderbird starts with once the deployment's rules are applied over the profile's. */
+function applyPolicies(effective: Map<string, PrefValue>, policies: readonly PrefPolicy[]): void {
+  for (const p of policies) {
+    if (p.status === "clear") effective.delete(p.name);
+    else if (p.value === undefined) continue;
+    else if (p.status === "locked" || p.status === "user") effective.set(p.name, p.value);
+    else if (!effective.has(p.name)) effective.set(p.name, p.value);
+  }
+}
+
+function lockedByPolicy(rule: PrefPolicy, name: string, value: PrefValue): RelayError {
+  return new RelayError(
+    "CLIENT_LOCKED_BY_POLICY",
+    `${rule.file} ${rule.status === "clear" ? "clears" : rule.status === "user" ? "sets" : "locks"} ${name}${rule.value !== undefined ? ` to ${JSON.stringify(rule.value)}` : ""}; Relay Onboard needs ${JSON.stringify(value)}`,
+    { claim: name },
+  );
 }
 
 function accountPending(effective: Map<string, PrefValue>, config: ThunderbirdRequest["config"], email?: string): string[] {
   if (email) {
     const plan = planThunderbirdAccount(effective, { config, email });
-    // The outgoing server must also be listed, or Thunderbird ignores it; incoming settings are not judged here.
-    const essential = (name: string) => name === "mail.smtpservers" || (ESSENTIAL.test(name) && !name.startsWith("mail.server."));
     return [...plan.updates].filter(([name, value]) => essential(name) && effective.get(name) !== value).map(([name]) => name);
   }
   const sub = config.submission;
@@ -126,13 +155,7 @@ export async function configureThunderbird(request: ThunderbirdRequest): Promise
   const policies = request.policies ?? (await findPrefPolicies());
   for (const [name, value] of plan.updates) {
     const rule = conflictingPolicy(policies, name, value);
-    if (rule) {
-      throw new RelayError(
-        "CLIENT_LOCKED_BY_POLICY",
-        `${rule.file} ${rule.status === "clear" ? "clears" : rule.status === "user" ? "sets" : "locks"} ${name}${rule.value !== undefined ? ` to ${JSON.stringify(rule.value)}` : ""}; Relay Onboard needs ${JSON.stringify(value)}`,
-        { claim: name },
-      );
-    }
+    if (rule) throw lockedByPolicy(rule, name, value);
   }
 
   // user.js is applied after prefs.js on every start: where it sets one of our prefs to another

@@ -5,7 +5,7 @@
 // policies are not read here (see the README).
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseJsonStrict } from "../../config/json.js";
+import { isJsonObject, parsePoliciesJson } from "./policiesJson.js";
 import type { PrefValue } from "./prefs.js";
 
 /** How a deployment treats a pref at every start. */
@@ -37,20 +37,20 @@ function policyValue(raw: unknown): PrefValue | undefined {
   return typeof raw === "string" || typeof raw === "boolean" || (typeof raw === "number" && Number.isInteger(raw)) ? raw : undefined;
 }
 
-/** "Preferences" of a policies.json: { name: { Value, Status } }, or the older { name: value } (locked). */
+/**
+ * "Preferences" of a policies.json: { name: { Value, Status } }, or the older { name: value }
+ * (locked). A file Thunderbird ignores whole (not JSON, or behind a byte-order mark) decides
+ * nothing; one nested beyond reason is BAD_INPUT (policiesJson.ts, the reader the writer uses too).
+ */
 export function parsePolicies(text: string, file: string): PrefPolicy[] {
-  let doc: unknown;
-  try {
-    doc = parseJsonStrict(text);
-  } catch {
-    return [];
-  }
-  const prefs = (doc as { policies?: { Preferences?: unknown } } | null)?.policies?.Preferences;
-  if (typeof prefs !== "object" || prefs === null || Array.isArray(prefs)) return [];
+  const doc = parsePoliciesJson(text, file, { ignored: "undefined" });
+  const policies = isJsonObject(doc) ? doc["policies"] : undefined;
+  const prefs = isJsonObject(policies) ? policies["Preferences"] : undefined;
+  if (!isJsonObject(prefs)) return [];
   const out: PrefPolicy[] = [];
-  for (const [name, spec] of Object.entries(prefs as Record<string, unknown>)) {
-    if (typeof spec === "object" && spec !== null && !Array.isArray(spec)) {
-      const { Value, Status } = spec as { Value?: unknown; Status?: unknown };
+  for (const [name, spec] of Object.entries(prefs)) {
+    if (isJsonObject(spec)) {
+      const { Value, Status } = spec;
       const status: PolicyStatus = Status === "user" || Status === "clear" || Status === "locked" ? Status : Status === "default" ? "default" : "locked";
       const value = policyValue(Value);
       out.push({ name, status, file, ...(value !== undefined ? { value } : {}) });

@@ -13,6 +13,7 @@ import { RelayError } from "../../errors.js";
 import { writeFileAtomic } from "../../fs/atomic.js";
 import { keepBackup } from "../../fs/backup.js";
 import { extraPolicyFiles, installDirs } from "./locks.js";
+import { isJsonObject, parsePoliciesJson, type Json } from "./policiesJson.js";
 
 /** The file names this tool owns in the certificates folder. */
 const OURS = /^relay-onboard-root-[0-9a-f]{16}\.pem$/;
@@ -41,8 +42,6 @@ export async function policiesFileInForce(options: { platform?: NodeJS.Platform;
   throw new RelayError("CLIENT_NOT_FOUND", `Thunderbird's installation was not found (looked in ${dirs.join(", ")}); give --install-dir or --out`);
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-const isObject = (v: Json | undefined): v is { [key: string]: Json } => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function malformed(file: string, why: string): RelayError {
   return new RelayError("BAD_INPUT", `${file} ${why}; it was left unchanged — correct it (or move it away) and run again`);
@@ -56,17 +55,17 @@ export function mergePolicies(existing: string | undefined, certs: string[], isO
   let doc: Json = { policies: {} };
   if (existing !== undefined && existing.trim() !== "") {
     try {
-      doc = JSON.parse(existing.replace(/^\uFEFF/, "")) as Json;
+      doc = parsePoliciesJson(existing, file)!;
     } catch (err) {
-      throw malformed(file, `is not valid JSON (${(err as Error).message})`);
+      throw new RelayError("BAD_INPUT", `${(err as Error).message}; it was left unchanged — correct it (or move it away) and run again`);
     }
   }
-  if (!isObject(doc)) throw malformed(file, "is not a JSON object");
+  if (!isJsonObject(doc)) throw malformed(file, "is not a JSON object");
   // A member that is present must have its type (null included: Thunderbird would reject the file).
   const policies = "policies" in doc ? doc["policies"] : {};
-  if (!isObject(policies)) throw malformed(file, 'has a "policies" member that is not an object');
+  if (!isJsonObject(policies)) throw malformed(file, 'has a "policies" member that is not an object');
   const certificates = "Certificates" in policies ? policies["Certificates"] : {};
-  if (!isObject(certificates)) throw malformed(file, 'has a "Certificates" policy that is not an object');
+  if (!isJsonObject(certificates)) throw malformed(file, 'has a "Certificates" policy that is not an object');
   const install = "Install" in certificates ? certificates["Install"] : [];
   if (!Array.isArray(install) || !install.every((e) => typeof e === "string")) throw malformed(file, 'has a "Certificates.Install" that is not a list of file names');
   const kept = (install).filter((entry) => !isOurs(entry));
