@@ -1,6 +1,6 @@
 // Per-user locations, following each platform's convention.
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { join, win32 } from "node:path";
 import { actingForSync } from "./privilege/forUser.js";
 
 /**
@@ -15,4 +15,14 @@ export function userStateDir(env: NodeJS.ProcessEnv = process.env, platform: Nod
   if (platform === "darwin") return join(homedir(), "Library", "Application Support", "RelayOnboard");
   const xdg = env["XDG_STATE_HOME"];
   return join(xdg && xdg.startsWith("/") ? xdg : join(homedir(), ".local", "state"), "relay-onboard");
+}
+
+/**
+ * The state folder of a run: an elevated Windows run keeps its state under %ProgramData% (created
+ * and restricted by fs/privateDir.ts), never in a user's profile, where a run that was not elevated
+ * may have created the folder first. Everywhere else, userStateDir().
+ */
+export function stateDirFor(elevated: boolean, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (platform === "win32" && elevated) return win32.join(env["ProgramData"] ?? "C:\\ProgramData", "RelayOnboard", "State");
+  return userStateDir(env, platform);
 }

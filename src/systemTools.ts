@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { posix, win32 } from "node:path";
 
-export type WindowsTool = "certutil.exe" | "reg.exe" | "net.exe" | "powershell.exe" | "icacls.exe";
+export type WindowsTool = "certutil.exe" | "reg.exe" | "whoami.exe" | "powershell.exe" | "icacls.exe";
 
 /** %SystemRoot%\System32\<tool> (PowerShell in its own folder there). */
 export function windowsTool(name: WindowsTool, env: NodeJS.ProcessEnv = process.env): string {

@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { join } from "node:path";
 import { RelayError, asRelayError } from "../errors.js";
 import { requireDisplayName, requireEmailAddress } from "../address.js";
-import { userStateDir } from "../paths.js";
+import { stateDirFor } from "../paths.js";
 import { CA_STORES, CLIENT_NAMES, type CaStoreSetting, type ClientName } from "../policy/policy.js";
 import { currentPolicy, optionalConfig, type TargetFlags } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
@@ -60,11 +60,11 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
         throw new RelayError("USAGE", `managed policy (${policy.source}) does not allow skipping the root certificate`);
       }
 
-      const stateDir = opts.stateDir ?? userStateDir();
-      // A dry run reads only: no state folder made, no lock, no log, the version not recorded.
-      if (opts.dryRun) return onboardPlanned();
       const { isElevated } = await import("../truststore/select.js");
       const elevated = await isElevated();
+      const stateDir = opts.stateDir ?? stateDirFor(elevated);
+      // A dry run reads only: no state folder made, no lock, no log, the version not recorded.
+      if (opts.dryRun) return onboardPlanned();
       // The lock and the rollback state live where no other account can redirect them.
       const { ensurePrivateDir } = await import("../fs/privateDir.js");
       await ensurePrivateDir(stateDir, { elevated });

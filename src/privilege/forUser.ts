@@ -27,6 +27,19 @@ export async function actingFor(home: string = homedir(), uid: number | undefine
   return s && s.uid !== 0 ? { uid: s.uid, gid: s.gid, home } : undefined;
 }
 
+/**
+ * The account a step on `target` runs as: the home's owner when root acts for a user; else, when
+ * root works for itself on a folder another account owns (an explicit --profile or --nss-db), that
+ * owner, confined to that folder. Privileges are only ever dropped, never kept because of who owns
+ * a folder. Undefined: this process does the step itself.
+ */
+export async function accountFor(target: string, home: string = homedir(), uid: number | undefined = process.getuid?.()): Promise<Account | undefined> {
+  const forUser = await actingFor(home, uid);
+  if (forUser || uid !== 0) return forUser;
+  const s = await stat(target).catch(() => undefined);
+  return s && s.uid !== 0 ? { uid: s.uid, gid: s.gid, home: target } : undefined;
+}
+
 /** The same decision without waiting (default folders are computed synchronously). */
 export function actingForSync(home: string = homedir(), uid: number | undefined = process.getuid?.()): number | undefined {
   if (uid !== 0) return undefined;

@@ -7,7 +7,7 @@ import { detectLinuxFamily, LinuxSystemStore } from "./linux.js";
 import { MacStore } from "./macos.js";
 import { findNssDatabases, NssStore } from "./nss.js";
 import { runCommand, runCommandAs, type Runner } from "../processRunner.js";
-import { actingFor, runAsUser } from "../privilege/forUser.js";
+import { accountFor, actingFor, runAsUser } from "../privilege/forUser.js";
 import type { FoundForUser, UserRequest } from "../privilege/userJob.js";
 import { RefusedStore } from "./refused.js";
 import type { TrustStore } from "./types.js";
@@ -26,8 +26,28 @@ export interface SelectOptions {
   home?: string;
 }
 
+/** Integrity levels of an elevated token: High (an administrator's elevated run) and System (SYSTEM, as MDM runs it). */
+export const ELEVATED_INTEGRITY_SIDS = ["S-1-16-12288", "S-1-16-16384"] as const;
+
+/**
+ * Windows: elevation is what the process token says — its integrity level, which `whoami /groups`
+ * lists by SID (SIDs are not translated, the group names and attributes are). A filtered token of
+ * an administrator runs at Medium (S-1-16-8192) and is not elevated. (`net session` was used
+ * before: it also fails for an administrator when the Server service is stopped.)
+ */
+export function elevatedByGroups(csv: string): boolean {
+  for (const line of csv.split(/\r?\n/)) {
+    const sid = /^"[^"]*","[^"]*","(S-1-[0-9-]+)"/.exec(line.trim())?.[1];
+    if (sid && (ELEVATED_INTEGRITY_SIDS as readonly string[]).includes(sid)) return true;
+  }
+  return false;
+}
+
 export async function isElevated(platform: NodeJS.Platform = process.platform, runner: Runner = runCommand): Promise<boolean> {
-  if (platform === "win32") return (await runner(windowsTool("net.exe"), ["session"])).code === 0;
+  if (platform === "win32") {
+    const groups = await runner(windowsTool("whoami.exe"), ["/groups", "/fo", "csv", "/nh"]);
+    return groups.code === 0 && elevatedByGroups(groups.stdout);
+  }
   return process.getuid?.() === 0;
 }
 
@@ -42,7 +62,13 @@ export async function selectStores(options: SelectOptions): Promise<TrustStore[]
     const account = options.runner || platform === "win32" ? undefined : await actingFor(options.home);
     if (!account) {
       const dirs = options.nssDbs?.length ? options.nssDbs : await findNssDatabases(options.home);
-      return dirs.map((dir) => new NssStore(dir, { runner, create: Boolean(options.nssDbs?.length) }));
+      const stores: TrustStore[] = [];
+      for (const dir of dirs) {
+        // Root for itself on a database another account owns (--nss-db): certutil as that owner.
+        const owner = options.runner || platform === "win32" ? undefined : await accountFor(dir, options.home);
+        stores.push(new NssStore(dir, { runner: owner ? runCommandAs(owner) : runner, create: Boolean(options.nssDbs?.length) }));
+      }
+      return stores;
     }
     const request: UserRequest = { kind: "find", home: account.home, thunderbirdRoots: [], ...(options.nssDbs?.length ? { nssDbs: options.nssDbs } : {}) };
     const found = await runAsUser<FoundForUser>(account, request, { what: "looking for NSS databases", failure: "CA_INSTALL_FAILED" });

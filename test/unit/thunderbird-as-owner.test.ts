@@ -86,7 +86,7 @@ describe("the Thunderbird step, in this process", () => {
     expect(again.nss).toEqual({ store: "nss", location: j.profile, installed: true, changed: false });
   });
 
-  it("stays in this process when not root, or when the home belongs to root — whoever owns the profile folder", async () => {
+  it("stays in this process when not root, or when root works in its own home on its own profile", async () => {
     const j = await job();
     expect((await runProfileJobAsOwner(j, { uid: 1000 })).ranAs).toBeUndefined();
     const rootsHome = await tempDir("ro-roots-home-");
@@ -226,6 +226,22 @@ describe.skipIf(process.getuid?.() !== 0)("the parent's side, as root: what the 
     expect([probe.uid, probe.gid, probe.cwd, probe.argv]).toEqual([65534, 65534, "/", ["__user-job"]]);
     expect(probe.env).toEqual({ PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: home, LANG: "C.UTF-8" });
     expect(probe.job).toEqual({ kind: "profile", home, job: JSON.parse(JSON.stringify(j)) as unknown });
+  });
+
+  it("root in its own home on a profile another account owns drops to that owner, confined to the profile", async () => {
+    const rootsHome = await tempDir("ro-roots-home-");
+    const j = await job();
+    await chmod(j.profile, 0o755);
+    await chown(j.profile, 65534, 65534);
+    const outcome = await runProfileJobAsOwner(j, { home: rootsHome, entry: await probeEntry() });
+    expect(outcome.ranAs).toBe(65534);
+    const probe = (outcome.result as unknown as { probe: { env: Record<string, string>; job: { home: string } } }).probe;
+    expect([probe.env["HOME"], probe.job.home]).toEqual([j.profile, j.profile]);
+  });
+
+  it("when root acts for a user, the profile folder's owner decides nothing: a root-owned profile in the home still runs as the user", async () => {
+    const { home, ...j } = await ownedProfile(65534, 65534);
+    expect((await runProfileJobAsOwner(j, { home, entry: await probeEntry() })).ranAs).toBe(65534);
   });
 
   it("not root (uid given), a home owned by someone else is still done in this process", async () => {

@@ -7,7 +7,7 @@ import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import { acceptCa } from "../../src/truststore/accept.js";
 import { FAMILIES, LinuxSystemStore, pkexecArgs, PRIVILEGED_INSTALL } from "../../src/truststore/linux.js";
 import { NssStore } from "../../src/truststore/nss.js";
-import { isElevated } from "../../src/truststore/select.js";
+import { elevatedByGroups, isElevated } from "../../src/truststore/select.js";
 import { unixTool, windowsTool } from "../../src/systemTools.js";
 import { MacStore, parseFindCertificate, PROFILE_ROUTE, SYSTEM_KEYCHAIN } from "../../src/truststore/macos.js";
 import type { Runner, RunResult } from "../../src/processRunner.js";
@@ -131,10 +131,26 @@ describe("system tools by absolute path only (finding 9)", () => {
     expect(windowsTool("powershell.exe", { SystemRoot: "D:\\WIN" })).toBe("D:\\WIN\\System32\\WindowsPowerShell\\v1.0\\powershell.exe");
     // A relative or network SystemRoot is not trusted.
     expect(windowsTool("reg.exe", { SystemRoot: "." })).toBe("C:\\Windows\\System32\\reg.exe");
-    expect(windowsTool("net.exe", { SystemRoot: "\\\\evil\\share" })).toBe("C:\\Windows\\System32\\net.exe");
+    expect(windowsTool("whoami.exe", { SystemRoot: "\\\\evil\\share" })).toBe("C:\\Windows\\System32\\whoami.exe");
     expect(unixTool("update-ca-certificates", (p) => p === "/usr/sbin/update-ca-certificates")).toBe("/usr/sbin/update-ca-certificates");
     expect(unixTool("certutil", (p) => p === "/usr/bin/certutil")).toBe("/usr/bin/certutil");
     expect(unixTool("nothing-here", () => false)).toBe("/usr/bin/nothing-here");
+  });
+
+  it("Windows elevation is the token's integrity level, from whoami /groups (any language), not net session", async () => {
+    const sample = (name: string) => fixture("windows", `whoami-groups-${name}.csv`);
+    expect(["admin-elevated", "admin-elevated-de", "system", "admin-filtered", "standard-user"].map((n) => [n, elevatedByGroups(sample(n))])).toEqual([
+      ["admin-elevated", true], ["admin-elevated-de", true], ["system", true], ["admin-filtered", false], ["standard-user", false],
+    ]);
+    // Only the SID column of a row counts: a name that mentions the SID does not.
+    expect(elevatedByGroups('"S-1-16-12288","Alias","S-1-5-32-545",""\r\n')).toBe(false);
+    expect(elevatedByGroups("VM\\root\r\n")).toBe(false); // Wine's whoami: the user name only
+    const calls: Array<[string, readonly string[]]> = [];
+    const answer = (stdout: string, code = 0): Runner => (cmd, args) => (calls.push([cmd, args]), Promise.resolve({ code, stdout, stderr: "" }));
+    expect(await isElevated("win32", answer(sample("admin-elevated")))).toBe(true);
+    expect(calls[0]).toEqual([windowsTool("whoami.exe"), ["/groups", "/fo", "csv", "/nh"]]);
+    expect(await isElevated("win32", answer(sample("admin-elevated"), 1))).toBe(false);
+    expect(await isElevated("win32", answer(sample("admin-filtered")))).toBe(false);
   });
 
   it("every backend runs tools by absolute path, never by bare name", async () => {
@@ -158,7 +174,7 @@ describe("system tools by absolute path only (finding 9)", () => {
     expect(commands.length).toBeGreaterThan(7);
     for (const cmd of commands) expect(posix.isAbsolute(cmd) || win32.isAbsolute(cmd), cmd).toBe(true);
     expect(commands).toEqual(expect.arrayContaining([
-      windowsTool("powershell.exe"), windowsTool("net.exe"), windowsTool("reg.exe"), "/usr/bin/security", unixTool("certutil"), unixTool("pkexec"), unixTool("update-ca-trust"),
+      windowsTool("powershell.exe"), windowsTool("whoami.exe"), windowsTool("reg.exe"), "/usr/bin/security", unixTool("certutil"), unixTool("pkexec"), unixTool("update-ca-trust"),
     ]));
   });
 });

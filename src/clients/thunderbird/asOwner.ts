@@ -8,7 +8,7 @@
 import { homedir } from "node:os";
 import type { OrgConfig } from "../../config/schema.js";
 import { RelayError } from "../../errors.js";
-import { actingFor, runAsUser } from "../../privilege/forUser.js";
+import { accountFor, runAsUser } from "../../privilege/forUser.js";
 import type { UserRequest } from "../../privilege/userJob.js";
 import type { StoreResult } from "../../truststore/types.js";
 import { configureThunderbird, type ThunderbirdResult } from "./configure.js";
@@ -69,10 +69,11 @@ export async function runProfileJob(job: ProfileJob, platform: NodeJS.Platform =
 /**
  * The step as the home's owner when this process is root acting for a user (privilege/forUser.ts):
  * `relay-onboard __user-job` does it, and refuses a profile outside that home or not the user's.
- * Otherwise in this process. The owner of the profile folder itself decides nothing.
+ * Root working for itself on a profile another account owns drops to that owner (accountFor).
+ * Otherwise in this process.
  */
 export async function runProfileJobAsOwner(job: ProfileJob, options: { home?: string; uid?: number; entry?: string; executable?: string } = {}): Promise<ProfileOutcome> {
-  const account = await actingFor(options.home ?? homedir(), options.uid ?? process.getuid?.());
+  const account = await accountFor(job.profile, options.home ?? homedir(), options.uid ?? process.getuid?.());
   if (!account) return runProfileJob(job);
   const outcome = await runAsUser<ProfileOutcome>(account, { kind: "profile", home: account.home, job } satisfies UserRequest, {
     what: "the Thunderbird step", failure: "CLIENT_WRITE_FAILED", ...(options.entry ? { entry: options.entry } : {}), ...(options.executable ? { executable: options.executable } : {}),
