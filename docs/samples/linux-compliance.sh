@@ -4,7 +4,11 @@
 #
 #   linux-compliance.sh user@example.org
 #
-# Run it as the user (or as root with HOME set to the user's home). Where no managed policy
+# Run it as the user, or as root with HOME set to the user's home (e.g. `env HOME=/home/alice
+# linux-compliance.sh alice@example.org`): root then does every per-user step as the home's owner,
+# refuses (BAD_INPUT, exit 2 or a failed item) a profile or NSS database that leads outside that home
+# or belongs to another account, and keeps its record in /var/lib/relay-onboard/users/UID (IT guide §3).
+# Where no managed policy
 # (/etc/relay-onboard/policy.json) names the configuration, pass it in RELAY_ONBOARD_ARGS, e.g.
 #   RELAY_ONBOARD_ARGS="--config https://config.example.org/relay.jws --trust /etc/relay-onboard/keys.json"
 # Exit: 0 compliant (already, or after onboarding), 1 still not compliant, 2 usage, 3 configuration

@@ -8,11 +8,12 @@
 // users are real accounts made with useradd in set-up (issue 22).
 import { execFileSync, spawnSync } from "node:child_process";
 import { appendFile, chmod, chown, copyFile, lchown, lstat, mkdir, readFile, readdir, stat, symlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import { jwksText, makeKey, signed, tempDir, testCa } from "../helpers/org.js";
-import { runShipped } from "../helpers/shipped.js";
+import { testClockEnv } from "../helpers/realClock.js";
+import { runShipped, SEA } from "../helpers/shipped.js";
 
 const USER = 65534;
 /** Real accounts for the attacks between users (made in set-up when missing). */
@@ -211,4 +212,22 @@ describe.skipIf(!runnable)("root working in a hostile user's home runs NSS as th
     }
     expect(await readdir(elsewhere)).toEqual([]);
   }, 60_000);
+
+  it("docs/samples/linux-compliance.sh run as root for a user onboards them, every file theirs, root's record root's", async () => {
+    const h = await homeOf(victim, "compliance", async (home) => {
+      await mkdir(join(home, ".thunderbird", "p.default"), { recursive: true });
+      await writeFile(join(home, ".thunderbird", "profiles.ini"), profilesIni("p.default", true));
+    });
+    const sample = join(import.meta.dirname, "..", "..", "docs", "samples", "linux-compliance.sh");
+    const ran = spawnSync("sh", [sample, "victim@internal.test"], {
+      encoding: "utf8",
+      env: { PATH: `${dirname(SEA)}:/usr/sbin:/usr/bin:/sbin:/bin`, HOME: h, ...testClockEnv(), RELAY_ONBOARD_ARGS: `${orgArgs().join(" ")} --ca-store nss --clients thunderbird` },
+    });
+    expect(ran.status, ran.stdout + ran.stderr).toBe(0);
+    expect(ran.stdout).toMatch(/victim@internal\.test is not onboarded yet: onboarding[\s\S]*\nCOMPLIANT: /);
+    const profile = join(h, ".thunderbird", "p.default");
+    expect(await readFile(join(profile, "prefs.js"), "utf8")).toContain('"victim@internal.test"');
+    for (const name of await readdir(profile)) expect((await lstat(join(profile, name))).uid, name).toBe(victim.uid);
+    expect((await stat(`/var/lib/relay-onboard/users/${victim.uid}`)).uid).toBe(0);
+  }, 90_000);
 });
