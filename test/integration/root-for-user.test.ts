@@ -165,7 +165,7 @@ describe.skipIf(!runnable)("root working in a hostile user's home runs NSS as th
     expect(execFileSync("certutil", ["-L", "-d", `sql:${join(victimHome, ".pki", "nssdb")}`], { encoding: "utf8" })).toBe(before);
   }, 60_000);
 
-  it("profiles.ini with an absolute Path= to a root-only folder or to another user's profile is refused; neither is written", async () => {
+  it("a profile that is a link to another user's, or an absolute Path= to a root-only folder or another user's profile, is refused; none is written", async () => {
     const rootOnly = join(base, "root-only");
     await mkdir(rootOnly, { mode: 0o755 });
     const victimHome = await homeOf(victim, "victim-profile", async (home) => {
@@ -175,14 +175,19 @@ describe.skipIf(!runnable)("root working in a hostile user's home runs NSS as th
     await chmod(join(victimHome, ".thunderbird", "v.default"), 0o777);
     await chmod(join(victimHome, ".thunderbird", "v.default", "prefs.js"), 0o666);
     const victimPrefs = await readFile(join(victimHome, ".thunderbird", "v.default", "prefs.js"), "utf8");
-    for (const [name, target] of [["abs-root-only", rootOnly], ["abs-victim", join(victimHome, ".thunderbird", "v.default")]] as const) {
+    const victimProfile = join(victimHome, ".thunderbird", "v.default");
+    for (const [name, target] of [["abs-root-only", rootOnly], ["abs-victim", victimProfile], ["link-victim", victimProfile]] as const) {
+      const linked = name === "link-victim";
       const h = await homeOf(attacker, name, async (home) => {
         await mkdir(join(home, ".thunderbird"), { recursive: true });
-        await writeFile(join(home, ".thunderbird", "profiles.ini"), profilesIni(target, false));
+        // A relative profile that is a link to the victim's profile, or an absolute Path= to the target.
+        if (linked) await symlink(target, join(home, ".thunderbird", "x.default"));
+        await writeFile(join(home, ".thunderbird", "profiles.ini"), linked ? profilesIni("x.default", true) : profilesIni(target, false));
       });
       const configured = await runShipped(["configure", "thunderbird", "--email", "mallory@internal.test", ...orgArgs(), "--json"], asUserOf(h));
       expect(configured.status, name + configured.stdout + configured.stderr).toBe(2);
-      expect(configured.stdout + configured.stderr, name).toContain(`the Thunderbird profile ${target} is outside the user's home ${h}`);
+      const named = linked ? `the Thunderbird profile ${join(h, ".thunderbird", "x.default")} is outside the user's home ${h} (it leads to ${target})` : `the Thunderbird profile ${target} is outside the user's home ${h}`;
+      expect(configured.stdout + configured.stderr, name).toContain(named);
       const onboarded = await runShipped(["onboard", "--yes", "--email", "mallory@internal.test", ...orgArgs(), "--ca-store", "nss", "--clients", "thunderbird", "--log-dir", join(base, "logs"), "--json"], asUserOf(h));
       const step = (JSON.parse(onboarded.stdout) as { steps: Array<{ id: string; status: string; code?: string }> }).steps.find((st) => st.id === "client:thunderbird");
       expect(step, name).toMatchObject({ status: "failed", code: "BAD_INPUT" });
