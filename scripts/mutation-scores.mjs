@@ -5,6 +5,7 @@
 // Rows are keyed to one mutant each: file, line:column, mutator and the replacement Stryker made.
 //   --readme      rewrite README.md's table (between the mutation-table markers) from this run
 //   --propose     print rows for the survivors no row matches (to judge, not to paste blindly)
+//   --prune       remove the stale rows of the measured files from mutation/equivalent.md
 import { readFileSync, writeFileSync, existsSync, statSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 
@@ -52,12 +53,18 @@ if (existsSync(equivalentFile)) {
       console.error(`${equivalentFile}:${lineNo + 1}: a row is "| file | line:column | mutator | \`replacement\` | why |"`);
       process.exit(1);
     }
-    rows.push({ key: keyOf(file, m[1], m[2], mutator, r[1]), file, where: `${equivalentFile}:${lineNo + 1}`, used: false });
+    rows.push({ key: keyOf(file, m[1], m[2], mutator, r[1]), file, lineNo, where: `${equivalentFile}:${lineNo + 1}`, used: false });
   }
 }
 const byKey = new Map(rows.map((r) => [r.key, r]));
 
 const files = Object.entries(Object.assign({}, ...reports.map((r) => r.files))).sort(([a], [b]) => a.localeCompare(b));
+// A run stopped part-way leaves mutants pending: its scores would mean nothing.
+const pending = files.reduce((n, [, { mutants }]) => n + mutants.filter((m) => m.status === "Pending").length, 0);
+if (pending > 0) {
+  console.error(`the report is incomplete (${pending} mutants never ran): run Stryker to the end`);
+  process.exit(1);
+}
 const measured = new Set(files.map(([f]) => f));
 let failed = false;
 const table = [];
@@ -85,9 +92,14 @@ for (const [file, { mutants }] of files) {
   table.push(`| \`${file}\` — ${ROLES[file] ?? "?"} | ${score.toFixed(1)} % (${killed} / ${counted}${equivalent ? `, ${equivalent} equivalent` : ""})${score < TARGET ? " — **below target**" : ""} |`);
 }
 // Only rows of files this report measured can be judged stale.
-for (const row of rows.filter((r) => !r.used && measured.has(r.file))) {
-  console.log(`STALE ${row.where}: matches no surviving mutant of this run (${row.key})`);
-  failed = true;
+const stale = rows.filter((r) => !r.used && measured.has(r.file));
+for (const row of stale) {
+  console.log(`${flags.has("--prune") ? "PRUNED" : "STALE"} ${row.where}: matches no surviving mutant of this run (${row.key})`);
+  if (!flags.has("--prune")) failed = true;
+}
+if (flags.has("--prune") && stale.length > 0) {
+  const drop = new Set(stale.map((r) => r.lineNo));
+  writeFileSync(equivalentFile, readFileSync(equivalentFile, "utf8").split("\n").filter((_, i) => !drop.has(i)).join("\n"));
 }
 if (flags.has("--propose")) for (const p of proposals) console.log(p);
 
