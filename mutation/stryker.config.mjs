@@ -22,6 +22,8 @@ export default {
     "src/clients/thunderbird/asOwner.ts",
     "src/privilege/forUser.ts",
     "src/privilege/userJob.ts",
+    "src/clients/thunderbird/policiesJson.ts",
+    "src/fs/systemPath.ts",
     "src/config/fetch.ts",
     "src/truststore/accept.ts",
     "src/truststore/rotation.ts",

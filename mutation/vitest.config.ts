@@ -30,6 +30,7 @@ export default defineConfig({
       "test/integration/app-service-rotation.test.ts",
       "test/integration/thunderbird-policy.test.ts",
       "test/unit/windows-text.test.ts",
+      "test/unit/system-path.test.ts",
     ],
     testTimeout: 20_000,
     hookTimeout: 60_000,
