@@ -41,16 +41,10 @@ export async function optionalConfig(opts: TargetFlags, io: CliIo, readOnly = fa
   if (!source) return undefined;
   // jose and zod are loaded only when a configuration is actually used.
   const { loadConfig } = await import("../config/load.js");
-  return loadConfig({ config: source.config, trust: source.trust, now: io.now(), readOnly, stateDir: opts.stateDir ?? (await defaultStateDir()) });
+  const { stateDirOfThisRun } = await import("../paths.js");
+  return loadConfig({ config: source.config, trust: source.trust, now: io.now(), readOnly, stateDir: opts.stateDir ?? (await stateDirOfThisRun()) });
 }
 
-/** Where the configuration's record lives when --state-dir is not given (elevated Windows: %ProgramData%). */
-async function defaultStateDir(platform: NodeJS.Platform = process.platform): Promise<string> {
-  const { stateDirFor } = await import("../paths.js");
-  if (platform !== "win32") return stateDirFor(false);
-  const { isElevated } = await import("../truststore/select.js");
-  return stateDirFor(await isElevated(platform));
-}
 
 export async function caFromFlag(path: string): Promise<string> {
   let pem: string;

@@ -3,7 +3,7 @@
 import { terminalSafeJson, visible, visibleLines } from "../safeText.js";
 import { FAILURE_CODES, RelayError, asRelayError, exitStatusFor, type FailureCode } from "../errors.js";
 import { recordInternalError } from "../internalLog.js";
-import { userStateDir } from "../paths.js";
+import { stateDirOfThisRun } from "../paths.js";
 import type { Policy } from "../policy/policy.js";
 
 export interface CliIo {
@@ -39,7 +39,8 @@ export interface Failure {
  */
 export async function toFailure(err: unknown, io: CliIo): Promise<Failure> {
   if (err instanceof RelayError) return { code: err.code, message: err.message };
-  const log = await recordInternalError(err, io.internalLogDir ?? userStateDir(io.env), io.now());
+  // Where this run keeps its state: never a folder the user controls when elevated or acting for them.
+  const log = await recordInternalError(err, io.internalLogDir ?? (await stateDirOfThisRun(io.env)), io.now());
   const failure = asRelayError(err, log);
   return { code: failure.code, message: failure.message };
 }
