@@ -445,10 +445,9 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     expect(server.received.filter((r) => r.tls)).toEqual([]);
   });
 
-  it("an issuer that merely names an antivirus gets the network advice: nothing on this computer put that root there", { timeout: 60_000 }, async () => {
-    const impostor = await createRootCa("Avast Web/Mail Shield Root");
-    const installed = await createRootCa("Avast Web/Mail Shield Root"); // the same name, another key
-    const server: FakeSmtp = await fakeSmtp({}, await issueServerCert(impostor, ["127.0.0.1"]));
+  /** A relay whose certificate comes from `issuer`, on a computer whose own store holds `installed`; signed in, at CERT_UNTRUSTED. */
+  async function interceptedSignIn(issuer: Awaited<ReturnType<typeof createRootCa>>, installed: { certPem: string }): Promise<{ page: Page; server: FakeSmtp }> {
+    const server: FakeSmtp = await fakeSmtp({}, await issueServerCert(issuer, ["127.0.0.1"]));
     cleanups.push(() => server.close());
     const bundle = join(await tempDir("ro-app-bundle-"), "ca-certificates.crt");
     await writeFile(bundle, installed.certPem);
@@ -458,28 +457,25 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await toSignIn(page);
     await signIn(page, "alice@internal.test", "secret");
     await main(page).getByText("CERT_UNTRUSTED", { exact: true }).waitFor({ timeout: 30_000 });
-    const alert = await page.getByRole("alert").textContent();
-    expect(alert).not.toMatch(/Avast on this computer|Something on this computer/);
-    expect(await page.getByRole("alert").locator("> p").allTextContents()).toContain("The connection is probably being intercepted. Use another network, and tell your helpdesk.");
+    return { page, server };
+  }
+  const NETWORK_ADVICE = "The connection is probably being intercepted. Use another network, and tell your helpdesk.";
+
+  it("an issuer that merely names an antivirus gets the network advice: nothing on this computer put that root there", { timeout: 60_000 }, async () => {
+    // The same name as the root this computer holds, another key.
+    const { page, server } = await interceptedSignIn(await createRootCa("Avast Web/Mail Shield Root"), await createRootCa("Avast Web/Mail Shield Root"));
+    expect(await page.getByRole("alert").textContent()).not.toMatch(/Avast on this computer|Something on this computer/);
+    expect(await page.getByRole("alert").locator("> p").allTextContents()).toContain(NETWORK_ADVICE);
     expect(server.received.filter((r) => r.tls)).toEqual([]);
   });
 
   it("an antivirus that scans encrypted mail gets its own advice, naming the product", { timeout: 60_000 }, async () => {
-    const avast = await createRootCa("Avast Web/Mail Shield Root");
-    const server: FakeSmtp = await fakeSmtp({}, await issueServerCert(avast, ["127.0.0.1"]));
-    cleanups.push(() => server.close());
     // Avast put its root in this computer's own store: that, not the name, makes it the explanation.
-    const bundle = join(await tempDir("ro-app-bundle-"), "ca-certificates.crt");
-    await writeFile(bundle, avast.certPem);
-    const { policy } = await policyFor({ host: "127.0.0.1", port: server.port });
-    const { service } = await makeService({ policy, extra: { systemBundle: bundle } });
-    const { page } = await open(service);
-    await toSignIn(page);
-    await signIn(page, "alice@internal.test", "secret");
-    await main(page).getByText("CERT_UNTRUSTED", { exact: true }).waitFor({ timeout: 30_000 });
+    const avast = await createRootCa("Avast Web/Mail Shield Root");
+    const { page, server } = await interceptedSignIn(avast, avast);
     await expect(page.getByRole("alert").textContent()).resolves.toMatch(/Something on this computer is reading your encrypted mail connection\..*Avast on this computer inspects encrypted connections.*turn off the scanning of encrypted mail.*exception for 127\.0\.0\.1/);
     // Not the network advice meant for an attacker on the path.
-    expect(await page.getByRole("alert").locator("> p").allTextContents()).not.toContain("The connection is probably being intercepted. Use another network, and tell your helpdesk.");
+    expect(await page.getByRole("alert").locator("> p").allTextContents()).not.toContain(NETWORK_ADVICE);
     await screen(page, "Sign in and test", "23b-antivirus-interception");
     expect(server.received.filter((r) => r.tls)).toEqual([]);
   });
