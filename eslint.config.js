@@ -9,10 +9,10 @@ import { createTypeScriptImportResolver } from "eslint-import-resolver-typescrip
 // folders named as allowed below and any lower layer, never a higher one. With no-cycle this keeps
 // every dependency between src/ folders pointing one way.
 const LAYERS = [
-  ["src/errors.ts", "src/address.ts", "src/version.ts", "src/paths.ts", "src/pid.ts", "src/processRunner.ts", "src/internalLog.ts", "src/safeText.ts", "src/time.ts", "src/fs", "src/certs", "src/windows"],
+  ["src/errors.ts", "src/address.ts", "src/version.ts", "src/paths.ts", "src/pid.ts", "src/processRunner.ts", "src/internalLog.ts", "src/safeText.ts", "src/time.ts", "src/fs", "src/certs", "src/windows", "src/privilege/forUser.ts"],
   ["src/config"],
   ["src/smtp", "src/truststore", "src/secrets", "src/policy"],
-  ["src/diagnostics", "src/clients"],
+  ["src/diagnostics", "src/clients", "src/privilege/userJob.ts"],
   ["src/onboarding.ts", "src/status.ts", "src/runlock.ts", "src/runlog.ts", "src/demo", "src/docs"],
   ["src/app", "src/cli"],
 ];

@@ -27,9 +27,3 @@ export function stateDirFor(elevated: boolean, env: NodeJS.ProcessEnv = process.
   return userStateDir(env, platform);
 }
 
-/** The state folder of this process's run (elevated Windows: %ProgramData%; asks the token only there). */
-export async function stateDirOfThisRun(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): Promise<string> {
-  if (platform !== "win32") return stateDirFor(false, env, platform);
-  const { isElevated } = await import("./truststore/select.js");
-  return stateDirFor(await isElevated(platform), env, platform);
-}

@@ -41,7 +41,7 @@ export async function optionalConfig(opts: TargetFlags, io: CliIo, readOnly = fa
   if (!source) return undefined;
   // jose and zod are loaded only when a configuration is actually used.
   const { loadConfig } = await import("../config/load.js");
-  const { stateDirOfThisRun } = await import("../paths.js");
+  const { stateDirOfThisRun } = await import("./stateDir.js");
   return loadConfig({ config: source.config, trust: source.trust, now: io.now(), readOnly, stateDir: opts.stateDir ?? (await stateDirOfThisRun()) });
 }
 

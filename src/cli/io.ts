@@ -3,7 +3,7 @@
 import { terminalSafeJson, visible, visibleLines } from "../safeText.js";
 import { FAILURE_CODES, RelayError, asRelayError, exitStatusFor, type FailureCode } from "../errors.js";
 import { recordInternalError } from "../internalLog.js";
-import { stateDirOfThisRun } from "../paths.js";
+import { stateDirOfThisRun } from "./stateDir.js";
 import type { Policy } from "../policy/policy.js";
 
 export interface CliIo {

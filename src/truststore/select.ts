@@ -8,7 +8,6 @@ import { MacStore } from "./macos.js";
 import { findNssDatabases, NssStore } from "./nss.js";
 import { runCommand, runCommandAs, type Runner } from "../processRunner.js";
 import { accountFor, actingFor, runAsUser } from "../privilege/forUser.js";
-import type { FoundForUser, UserRequest } from "../privilege/userJob.js";
 import { RefusedStore } from "./refused.js";
 import type { TrustStore } from "./types.js";
 import { WindowsStore } from "./windows.js";
@@ -70,8 +69,9 @@ export async function selectStores(options: SelectOptions): Promise<TrustStore[]
       }
       return stores;
     }
-    const request: UserRequest = { kind: "find", home: account.home, thunderbirdRoots: [], ...(options.nssDbs?.length ? { nssDbs: options.nssDbs } : {}) };
-    const found = await runAsUser<FoundForUser>(account, request, { what: "looking for NSS databases", failure: "CA_INSTALL_FAILED" });
+    // privilege/userJob.ts's "find" request and the part of its answer this layer reads (it may not import that module).
+    const request = { kind: "find", home: account.home, thunderbirdRoots: [] as string[], ...(options.nssDbs?.length ? { nssDbs: options.nssDbs } : {}) };
+    const found = await runAsUser<{ nss: Array<{ dir: string; refused?: string }> }>(account, request, { what: "looking for NSS databases", failure: "CA_INSTALL_FAILED" });
     const asUser = runCommandAs(account);
     return found.nss.map(({ dir, refused }) => (refused ? new RefusedStore("nss", dir, refused) : new NssStore(dir, { runner: asUser, create: Boolean(options.nssDbs?.length) })));
   };
