@@ -31,6 +31,7 @@ export default defineConfig({
       "test/integration/thunderbird-policy.test.ts",
       "test/unit/windows-text.test.ts",
       "test/unit/system-path.test.ts",
+      "test/unit/state-dir.test.ts",
     ],
     testTimeout: 20_000,
     hookTimeout: 60_000,

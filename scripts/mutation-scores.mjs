@@ -93,8 +93,18 @@ for (const [file, { mutants }] of files) {
   console.log(`${score < TARGET ? "BELOW" : "ok   "} ${score.toFixed(1).padStart(5)} %  ${file}  (${killed}/${counted} killed${equivalent ? `, ${equivalent} equivalent` : ""})`);
   table.push(`| \`${file}\` — ${ROLES[file] ?? "?"} | ${score.toFixed(1)} % (${killed} / ${counted}${equivalent ? `, ${equivalent} equivalent` : ""})${score < TARGET ? " — **below target**" : ""} |`);
 }
-// Only rows of files this report measured can be judged stale.
-const stale = rows.filter((r) => !r.used && measured.has(r.file));
+// Only rows this report could have matched can be judged stale: of a file it measured, at a line
+// within the lines it measured (a run of `--mutate FILE:10-20` says nothing of line 30).
+const spans = new Map(files.map(([file, { mutants }]) => {
+  const lines = mutants.map((m) => m.location.start.line);
+  return [file, [Math.min(...lines), Math.max(...lines)]];
+}));
+const inSpan = (row) => {
+  const span = spans.get(row.file);
+  const line = Number(row.key.slice(row.file.length + 1).split(":")[0]);
+  return span !== undefined && line >= span[0] && line <= span[1];
+};
+const stale = rows.filter((r) => !r.used && inSpan(r));
 for (const row of stale) {
   console.log(`${flags.has("--prune") ? "PRUNED" : "STALE"} ${row.where}: matches no surviving mutant of this run (${row.key})`);
   if (!flags.has("--prune")) failed = true;

@@ -7,6 +7,8 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { IssuedCert } from "../../src/certs/generate.js";
 import type { FailureCode } from "../../src/errors.js";
 import { runSubmissionTest, type SubmissionOptions, type SubmissionResult } from "../../src/diagnostics/submission.js";
+import { SmtpSession } from "../../src/smtp/session.js";
+import { Transcript } from "../../src/smtp/transcript.js";
 import { EHLO_PLAIN, EHLO_TLS, fakeSmtp, type FakeSession, type FakeSmtp, type FakeSmtpOptions } from "../helpers/fakeSmtp.js";
 import { createRootCa, issueServerCert, testCa } from "../helpers/org.js";
 
@@ -79,6 +81,25 @@ describe("submission test: the happy path", () => {
     socket?.once("close", () => (closed = true));
     await vi.waitFor(() => expect(closed || server.sockets.size === 0).toBe(true), { timeout: 2500 });
   }, 3000);
+
+  it("closes the connection itself after goodbye: when QUIT goes unanswered past its bound, and when the server keeps it open after 221", async () => {
+    const closedWithin = async (server: FakeSmtp, ms: number) => {
+      await vi.waitFor(() => expect(server.received.map((r) => r.line).slice(-2)).toEqual(["RSET", "QUIT"]));
+      const started = performance.now();
+      await vi.waitFor(() => expect(server.sockets.size).toBe(0), { timeout: ms + 1000, interval: 20 });
+      return performance.now() - started;
+    };
+    // RSET answered, QUIT never: the goodbye's own bound (0.3 s here) ends the wait, not the step deadline.
+    const silentQuit = await serve({ handlers: { QUIT: () => undefined } });
+    const s1 = await SmtpSession.open({ host: "127.0.0.1", port: silentQuit.port, security: "starttls", caPem: ca.certPem }, new Transcript(), { overallAt: performance.now() + 20_000, stepMs: 10_000 });
+    s1.goodbye(300);
+    expect(await closedWithin(silentQuit, 300)).toBeLessThan(5_000);
+    // Both answered, but the server never hangs up: the client does.
+    const lingering = await serve({ handlers: { QUIT: () => "221 2.0.0 Bye\r\n" } });
+    const s2 = await SmtpSession.open({ host: "127.0.0.1", port: lingering.port, security: "starttls", caPem: ca.certPem }, new Transcript(), { overallAt: performance.now() + 20_000, stepMs: 10_000 });
+    s2.goodbye(5_000);
+    expect(await closedWithin(lingering, 1000)).toBeLessThan(5_000);
+  });
 
   it("says goodbye one command at a time to a relay without PIPELINING, and both at once to one with it", async () => {
     const events: string[] = [];

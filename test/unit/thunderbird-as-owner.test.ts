@@ -2,7 +2,7 @@
 // (privilege/userJob.ts), and the decision to stay in-process (the child run as another account is in
 // test/integration/profile-as-owner.test.ts).
 import { spawnSync } from "node:child_process";
-import { chmod, chown, readdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runProfileJob, runProfileJobAsOwner, type ProfileJob } from "../../src/clients/thunderbird/asOwner.js";
@@ -175,6 +175,92 @@ describe("the child's side: a job on stdin, the answer on stdout", () => {
       expect(answer.message).toMatch(message);
     }
     expect(await readdir(elsewhere.profile)).toEqual([]);
+  });
+});
+
+describe("the child's other requests: find and pending (what root asks as the user)", () => {
+  const answer = async (request: unknown): Promise<{ ok: boolean; outcome?: any; code?: string; message?: string }> => {
+    let out = "";
+    await userJobFromStdin(chunks(JSON.stringify(request)), (t) => void (out += t));
+    return JSON.parse(out) as { ok: boolean };
+  };
+
+  it("find: the profiles under the roots given, and the home's NSS databases — one leading elsewhere refused, naming where", async () => {
+    const home = await tempDir("ro-find-home-");
+    const elsewhere = await tempDir("ro-find-elsewhere-");
+    await mkdir(join(home, ".thunderbird", "a.default"), { recursive: true });
+    await writeFile(join(home, ".thunderbird", "profiles.ini"), "[Profile0]\nName=main\nIsRelative=1\nPath=a.default\nDefault=1\n");
+    await writeFile(join(home, ".thunderbird", "a.default", "cert9.db"), "");
+    await writeFile(join(elsewhere, "cert9.db"), "");
+    await mkdir(join(home, ".pki"));
+    await symlink(elsewhere, join(home, ".pki", "nssdb"));
+    const found = await answer({ kind: "find", home, thunderbirdRoots: [join(home, ".thunderbird")] });
+    expect(found).toEqual({
+      ok: true,
+      outcome: {
+        thunderbird: [{ name: "main", path: join(home, ".thunderbird", "a.default"), isDefault: true }],
+        nss: [
+          { dir: join(home, ".thunderbird", "a.default") },
+          { dir: join(home, ".pki", "nssdb"), refused: `the NSS database ${join(home, ".pki", "nssdb")} is outside the user's home ${home} (it leads to ${elsewhere}): refused` },
+        ],
+      },
+    });
+    // Databases named by the caller (--nss-db) are checked, not looked for; none listed: none.
+    expect((await answer({ kind: "find", home, thunderbirdRoots: [], nssDbs: [elsewhere] })).outcome).toEqual({
+      thunderbird: [], nss: [{ dir: elsewhere, refused: `the NSS database ${elsewhere} is outside the user's home ${home}: refused` }],
+    });
+    expect((await answer({ kind: "find", home, thunderbirdRoots: [], nssDbs: [] })).outcome).toEqual({ thunderbird: [], nss: [] });
+  });
+
+  it("pending: the profile's state as status reads it, and a profile outside the home refused", async () => {
+    const j = await job();
+    const pending = await answer({ kind: "pending", home: j.profile, profile: j.profile, config: j.config, email: j.email, enterpriseRoots: true });
+    expect(pending.ok).toBe(true);
+    expect(pending.outcome).toEqual(expect.arrayContaining(["security.enterprise_roots.enabled"]));
+    await runProfileJob({ ...j, trustRoots: true }, "win32");
+    expect(await answer({ kind: "pending", home: j.profile, profile: j.profile, config: j.config, email: j.email, enterpriseRoots: true })).toEqual({ ok: true, outcome: [] });
+    const other = await job();
+    expect(await answer({ kind: "pending", home: other.profile, profile: j.profile, config: j.config, enterpriseRoots: false })).toMatchObject({
+      ok: false, code: "BAD_INPUT", message: `the Thunderbird profile ${j.profile} is outside the user's home ${other.profile}: refused`,
+    });
+  });
+
+  it("a profile in the home that another account owns is refused, naming both accounts", async () => {
+    const j = await job();
+    expect(await answer({ kind: "pending", home: j.profile, profile: j.profile, config: j.config, enterpriseRoots: false }).then((a) => a.ok)).toBe(true);
+    const { requireInHome } = await import("../../src/privilege/forUser.js");
+    await expect(requireInHome(j.profile, j.profile, "the Thunderbird profile", 4242)).rejects.toMatchObject({
+      code: "BAD_INPUT", message: `the Thunderbird profile ${j.profile} belongs to another account (uid ${process.getuid?.() ?? 0}), not to the user (uid 4242): refused`,
+    });
+    await expect(requireInHome(join(j.profile, "missing"), j.profile, "the NSS database")).rejects.toMatchObject({ code: "BAD_INPUT", message: expect.stringMatching(/cannot be reached by the user it belongs to/) as unknown });
+  });
+});
+
+describe("which account root acts for", () => {
+  it("the home's owner when root and the home is another's; nobody otherwise (the synchronous form agrees)", async () => {
+    const { actingFor, actingForSync } = await import("../../src/privilege/forUser.js");
+    const home = await tempDir("ro-acting-");
+    const mine = (await import("node:fs")).statSync(home).uid;
+    expect(await actingFor(home, 1000)).toBeUndefined();
+    expect(actingForSync(home, 1000)).toBeUndefined();
+    expect(await actingFor(join(home, "missing"), 0)).toBeUndefined();
+    expect(actingForSync(join(home, "missing"), 0)).toBeUndefined();
+    const { accountFor } = await import("../../src/privilege/forUser.js");
+    expect(await accountFor(home, home, 1000)).toBeUndefined();
+    if (mine === 0) {
+      // Root for itself on a folder another account owns drops to that owner, confined to the folder;
+      // acting for a user, the home's owner decides whoever owns the folder.
+      const theirs = await tempDir("ro-acting-theirs-");
+      await chown(theirs, 4242, 4343);
+      expect(await accountFor(theirs, home, 0)).toEqual({ uid: 4242, gid: 4343, home: theirs });
+      expect(await accountFor(home, home, 0)).toBeUndefined();
+      expect(await actingFor(home, 0)).toBeUndefined();
+      expect(actingForSync(home, 0)).toBeUndefined();
+      await chown(home, 65534, 65534);
+      expect(await actingFor(home, 0)).toEqual({ uid: 65534, gid: 65534, home });
+      expect(actingForSync(home, 0)).toBe(65534);
+      expect(await accountFor(theirs, home, 0)).toEqual({ uid: 65534, gid: 65534, home });
+    }
   });
 });
 

@@ -122,6 +122,8 @@ describe("one policies.json reader for the lock check, status and the writer (po
     expect(() => parsePolicies("[".repeat(1_000_000), "p.json")).toThrow(expect.objectContaining({ code: "BAD_INPUT" }));
     // Brackets inside strings, escaped quotes included, do not count.
     expect(jsonDepth(`{"a": "[[[[\\"[[[", "b": ["]"]}`)).toBe(2);
+    // Siblings close before the next opens: depth is nesting, not a count of brackets.
+    expect(jsonDepth("[[],[],[[]]]")).toBe(3);
   });
 
   it("a file that is not JSON decides nothing for the lock check (Thunderbird ignores it) and is refused by the writer", () => {
