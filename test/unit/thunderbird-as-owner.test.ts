@@ -346,6 +346,8 @@ describe.skipIf(process.getuid?.() !== 0)("the parent's side, as root: what the 
     const failed = { code: "CLIENT_WRITE_FAILED", message: "the Thunderbird step as the home's owner (uid 65534) failed (exit -1): " };
     await expect(runProfileJobAsOwner(j, { home, entry })).rejects.toMatchObject(failed);
     await expect(runProfileJobAsOwner(j, { home, entry, executable: join(dir, "no-such-node") })).rejects.toMatchObject(failed);
+    // A request larger than the pipe holds, to a child that dies unread: the broken pipe is that same failure, not a crash.
+    await expect(runProfileJobAsOwner({ ...j, fullName: "x".repeat(1_000_000) }, { home, entry })).rejects.toMatchObject(failed);
   });
 
   it("an owner with no /etc/passwd entry still gets the home it acts for as HOME", async () => {
