@@ -8,13 +8,13 @@ import { actingForSync } from "./privilege/forUser.js";
  * for a user keeps it in a folder of root's, one per user: the user could rewrite (or link away)
  * anything in their own home, and root's record of the configuration version must stay root's.
  */
-export function userStateDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, uid: number | undefined = process.getuid?.()): string {
-  const user = platform === "win32" ? undefined : actingForSync(homedir(), uid);
+export function userStateDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, uid: number | undefined = process.getuid?.(), home: string = homedir()): string {
+  const user = platform === "win32" ? undefined : actingForSync(home, uid);
   if (user !== undefined) return platform === "darwin" ? `/Library/Application Support/RelayOnboard/Users/${user}` : `/var/lib/relay-onboard/users/${user}`;
-  if (platform === "win32") return join(env["LOCALAPPDATA"] ?? join(homedir(), "AppData", "Local"), "RelayOnboard");
-  if (platform === "darwin") return join(homedir(), "Library", "Application Support", "RelayOnboard");
+  if (platform === "win32") return join(env["LOCALAPPDATA"] ?? join(home, "AppData", "Local"), "RelayOnboard");
+  if (platform === "darwin") return join(home, "Library", "Application Support", "RelayOnboard");
   const xdg = env["XDG_STATE_HOME"];
-  return join(xdg && xdg.startsWith("/") ? xdg : join(homedir(), ".local", "state"), "relay-onboard");
+  return join(xdg && xdg.startsWith("/") ? xdg : join(home, ".local", "state"), "relay-onboard");
 }
 
 /**

@@ -3,22 +3,17 @@
 // under %ProgramData%, never in a user's profile.
 import { chown, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { stateDirFor, userStateDir } from "../../src/paths.js";
 import { tempDir } from "../helpers/org.js";
 
-const savedHome = process.env["HOME"];
-afterEach(() => {
-  process.env["HOME"] = savedHome;
-});
-
 describe("the state folder", () => {
   it("a user's run: XDG_STATE_HOME when absolute, else ~/.local/state; Windows: LOCALAPPDATA; macOS: Application Support", () => {
-    process.env["HOME"] = "/home/alice";
-    expect(userStateDir({ XDG_STATE_HOME: "/x/state" }, "linux", 1000)).toBe("/x/state/relay-onboard");
-    expect(userStateDir({ XDG_STATE_HOME: "relative" }, "linux", 1000)).toBe("/home/alice/.local/state/relay-onboard");
-    expect(userStateDir({ LOCALAPPDATA: "C:\\Users\\alice\\AppData\\Local" }, "win32")).toBe(join("C:\\Users\\alice\\AppData\\Local", "RelayOnboard"));
-    expect(userStateDir({}, "darwin", 501)).toBe("/home/alice/Library/Application Support/RelayOnboard");
+    expect(userStateDir({ XDG_STATE_HOME: "/x/state" }, "linux", 1000, "/home/alice")).toBe("/x/state/relay-onboard");
+    expect(userStateDir({ XDG_STATE_HOME: "relative" }, "linux", 1000, "/home/alice")).toBe("/home/alice/.local/state/relay-onboard");
+    expect(userStateDir({ LOCALAPPDATA: "C:\\Users\\alice\\AppData\\Local" }, "win32", undefined, "/home/alice")).toBe(join("C:\\Users\\alice\\AppData\\Local", "RelayOnboard"));
+    expect(userStateDir({}, "win32", undefined, "/home/alice")).toBe(join("/home/alice", "AppData", "Local", "RelayOnboard"));
+    expect(userStateDir({}, "darwin", 501, "/home/alice")).toBe("/home/alice/Library/Application Support/RelayOnboard");
   });
 
   it("an elevated Windows run keeps its state under %ProgramData%, a run that is not elevated in the user's profile", () => {
@@ -32,12 +27,11 @@ describe("the state folder", () => {
     const home = join(await tempDir("ro-state-home-"), "alice");
     await mkdir(home);
     await chown(home, 65534, 65534);
-    process.env["HOME"] = home;
-    expect(userStateDir({}, "linux", 0)).toBe("/var/lib/relay-onboard/users/65534");
-    expect(userStateDir({}, "darwin", 0)).toBe("/Library/Application Support/RelayOnboard/Users/65534");
+    expect(userStateDir({}, "linux", 0, home)).toBe("/var/lib/relay-onboard/users/65534");
+    expect(userStateDir({}, "darwin", 0, home)).toBe("/Library/Application Support/RelayOnboard/Users/65534");
     // Root in its own home, or the user themself: the usual folder.
-    expect(userStateDir({}, "linux", 65534)).toBe(join(home, ".local", "state", "relay-onboard"));
-    process.env["HOME"] = await tempDir("ro-state-roots-");
-    expect(userStateDir({}, "linux", 0)).toBe(join(process.env["HOME"], ".local", "state", "relay-onboard"));
+    expect(userStateDir({}, "linux", 65534, home)).toBe(join(home, ".local", "state", "relay-onboard"));
+    const rootsHome = await tempDir("ro-state-roots-");
+    expect(userStateDir({}, "linux", 0, rootsHome)).toBe(join(rootsHome, ".local", "state", "relay-onboard"));
   });
 });
