@@ -21,13 +21,18 @@ export interface Account {
 }
 
 /**
- * The same, run with another account's uid and gid — root acting for a user: whatever the tool loads
- * from that user's files (NSS loads the modules a database's pkcs11.txt names) runs as that user,
- * and the kernel keeps it to that user's rights. A fixed PATH, the user's HOME, cwd "/".
+ * How a child runs as another account — root acting for a user: that account's uid and gid, so
+ * whatever the child loads from the user's files (NSS loads the modules a database's pkcs11.txt
+ * names) runs as that user and the kernel keeps it to that user's rights; a fixed PATH, the user's
+ * HOME, LANG and cwd "/", nothing else of this process's environment.
  */
+export function asAccount(account: Account): { uid: number; gid: number; cwd: string; env: NodeJS.ProcessEnv } {
+  return { uid: account.uid, gid: account.gid, cwd: "/", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: account.home, LANG: "C.UTF-8" } };
+}
+
+/** runCommand as another account (asAccount). */
 export function runCommandAs(account: Account): Runner {
-  return (command, args, options = {}) =>
-    run(command, args, options, { uid: account.uid, gid: account.gid, cwd: "/", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: account.home, LANG: "C.UTF-8" } });
+  return (command, args, options = {}) => run(command, args, options, asAccount(account));
 }
 
 function run(command: string, args: readonly string[], options: { input?: string; timeoutMs?: number }, as: { uid?: number; gid?: number; cwd?: string; env?: NodeJS.ProcessEnv }): Promise<RunResult> {

@@ -8,6 +8,7 @@
 // the generic CERT_UNTRUSTED advice stands: the network is intercepting, do not continue on it.
 import { X509Certificate } from "node:crypto";
 import { homedir } from "node:os";
+import { pemBlocksDer } from "../certs/pem.js";
 import { readLinuxCaBundle } from "../certs/systemBundle.js";
 import { runCommand, type Runner } from "../processRunner.js";
 import { chainName } from "../smtp/tlsCheck.js";
@@ -54,13 +55,12 @@ export const LOCAL_ROOTS_COMMANDS = {
 
 /** This computer's own roots, as DER: the bundle file (Linux) or what the OS store lists. */
 async function localRootsDer(platform: NodeJS.Platform, options: { bundle?: string; runner?: Runner }): Promise<Buffer[]> {
-  const pemBlocks = (text: string) => (text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((b) => Buffer.from(b.replace(/-----[A-Z ]+-----|\s/g, ""), "base64"));
-  if (platform === "linux") return pemBlocks((await readLinuxCaBundle(options.bundle)) ?? "");
+  if (platform === "linux") return pemBlocksDer((await readLinuxCaBundle(options.bundle)) ?? "");
   if (platform !== "win32" && platform !== "darwin") return [];
   const [command, args] = LOCAL_ROOTS_COMMANDS[platform]();
   const listed = await (options.runner ?? runCommand)(command, args, { timeoutMs: 30_000 });
   if (listed.code !== 0) return [];
-  if (platform === "darwin") return pemBlocks(listed.stdout);
+  if (platform === "darwin") return pemBlocksDer(listed.stdout);
   return listed.stdout.split(/\r?\n/).map((l) => l.trim()).filter((l) => /^[A-Za-z0-9+/]+={0,2}$/.test(l)).map((l) => Buffer.from(l, "base64"));
 }
 

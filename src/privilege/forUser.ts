@@ -12,7 +12,7 @@ import { realpath, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { sep } from "node:path";
 import { isFailureCode, RelayError } from "../errors.js";
-import type { Account } from "../processRunner.js";
+import { asAccount, type Account } from "../processRunner.js";
 import { IN_SEA } from "../version.js";
 
 export type { Account };
@@ -103,17 +103,11 @@ export interface AsUserOptions {
 }
 
 /**
- * Runs `relay-onboard __user-job` as the account — the request on stdin, the answer as JSON on
- * stdout — with a fixed PATH, the account's HOME, LANG and cwd "/", nothing else of this process's.
+ * Runs `relay-onboard __user-job` as the account (processRunner.ts's asAccount) — the request on
+ * stdin, the answer as JSON on stdout.
  */
 export async function runAsUser<T>(account: Account, request: unknown, options: AsUserOptions): Promise<T> {
-  const child = spawn(options.executable ?? process.execPath, [...(options.entry ? [options.entry] : selfArgs()), "__user-job"], {
-    uid: account.uid,
-    gid: account.gid,
-    cwd: "/",
-    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: account.home, LANG: "C.UTF-8" },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const child = spawn(options.executable ?? process.execPath, [...(options.entry ? [options.entry] : selfArgs()), "__user-job"], { ...asAccount(account), stdio: ["pipe", "pipe", "pipe"] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on("data", (d: Buffer) => out.push(d));
