@@ -53,21 +53,26 @@ export function chainName(cert: X509Certificate): string {
   return visible(name(fields));
 }
 
-export function describeChain(socket: TLSSocket): ChainEntry[] {
-  const chain: ChainEntry[] = [];
+/** The peer's certificates, leaf first, each once (a self-signed root names itself as issuer). */
+function peerCertificates(socket: TLSSocket): DetailedPeerCertificate[] {
+  const certs: DetailedPeerCertificate[] = [];
   let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
   const seen = new Set<string>();
   while (cert && Object.keys(cert).length > 0 && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
-    chain.push({
-      subject: visible(name(cert.subject)),
-      issuer: visible(name(cert.issuer)),
-      sha256: cert.fingerprint256.replace(/:/g, "").toLowerCase(),
-      notAfter: new Date(cert.valid_to).toISOString(),
-    });
+    certs.push(cert);
     cert = cert.issuerCertificate;
   }
-  return chain;
+  return certs;
+}
+
+export function describeChain(socket: TLSSocket): ChainEntry[] {
+  return peerCertificates(socket).map((cert) => ({
+    subject: visible(name(cert.subject)),
+    issuer: visible(name(cert.issuer)),
+    sha256: cert.fingerprint256.replace(/:/g, "").toLowerCase(),
+    notAfter: new Date(cert.valid_to).toISOString(),
+  }));
 }
 
 /**
@@ -77,14 +82,7 @@ export function describeChain(socket: TLSSocket): ChainEntry[] {
  * that failure: the certificate library takes a quarter of a second to load.
  */
 export async function nameIssuerKey(socket: TLSSocket, info: TlsInfo): Promise<void> {
-  let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
-  const seen = new Set<string>();
-  let top: DetailedPeerCertificate | undefined;
-  while (cert && Object.keys(cert).length > 0 && !seen.has(cert.fingerprint256)) {
-    seen.add(cert.fingerprint256);
-    top = cert;
-    cert = cert.issuerCertificate;
-  }
+  const top = peerCertificates(socket).at(-1);
   const last = info.chain.at(-1);
   if (!top?.raw || !last) return;
   const { authorityKeyId } = await import("../certs/keyIds.js");
