@@ -425,6 +425,15 @@ describe("the Thunderbird step where Thunderbird has no certutil (Windows, macOS
     const needed = locks.find((l) => l.name === trySsl)!.value;
     expect(await thunderbirdPending(fresh.profile, fresh.config, fresh.email, { policies: locks.map((l) => ({ ...l, status: "default" as const })) })).toEqual([]);
     expect(await thunderbirdPending(done.profile, done.config, done.email, { policies: [{ name: trySsl, status: "default", value: 0, file }] })).toEqual([]);
+    // A profile holding a wrong value that a rule sets right: the rule's value is the one Thunderbird uses.
+    await writeFile(join(done.profile, "user.js"), `user_pref("${trySsl}", 0);\n`);
+    expect(await thunderbirdPending(done.profile, done.config, done.email, { policies: [] })).toEqual([trySsl]);
+    for (const status of ["locked", "user"] as const) expect(await thunderbirdPending(done.profile, done.config, done.email, { policies: [{ name: trySsl, status, value: needed, file }] }), status).toEqual([]);
+    expect(await thunderbirdPending(done.profile, done.config, done.email, { policies: [{ name: trySsl, status: "default", value: needed, file }] })).toEqual([trySsl]);
+    await writeFile(join(done.profile, "user.js"), "");
+    // Without an address, a rule clearing the server's security leaves no server pointing at the relay.
+    expect(await thunderbirdPending(done.profile, done.config, undefined, { policies: [] })).toEqual([]);
+    expect((await thunderbirdPending(done.profile, done.config, undefined, { policies: [{ name: trySsl, status: "clear", file }] })).length).toBe(1);
     await expect(thunderbirdPending(done.profile, done.config, done.email, { policies: [{ name: trySsl, status: "clear", file }] })).rejects.toMatchObject({
       code: "CLIENT_LOCKED_BY_POLICY", message: `${file} clears ${trySsl}; Relay Onboard needs ${JSON.stringify(needed)}`,
     });
