@@ -9,7 +9,7 @@ import { createTypeScriptImportResolver } from "eslint-import-resolver-typescrip
 // folders named as allowed below and any lower layer, never a higher one. With no-cycle this keeps
 // every dependency between src/ folders pointing one way.
 const LAYERS = [
-  ["src/errors.ts", "src/address.ts", "src/version.ts", "src/paths.ts", "src/pid.ts", "src/processRunner.ts", "src/internalLog.ts", "src/safeText.ts", "src/time.ts", "src/fs", "src/certs", "src/windows", "src/privilege/forUser.ts"],
+  ["src/errors.ts", "src/address.ts", "src/version.ts", "src/paths.ts", "src/pid.ts", "src/processRunner.ts", "src/internalLog.ts", "src/safeText.ts", "src/time.ts", "src/fs", "src/certs", "src/windows", "src/privilege/forUser.ts", "src/installRecord.ts"],
   ["src/config"],
   ["src/smtp", "src/truststore", "src/secrets", "src/policy"],
   ["src/diagnostics", "src/clients", "src/privilege/userJob.ts"],

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import type { LoadedConfig } from "./config/load.js";
 import { FAILURE_CODES, RelayError, type FailureCode } from "./errors.js";
 import { CLIENT_TITLES, type CaStoreSetting, type ClientName } from "./policy/policy.js";
+import type { InstallRecord, ProfileInput } from "./installRecord.js";
+import type { ThunderbirdResult } from "./clients/thunderbird/configure.js";
 
 /** "planned": a dry run found this step would change the machine. */
 export type StepStatus = "done" | "unchanged" | "skipped" | "failed" | "planned";
@@ -41,6 +43,8 @@ export interface OnboardOptions {
   onStep?: (step: OnboardStep) => void;
   /** Plan every step against this machine and change nothing (steps that would change are "planned"). */
   dryRun?: boolean;
+  /** The state folder: what the run installs is added to its install record there (none kept without it). */
+  stateDir?: string;
 }
 
 export interface OnboardResult {
@@ -78,6 +82,9 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
 
   const { applyRoots, describeRoots, describeRootsPlan, planRoots, rootsInPlace, rootsState } = await import("./truststore/rotation.js");
   const dryRun = Boolean(options.dryRun);
+  const now = options.now ?? new Date();
+  const { InstallRecord } = await import("./installRecord.js");
+  const installed = options.stateDir && !dryRun ? await InstallRecord.load(options.stateDir, { now }) : undefined;
   // Every current root (the primary and, during a rotation, the next one) must be acceptable.
   const roots = planRoots(config, options.now ? { now: options.now } : {});
   // The mail apps are known before the root is installed: the two steps must agree on NSS.
@@ -102,7 +109,7 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
         return { status: states.every(rootsInPlace) ? "unchanged" : "planned", message: states.map(describeRootsPlan).join("; ") };
       }
       const results = [];
-      for (const store of stores) results.push(await applyRoots(store, roots));
+      for (const store of stores) results.push(await applyRoots(store, roots, installed, now));
       const changed = results.some((r) => r.changed);
       return { status: changed ? "done" : "unchanged", message: results.map(describeRoots).join("; ") };
     });
@@ -134,7 +141,8 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
           if (!profile) throw new RelayError("CLIENT_NOT_FOUND", "no Thunderbird profile to configure");
           // As the profile's owner when this is root working for another user (asOwner.ts).
           const { runProfileJobAsOwner } = await import("./clients/thunderbird/asOwner.js");
-          const { result, nss: nssOutcome, rootTrust } = await runProfileJobAsOwner({
+          const { recordOfConfigure } = await import("./clients/thunderbird/offboard.js");
+          const { result, nss: nssOutcome, rootTrust, roots: outcomeRoots } = await runProfileJobAsOwner({
             profile: profile.location, config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}),
             ...(options.now ? { now: options.now.toISOString() } : {}), trustRoots: true, ...(dryRun ? { dryRun: true } : {}),
           });
@@ -143,6 +151,7 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
             const store = rootTrust === "os-store" ? "would read this computer's certificate store" : "its certificate store is checked for the root(s) when onboarding runs";
             return { status: result.changed ? "planned" : "unchanged", message: `profile ${profile.name}: ${prefs}; ${store}` };
           }
+          if (installed) keepRecord(installed, profile.location, options.email, result, outcomeRoots, now, recordOfConfigure);
           if (nssOutcome?.code) throw new RelayError(nssOutcome.code, nssOutcome.message ?? "the root could not be added to the profile");
           const nss = nssOutcome ?? { changed: false };
           const changed = result.changed || nss.changed;
@@ -179,8 +188,31 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
     });
   }
 
+  // What was installed is recorded even when a later step failed: offboarding needs it most then.
+  if (installed?.dirty) {
+    await attempt("record", "Record of what was installed", async () => {
+      await installed.save();
+      return { status: "done", message: `kept in ${installed.file}` };
+    });
+  }
+
   const failedAction = steps.some((s) => s.status === "failed" && s.id !== "test");
   const failedTest = steps.some((s) => s.status === "failed" && s.id === "test");
   return { steps, changed: steps.some((s) => s.status === "done" && s.id !== "test"), exitStatus: failedAction ? 4 : failedTest ? 1 : 0 };
 }
 
+
+/** Adds a Thunderbird step's changes (its preferences, its profile store's roots) to the install record. */
+function keepRecord(
+  record: InstallRecord,
+  profile: string,
+  email: string,
+  result: ThunderbirdResult,
+  roots: { added: Array<{ sha256: string; handle: string }>; dropped: string[] } | undefined,
+  now: Date,
+  recordOfConfigure: (r: ThunderbirdResult, email: string) => ProfileInput,
+): void {
+  if (result.changed) record.addProfileChanges(recordOfConfigure(result, email), now);
+  for (const r of roots?.added ?? []) record.addRoot({ store: "nss", location: profile, sha256: r.sha256, handle: r.handle }, now);
+  for (const sha256 of roots?.dropped ?? []) record.dropRoot("nss", profile, sha256);
+}

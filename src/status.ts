@@ -84,7 +84,7 @@ export async function onboardingStatus(options: StatusOptions): Promise<StatusRe
         const r = await rootsState(store, roots);
         const problems = [
           ...(r.missing.length === 0 ? [] : [roots.install.length === 1 ? `not in ${store.location}` : `root(s) ${r.missing.map(short).join(", ")} not in ${store.location}`]),
-          ...(r.retiredPresent.length === 0 ? [] : [`retired root(s) ${r.retiredPresent.map(short).join(", ")} still trusted there`]),
+          ...(r.retiredPresent.length === 0 ? [] : [`retired root(s) ${r.retiredPresent.map(short).join(", ")} still trusted there (${r.retiredWhere.flatMap((w) => w.where).join(", ")})`]),
         ];
         if (problems.length > 0) return { state: "missing", message: problems.join("; ") };
         return { state: "ok", message: `trusted in ${store.location}${roots.install.length > 1 ? ` (${roots.install.length} roots)` : ""}` };

@@ -20,7 +20,7 @@ import type { Report } from "../diagnostics/report.js";
 import type { CheckResult } from "../diagnostics/steps.js";
 import type { DemoEnvironment } from "../demo/environment.js";
 import { CLIENT_TITLES, type Policy } from "../policy/policy.js";
-import type { Keychain } from "../secrets/keychain.js";
+import { KEYCHAIN_SERVICE, type Keychain } from "../secrets/keychain.js";
 import type { TrustStore } from "../truststore/types.js";
 import type {
   AppState, CaView, ClientName, ClientResult, ClientView, Journey, ManualSettings, OrganisationView, Problem, Security, SendOutcome, Summary, SummaryItem, SupportSummary, TestOutcome, TestProgress, TestRequest,
@@ -247,10 +247,12 @@ export class AppService {
     const plan = await this.roots();
     const { applyRoots, rootsInPlace, rootsState } = await import("../truststore/rotation.js");
     const stores: CaView["stores"] = [];
+    const { InstallRecord } = await import("../installRecord.js");
+    const record = operation === "install" ? await InstallRecord.load(this.options.stateDir, { now: this.now() }) : undefined;
     for (const store of await this.stores()) {
       try {
         if (operation === "install") {
-          const done = await applyRoots(store, plan);
+          const done = await applyRoots(store, plan, record, this.now());
           stores.push({ store: store.store, location: store.location, installed: true, changed: done.changed });
         } else {
           const state = await rootsState(store, plan);
@@ -260,6 +262,7 @@ export class AppService {
         stores.push({ store: store.store, location: store.location, installed: false, problem: await this.problem(err) });
       }
     }
+    await record?.save();
     const ca = plan.install[0]!;
     const x509 = new X509Certificate(ca.der);
     return {
@@ -326,6 +329,10 @@ export class AppService {
         // The test ran and passed; only keeping the password failed: say so beside the result.
         try {
           await this.options.keychain.save(request.email, request.password);
+          const { InstallRecord } = await import("../installRecord.js");
+          const record = await InstallRecord.load(this.options.stateDir, { now: this.now() });
+          record.addSecret({ service: KEYCHAIN_SERVICE, account: request.email });
+          await record.save();
         } catch (err) {
           outcome.keychainProblem = await this.problem(err);
         }
@@ -394,7 +401,7 @@ export class AppService {
     const { onboard } = await import("../onboarding.js");
     const result = await onboard({
       loaded: { ...loaded, payload: { ...loaded.payload, config: this.effectiveConfig() } }, email: request.email, ...(request.name ? { fullName: request.name } : {}),
-      clients: request.clients, caStore: "none", outDir: this.options.stateDir, version: this.options.version,
+      clients: request.clients, caStore: "none", outDir: this.options.stateDir, version: this.options.version, stateDir: this.options.stateDir,
       ...(this.options.platform ? { platform: this.options.platform } : {}),
       ...(this.options.thunderbirdRoots ? { thunderbirdRoots: this.options.thunderbirdRoots } : {}),
     });

@@ -6,6 +6,7 @@ import { formatTimestamp } from "../time.js";
 import { RelayError, FAILURE_CODES } from "../errors.js";
 import type { StoreChoice } from "../truststore/select.js";
 import type { AcceptedCa, StoreResult } from "../truststore/types.js";
+import type { LeftInPlace } from "../truststore/rotation.js";
 import { optionalConfig, type TargetFlags } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
 
@@ -19,6 +20,8 @@ interface CaFlags extends TargetFlags {
 }
 
 interface CaStoreResult extends StoreResult {
+  /** Copies someone else installed: left in place. */
+  leftInPlace?: LeftInPlace[];
   /** Current roots the store lacks (status). */
   missing?: string[];
   /** Retired roots the store still holds (status). */
@@ -94,6 +97,10 @@ export function registerCaCommand(program: Command, io: CliIo): void {
       // Someone at a terminal can answer the OS prompt (macOS) even with --yes; an MDM run cannot.
       const interactive = Boolean(process.stdin.isTTY);
       const stores = await selectStores({ choice, ...(opts.nssDb ? { nssDbs: opts.nssDb } : {}), interactive });
+      // What the tool installed: removal takes back only that (DESIGN.md, "What the tool installed").
+      const { InstallRecord } = await import("../installRecord.js");
+      const { stateDirOfThisRun } = await import("./stateDir.js");
+      const record = await InstallRecord.load(opts.stateDir ?? (await stateDirOfThisRun()), { readOnly: action === "status", now: io.now() });
 
       if (action === "install" && !opts.yes) {
         io.stderr(`About to trust ${plan.install.length === 1 ? "this root certificate" : "these root certificates"} for secure connections:\n${plan.install.map(describeCa).join("")}in: ${stores.map((s) => `${s.store} (${s.location})`).join(", ")}\n`);
@@ -104,21 +111,22 @@ export function registerCaCommand(program: Command, io: CliIo): void {
       for (const store of stores) {
         try {
           if (action === "install") {
-            const o = await applyRoots(store, plan);
-            results.push({ store: store.store, location: store.location, installed: true, changed: o.changed, ...(o.removed.length ? { retiredRemoved: o.removed } : {}) });
+            const o = await applyRoots(store, plan, record, io.now());
+            results.push({ store: store.store, location: store.location, installed: true, changed: o.changed, ...(o.removed.length ? { retiredRemoved: o.removed } : {}), ...(o.leftInPlace.length ? { leftInPlace: o.leftInPlace } : {}) });
           } else if (action === "status") {
             const r = await rootsState(store, plan);
-            results.push({ store: store.store, location: store.location, installed: rootsInPlace(r), changed: false, ...(r.missing.length ? { missing: r.missing } : {}), ...(r.retiredPresent.length ? { retiredPresent: r.retiredPresent } : {}) });
+            results.push({ store: store.store, location: store.location, installed: rootsInPlace(r), changed: false, ...(r.missing.length ? { missing: r.missing } : {}), ...(r.retiredPresent.length ? { retiredPresent: r.retiredPresent } : {}), ...(r.retiredWhere.length ? { leftInPlace: r.retiredWhere } : {}) });
           } else {
-            // Remove: the organisation's current roots and any retired one still there.
-            const changed = await removeRoots(store, plan);
-            results.push({ store: store.store, location: store.location, installed: false, changed });
+            // Remove: the organisation's current roots and any retired one still there, where they are the tool's.
+            const o = await removeRoots(store, plan, record);
+            results.push({ store: store.store, location: store.location, installed: o.leftInPlace.length > 0, changed: o.changed, ...(o.leftInPlace.length ? { leftInPlace: o.leftInPlace } : {}) });
           }
         } catch (err) {
           if (!(err instanceof RelayError)) throw err;
           results.push({ store: store.store, location: store.location, installed: false, changed: false, code: err.code, message: err.message });
         }
       }
+      await record.save();
       const failed = results.find((r) => r.code);
       const ok = !failed && (action !== "status" || results.every((r) => r.installed));
       if (opts.json) {
@@ -140,6 +148,7 @@ export function registerCaCommand(program: Command, io: CliIo): void {
           io.stdout(`  ${r.store.padEnd(14)} ${r.location}\n      ${state}\n`);
           for (const sha of r.missing ?? []) io.stdout(`      missing: ${formatFingerprint(sha)}\n`);
           for (const sha of r.retiredPresent ?? []) io.stdout(`      retired but still trusted: ${formatFingerprint(sha)}\n`);
+          for (const l of r.leftInPlace ?? []) io.stdout(`      ${action === "status" ? `trusted at: ${l.where.join(", ")}` : `${formatFingerprint(l.sha256)} also installed by someone else: left in place (${l.where.join(", ")})`}\n`);
           for (const sha of r.retiredRemoved ?? []) io.stdout(`      retired root removed: ${formatFingerprint(sha)}\n`);
           if (r.code) io.stdout(`      What to do: ${FAILURE_CODES[r.code].hint}\n`);
         }

@@ -97,7 +97,7 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
         const { onboard } = await import("../onboarding.js");
         return onboard({
           loaded, email, ...(dryRun ? { dryRun: true } : {}), ...(opts.name ? { fullName: opts.name } : {}), ...(password !== undefined ? { password } : {}),
-          ...(clients ? { clients: clients as ClientName[] } : {}), caStore: caStore as CaStoreSetting, outDir: opts.outDir ?? stateDir, now: io.now(), version,
+          ...(clients ? { clients: clients as ClientName[] } : {}), caStore: caStore as CaStoreSetting, outDir: opts.outDir ?? stateDir, now: io.now(), version, stateDir,
           ...(onStep ? { onStep } : {}),
         });
       }

@@ -4,8 +4,8 @@
 // Without root, the two privileged steps run in one pkexec call (one password prompt).
 import { unixTool } from "../systemTools.js";
 import { access, constants, readdir, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
-import { singleCertificateDer, sha256Hex } from "../certs/pem.js";
+import { dirname, join } from "node:path";
+import { pemBlocksDer, singleCertificateDer, sha256Hex } from "../certs/pem.js";
 import { RelayError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { requireRootOwnedPath } from "../fs/systemPath.js";
@@ -86,24 +86,33 @@ async function bundleContains(bundle: string, ca: AcceptedCa): Promise<boolean> 
   return text.replace(/\s+/g, "").includes(body(ca.der));
 }
 
-/** Anchor files in `dir` whose certificate has this SHA-256 (PEM or DER files). */
-async function matchingAnchors(dir: string, sha256: string): Promise<Array<{ path: string; der: Buffer }>> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const found: Array<{ path: string; der: Buffer }> = [];
-  for (const name of names) {
-    const path = join(dir, name);
-    const data = await readFile(path).catch(() => undefined);
-    if (!data || data.length > 1024 * 1024) continue;
-    let der: Buffer | undefined;
-    try {
-      der = singleCertificateDer(data.toString("latin1"));
-    } catch {
-      der = data[0] === 0x30 ? data : undefined;
-    }
-    if (der && sha256Hex(der) === sha256) found.push({ path, der });
+/** The certificate in an anchor file (PEM or DER), or undefined when it holds not exactly one. */
+async function anchorDer(path: string): Promise<Buffer | undefined> {
+  const data = await readFile(path).catch(() => undefined);
+  if (!data || data.length > 1024 * 1024) return undefined;
+  try {
+    return singleCertificateDer(data.toString("latin1"));
+  } catch {
+    return data[0] === 0x30 ? data : undefined;
+  }
+}
+
+/**
+ * Anchor files anywhere under `dir` whose certificate has this SHA-256 — subfolders too, which
+ * update-ca-certificates also reads (bounded: at most 4096 entries).
+ */
+async function matchingAnchors(dir: string, sha256: string): Promise<string[]> {
+  const names = (await readdir(dir, { recursive: true }).catch(() => [] as string[])).slice(0, 4096);
+  const found: string[] = [];
+  for (const name of names.sort()) {
+    const der = await anchorDer(join(dir, name));
+    if (der && sha256Hex(der) === sha256) found.push(join(dir, name));
   }
   return found;
 }
+
+/** The anchor file the tool names for a certificate: relay-onboard-<first 16 hex of its SHA-256>. */
+export const anchorName = (sha256: string, family: LinuxFamily) => `relay-onboard-${sha256.slice(0, 16)}${family.extension}`;
 
 export interface LinuxStoreOptions {
   family: LinuxFamily;
@@ -129,7 +138,7 @@ export class LinuxSystemStore implements TrustStore {
   }
 
   async status(ca: AcceptedCa): Promise<StoreResult> {
-    const files = (await matchingAnchors(this.options.family.anchorsDir, ca.sha256)).map((f) => f.path);
+    const files = await matchingAnchors(this.options.family.anchorsDir, ca.sha256);
     const inBundle = await bundleContains(this.options.family.bundle, ca);
     return this.result(files.length > 0 && inBundle, false, files[0]);
   }
@@ -138,31 +147,59 @@ export class LinuxSystemStore implements TrustStore {
     const before = await this.status(ca);
     if (before.installed) return before;
     const { family } = this.options;
-    const target = join(family.anchorsDir, `${ca.label}${family.extension}`);
+    const target = join(family.anchorsDir, anchorName(ca.sha256, family));
     await this.privileged("install", target, ca.pem, ca.sha256);
     if (!(await bundleContains(family.bundle, ca))) {
       // Leave nothing half-done: take the anchor out again.
       await this.privileged("remove", target).catch(() => undefined);
       throw new RelayError("CA_INSTALL_FAILED", `${family.refresh(false)[0]} ran but ${family.bundle} does not contain the certificate`);
     }
-    return this.result(true, true, target);
+    return { ...this.result(true, true, target), handle: target };
   }
 
-  async remove(ca: AcceptedCa): Promise<StoreResult> {
-    const files = (await matchingAnchors(this.options.family.anchorsDir, ca.sha256)).map((f) => f.path);
-    if (files.length === 0 && !(await bundleContains(this.options.family.bundle, ca))) return this.result(false, false);
-    for (const file of files) await this.privileged("remove", file);
-    if (files.length === 0) await this.privileged("refresh");
-    if (await bundleContains(this.options.family.bundle, ca)) {
-      throw new RelayError("CA_INSTALL_FAILED", `the certificate is still in ${this.options.family.bundle}; it may come from a file Relay Onboard does not manage`);
+  /**
+   * Takes out the tool's own anchor files for this certificate (as find() names them) and refreshes.
+   * Another copy (an administrator's file, a subfolder, the distribution's list) is left in place and
+   * reported in the result's message.
+   */
+  async remove(ca: AcceptedCa, recorded?: string): Promise<StoreResult> {
+    const ours = await this.ownAnchors(ca.sha256, recorded);
+    for (const file of ours) await this.privileged("remove", file);
+    const others = await this.trustedCopies(ca.sha256);
+    const left = others.length ? `also installed by someone else: left in place (${others.join(", ")})` : undefined;
+    return { ...this.result(others.length > 0, ours.length > 0, ours[0]), ...(left ? { message: left } : {}) };
+  }
+
+  async find(sha256: string, organization: string, recorded?: string): Promise<AcceptedCa | undefined> {
+    const [file] = await this.ownAnchors(sha256, recorded);
+    const der = file ? await anchorDer(file) : undefined;
+    return der ? identifyDer(der, organization) : undefined;
+  }
+
+  async trustedCopies(sha256: string): Promise<string[]> {
+    const { anchorsDir, bundle } = this.options.family;
+    const files = await matchingAnchors(anchorsDir, sha256);
+    if (files.length > 0) return files;
+    // Not from an anchor file (the distribution's list, a file since deleted but not refreshed): the bundle itself.
+    const text = await readFile(bundle, "utf8").catch(() => "");
+    return pemBlocksDer(text).some((der) => sha256Hex(der) === sha256) ? [bundle] : [];
+  }
+
+  /**
+   * The tool's own anchors for a certificate: the file of its own naming directly in the anchors
+   * folder, and the file the install record names (only directly in that folder), each holding
+   * exactly that certificate.
+   */
+  private async ownAnchors(sha256: string, recorded?: string): Promise<string[]> {
+    const { anchorsDir } = this.options.family;
+    const candidates = [join(anchorsDir, anchorName(sha256, this.options.family))];
+    if (recorded && dirname(recorded) === anchorsDir && !candidates.includes(recorded)) candidates.push(recorded);
+    const ours: string[] = [];
+    for (const file of candidates) {
+      const der = await anchorDer(file);
+      if (der && sha256Hex(der) === sha256) ours.push(file);
     }
-    return this.result(false, true, files[0]);
-  }
-
-  /** Only a root this tool could have placed counts: an anchor file, not a certificate the distribution ships. */
-  async find(sha256: string, organization: string): Promise<AcceptedCa | undefined> {
-    const [file] = await matchingAnchors(this.options.family.anchorsDir, sha256);
-    return file ? identifyDer(file.der, organization) : undefined;
+    return ours;
   }
 
   /** The privileged steps: write or delete an anchor, then refresh — directly as root, or via pkexec. */

@@ -31,7 +31,20 @@ export function macArgs(scope: MacScope, keychain: string) {
 
 /** SHA-256 fingerprints listed by `security find-certificate -a -Z` (lower case). */
 export function parseFindCertificate(output: string): string[] {
-  return [...output.matchAll(/^SHA-256 hash: ([0-9A-Fa-f]{64})\s*$/gm)].map((m) => m[1]!.toLowerCase());
+  return keychainEntries(output).map((e) => e.sha256);
+}
+
+/** Each entry of `security find-certificate -a -Z`: its SHA-256 (lower case) and its keychain label ("labl"). */
+export function keychainEntries(output: string): Array<{ sha256: string; label: string | undefined }> {
+  const entries: Array<{ sha256: string; label: string | undefined }> = [];
+  for (const line of output.split("\n")) {
+    const hash = /^SHA-256 hash: ([0-9A-Fa-f]{64})\s*$/.exec(line);
+    if (hash) entries.push({ sha256: hash[1]!.toLowerCase(), label: undefined });
+    const label = /^\s+"labl"<blob>="(.*)"\s*$/.exec(line);
+    const last = entries[entries.length - 1];
+    if (label && last && last.label === undefined) last.label = label[1];
+  }
+  return entries;
 }
 
 export class MacStore implements TrustStore {
@@ -53,10 +66,15 @@ export class MacStore implements TrustStore {
   private readonly interactive: boolean;
 
   async status(ca: AcceptedCa): Promise<StoreResult> {
+    const entry = (await this.entries()).find((e) => e.sha256 === ca.sha256);
+    return { store: this.store, location: this.location, installed: entry !== undefined, changed: false, ...(entry?.label ? { handle: entry.label } : {}) };
+  }
+
+  private async entries(): Promise<ReturnType<typeof keychainEntries>> {
     const [cmd, args] = this.args.find();
     const r = await this.runner(cmd, args);
     if (r.code !== 0 && r.stdout.trim() !== "") throw new RelayError("CA_INSTALL_FAILED", `cannot read ${this.location}: ${r.stderr.trim()}`);
-    return { store: this.store, location: this.location, installed: parseFindCertificate(r.stdout).includes(ca.sha256), changed: false };
+    return keychainEntries(r.stdout);
   }
 
   async install(ca: AcceptedCa): Promise<StoreResult> {
@@ -71,10 +89,23 @@ export class MacStore implements TrustStore {
         throw new RelayError("CA_INSTALL_FAILED", denied ? `the password prompt was declined or could not be shown. ${PROFILE_ROUTE}` : `security add-trusted-cert failed: ${r.stderr.trim()}`);
       }
     });
-    return confirmChange(this, ca, true, "security");
+    const done = await confirmChange(this, ca, true, "security");
+    return { ...done, handle: (await this.status(ca)).handle ?? "" };
   }
 
-  async find(sha256: string, organization: string): Promise<AcceptedCa | undefined> {
+  async trustedCopies(sha256: string): Promise<string[]> {
+    return (await this.entries()).filter((e) => e.sha256 === sha256).map((e) => `${this.location}${e.label ? ` ("${e.label}")` : ""}`);
+  }
+
+  /**
+   * Ours only by the install record: `security` cannot give a certificate a label of the tool's own
+   * (the keychain labels it by its subject), so an entry counts when the record holds this keychain,
+   * this SHA-256 and the label the entry still has.
+   */
+  async find(sha256: string, organization: string, recorded?: string): Promise<AcceptedCa | undefined> {
+    if (recorded === undefined) return undefined;
+    const entry = (await this.entries()).find((e) => e.sha256 === sha256);
+    if (!entry || (entry.label ?? "") !== recorded) return undefined;
     const [cmd, args] = this.args.findPem();
     const r = await this.runner(cmd, args);
     if (r.code !== 0 && r.stdout.trim() !== "") throw new RelayError("CA_INSTALL_FAILED", `cannot read ${this.location}: ${r.stderr.trim()}`);

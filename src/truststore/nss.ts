@@ -5,7 +5,7 @@ import { unixTool } from "../systemTools.js";
 import { readdir, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { singleCertificateDer, sha256Hex } from "../certs/pem.js";
+import { pemBlocksDer, singleCertificateDer, sha256Hex } from "../certs/pem.js";
 import { RelayError } from "../errors.js";
 import { confirmChange, withTempFile } from "./common.js";
 import { runCommand, type Runner } from "../processRunner.js";
@@ -95,7 +95,7 @@ export class NssStore implements TrustStore {
       const r = await this.certutil(["-A", "-n", nssNickname(ca), "-t", SERVER_AUTH_ROOT_TRUST, "-a", "-i", file]);
       if (r.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `certutil could not add the certificate to ${this.location}: ${r.stderr.trim()}`);
     });
-    return confirmChange(this, ca, true, "certutil");
+    return { ...(await confirmChange(this, ca, true, "certutil")), handle: nssNickname(ca) };
   }
 
   async remove(ca: AcceptedCa): Promise<StoreResult> {
@@ -109,26 +109,39 @@ export class NssStore implements TrustStore {
       if (r.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `certutil could not delete the certificate from ${this.location}: ${r.stderr.trim()}`);
       changed = true;
     }
-    return this.result(false, changed);
+    const others = await this.trustedCopies(ca.sha256);
+    const left = others.length ? `also installed by someone else: left in place (${others.join(", ")})` : undefined;
+    return { ...this.result(others.length > 0, changed, left), handle: nick };
   }
 
-  /** One of our entries (by its nickname's fingerprint prefix) whose certificate is exactly this one. */
+  /**
+   * One of our entries — by the nickname the tool gives, "<organisation> root <sha8> (Relay
+   * Onboard)", which the install record also holds — whose certificate is exactly this one.
+   */
   async find(sha256: string): Promise<AcceptedCa | undefined> {
-    const listing = await this.certutil(["-L"]);
-    if (listing.code !== 0) return undefined; // no database: nothing to find
-    for (const nick of listedNicknames(listing.stdout)) {
-      if (OURS.exec(nick)?.[1] !== sha256.slice(0, 8)) continue;
-      const pem = await this.certutil(["-L", "-n", nick, "-a"]);
-      let der: Buffer;
-      try {
-        der = singleCertificateDer(pem.stdout.trim());
-      } catch {
-        continue;
-      }
+    for (const { nick, der } of await this.entries()) {
       // The nickname's organisation part, so remove() finds the same nickname even if the name changed.
-      if (sha256Hex(der) === sha256) return identifyDer(der, nick.replace(OURS, ""));
+      if (sha256Hex(der) === sha256 && OURS.exec(nick)?.[1] === sha256.slice(0, 8)) return identifyDer(der, nick.replace(OURS, ""));
     }
     return undefined;
+  }
+
+  async trustedCopies(sha256: string): Promise<string[]> {
+    const copies: string[] = [];
+    for (const { nick, der } of await this.entries()) if (sha256Hex(der) === sha256) copies.push(`${this.location} ("${nick}")`);
+    return copies;
+  }
+
+  /** Every certificate of the database with its nickname (a nickname may hold several); none without a database. */
+  private async entries(): Promise<Array<{ nick: string; der: Buffer }>> {
+    const listing = await this.certutil(["-L"]);
+    if (listing.code !== 0) return [];
+    const out: Array<{ nick: string; der: Buffer }> = [];
+    for (const nick of new Set(listedNicknames(listing.stdout))) {
+      const pem = await this.certutil(["-L", "-n", nick, "-a"]);
+      for (const der of pemBlocksDer(pem.stdout)) out.push({ nick, der });
+    }
+    return out;
   }
 }
 

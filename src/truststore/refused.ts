@@ -26,4 +26,8 @@ export class RefusedStore implements TrustStore {
   find(_sha256: string): Promise<AcceptedCa | undefined> {
     return Promise.reject(new RelayError("BAD_INPUT", this.why));
   }
+
+  trustedCopies(_sha256: string): Promise<string[]> {
+    return Promise.reject(new RelayError("BAD_INPUT", this.why));
+  }
 }

@@ -23,6 +23,8 @@ export interface StoreResult {
   changed: boolean;
   code?: FailureCode;
   message?: string;
+  /** The certificate's handle in the store, for the install record: the anchor file, the NSS nickname, the Windows thumbprint, the macOS keychain label. */
+  handle?: string;
 }
 
 export interface TrustStore {
@@ -31,10 +33,19 @@ export interface TrustStore {
   readonly location: string;
   status(ca: AcceptedCa): Promise<StoreResult>;
   install(ca: AcceptedCa): Promise<StoreResult>;
-  remove(ca: AcceptedCa): Promise<StoreResult>;
   /**
-   * The certificate with this SHA-256 when the store holds it, read back from the store (a retired
-   * root: the configuration names only its fingerprint, and Windows and macOS delete by SHA-1).
+   * Takes out the tool's own copy of this certificate (as find() names it, `recorded` the install
+   * record's handle); a copy someone else installed stays, named in the result's message.
    */
-  find(sha256: string, organization: string): Promise<AcceptedCa | undefined>;
+  remove(ca: AcceptedCa, recorded?: string): Promise<StoreResult>;
+  /**
+   * Relay Onboard's own copy of the certificate with this SHA-256, read back from the store (a
+   * retired root: the configuration names only its fingerprint, and Windows and macOS delete by
+   * SHA-1). Ours is what the tool's own naming shows (the anchor file's name, the NSS nickname, the
+   * Windows friendly name) or, with `recorded`, the handle the install record holds. A copy someone
+   * else installed is never returned: removal goes through here, so it is never removed.
+   */
+  find(sha256: string, organization: string, recorded?: string): Promise<AcceptedCa | undefined>;
+  /** Every place in this store that trusts a certificate with this SHA-256, ours or not (for status and reports). */
+  trustedCopies(sha256: string): Promise<string[]>;
 }

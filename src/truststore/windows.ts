@@ -31,15 +31,32 @@ export function windowsArgs(scope: WindowsScope) {
           `Get-ChildItem -LiteralPath '${psPath}' | Where-Object { $_.Thumbprint -eq '${thumbprint}' } | ForEach-Object { $_.Thumbprint }`,
         ],
       ] as const,
-    /** Every certificate of the store as "<thumbprint> <base64 DER>" lines, to find one by SHA-256. */
+    /**
+     * Every certificate of the store as "<thumbprint> <base64 DER> <base64 UTF-8 friendly name>"
+     * lines, to find one by SHA-256 and tell ours by the friendly name the tool set.
+     */
     list: () =>
       [
         windowsTool("powershell.exe"),
-        ["-NoProfile", "-NonInteractive", "-Command", `Get-ChildItem -LiteralPath '${psPath}' | ForEach-Object { $_.Thumbprint + ' ' + [Convert]::ToBase64String($_.RawData) }`],
+        [
+          "-NoProfile",
+          "-NonInteractive",
+          "-Command",
+          `Get-ChildItem -LiteralPath '${psPath}' | ForEach-Object { $_.Thumbprint + ' ' + [Convert]::ToBase64String($_.RawData) + ' ' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes([string]$_.FriendlyName)) }`,
+        ],
+      ] as const,
+    /** Sets the friendly name the tool knows its certificates by (both values are hex and letters we made). */
+    name: (thumbprint: string, friendlyName: string) =>
+      [
+        windowsTool("powershell.exe"),
+        ["-NoProfile", "-NonInteractive", "-Command", `$c = Get-Item -LiteralPath '${psPath}\\${thumbprint}'; $c.FriendlyName = '${friendlyName}'; $c.FriendlyName`],
       ] as const,
     location: psPath,
   };
 }
+
+/** The friendly name the tool gives the roots it adds: how it tells its own from an equal one someone else added. */
+export const windowsFriendlyName = (sha256: string) => `Relay Onboard root ${sha256.slice(0, 16)}`;
 
 export class WindowsStore implements TrustStore {
   readonly store: string;
@@ -82,15 +99,30 @@ export class WindowsStore implements TrustStore {
         throw new RelayError("CA_INSTALL_FAILED", `certutil -addstore failed with ${hex(r.code)}${hint}: ${lastLine(r.stdout, r.stderr)}`);
       }
     });
-    return confirmChange(this, ca, true, "certutil");
+    const done = await confirmChange(this, ca, true, "certutil");
+    // The friendly name marks it as ours; the install record's thumbprint does too, so a failure here costs nothing but the label.
+    const name = windowsFriendlyName(ca.sha256);
+    const [cmd, args] = this.args.name(this.thumbprint(ca), name);
+    const named = await this.runner(cmd, args);
+    const message = named.code === 0 && named.stdout.trim() === name ? undefined : `the friendly name "${name}" could not be set: ${lastLine(named.stdout, named.stderr) || `exit ${named.code}`}`;
+    return { ...done, handle: this.thumbprint(ca), ...(message ? { message } : {}) };
   }
 
-  async find(sha256: string, organization: string): Promise<AcceptedCa | undefined> {
+  /** Ours: the certificate with this SHA-256 carrying the tool's friendly name, or the thumbprint the install record holds. */
+  async find(sha256: string, organization: string, recorded?: string): Promise<AcceptedCa | undefined> {
+    const entry = (await this.list()).find((e) => sha256Hex(e.der) === sha256 && (e.friendlyName === windowsFriendlyName(sha256) || e.thumbprint === recorded?.toUpperCase()));
+    return entry ? identifyDer(entry.der, organization) : undefined;
+  }
+
+  async trustedCopies(sha256: string): Promise<string[]> {
+    return (await this.list()).filter((e) => sha256Hex(e.der) === sha256).map((e) => `${this.location} (thumbprint ${e.thumbprint}${e.friendlyName ? `, "${e.friendlyName}"` : ""})`);
+  }
+
+  private async list(): Promise<ListedCertificate[]> {
     const [cmd, args] = this.args.list();
     const r = await this.runner(cmd, args);
     if (r.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `cannot read ${this.location}: ${r.stderr.trim() || `exit ${r.code}`}`);
-    const der = parseCertificateList(r.stdout).find((d) => sha256Hex(d) === sha256);
-    return der ? identifyDer(der, organization) : undefined;
+    return parseCertificateList(r.stdout);
   }
 
   async remove(ca: AcceptedCa): Promise<StoreResult> {
@@ -99,19 +131,25 @@ export class WindowsStore implements TrustStore {
     const [cmd, args] = this.args.remove(this.thumbprint(ca));
     const r = await this.runner(cmd, args);
     if (r.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `certutil -delstore failed with ${hex(r.code)}: ${lastLine(r.stdout, r.stderr)}`);
-    return confirmChange(this, ca, false, "certutil");
+    return { ...(await confirmChange(this, ca, false, "certutil")), handle: this.thumbprint(ca) };
   }
 }
 
-/** Certificates from the `list` command's output (PowerShell may wrap nothing, but may add blank lines). */
-export function parseCertificateList(output: string): Buffer[] {
-  return output
-    .split(/\r?\n/)
-    .map((line) => /^[0-9A-Fa-f]{40} ([A-Za-z0-9+/=]+)$/.exec(line.trim())?.[1])
-    .filter((b): b is string => b !== undefined)
-    .map((b) => Buffer.from(b, "base64"));
+export interface ListedCertificate {
+  thumbprint: string;
+  der: Buffer;
+  friendlyName: string;
 }
 
+/** Certificates from the `list` command's output (PowerShell may add blank lines); a line without a name has an empty one. */
+export function parseCertificateList(output: string): ListedCertificate[] {
+  const out: ListedCertificate[] = [];
+  for (const line of output.split(/\r?\n/)) {
+    const m = /^([0-9A-Fa-f]{40}) ([A-Za-z0-9+/=]+)(?: ([A-Za-z0-9+/=]*))?$/.exec(line.trim());
+    if (m) out.push({ thumbprint: m[1]!.toUpperCase(), der: Buffer.from(m[2]!, "base64"), friendlyName: Buffer.from(m[3] ?? "", "base64").toString("utf8") });
+  }
+  return out;
+}
 function hex(code: number): string {
   return `0x${(code >>> 0).toString(16).padStart(8, "0")}`;
 }

@@ -54,8 +54,9 @@ describe("planRoots", () => {
 });
 
 /** A store in memory that holds fingerprints, answering as the real backends do. */
-function memoryStore(held: string[]): TrustStore & { held: Set<string>; calls: string[] } {
+function memoryStore(held: string[], others: string[] = []): TrustStore & { held: Set<string>; calls: string[] } {
   const set = new Set(held);
+  const theirs = new Set(others);
   const calls: string[] = [];
   const result = (installed: boolean, changed: boolean): StoreResult => ({ store: "memory", location: "/mem", installed, changed });
   return {
@@ -73,6 +74,7 @@ function memoryStore(held: string[]): TrustStore & { held: Set<string>; calls: s
       return Promise.resolve(result(false, changed));
     },
     find: (sha256: string, organization: string) => Promise.resolve(set.has(sha256) ? ({ sha256, organization } as AcceptedCa) : undefined),
+    trustedCopies: (sha256: string) => Promise.resolve([...(set.has(sha256) ? ["/mem/ours"] : []), ...(theirs.has(sha256) ? ["/mem/admin.crt"] : [])]),
   };
 }
 
@@ -80,9 +82,11 @@ describe("rootsState and applyRoots", () => {
   it("reads what a store lacks and what it still holds, without changing it", async () => {
     const plan = planRoots({ ...config, additionalRoots: [next], retiredRoots: [{ sha256: "ab".repeat(32) }, { sha256: "cd".repeat(32) }] }, { forInstall: false });
     const store = memoryStore([config.rootCa.sha256, "cd".repeat(32)]);
-    expect(await rootsState(store, plan)).toEqual({ store: "memory", location: "/mem", missing: [next.sha256], retiredPresent: ["cd".repeat(32)] });
+    expect(await rootsState(store, plan)).toEqual({ store: "memory", location: "/mem", missing: [next.sha256], retiredPresent: ["cd".repeat(32)], retiredWhere: [{ sha256: "cd".repeat(32), where: ["/mem/ours"] }] });
     expect(store.calls).toEqual([]);
-    expect(await rootsState(memoryStore([config.rootCa.sha256, next.sha256]), plan)).toEqual({ store: "memory", location: "/mem", missing: [], retiredPresent: [] });
+    expect(await rootsState(memoryStore([config.rootCa.sha256, next.sha256]), plan)).toEqual({ store: "memory", location: "/mem", missing: [], retiredPresent: [], retiredWhere: [] });
+    // A retired root someone else installed counts too: the store still trusts it.
+    expect(await rootsState(memoryStore([config.rootCa.sha256, next.sha256], ["ab".repeat(32)]), plan)).toMatchObject({ retiredPresent: ["ab".repeat(32)], retiredWhere: [{ sha256: "ab".repeat(32), where: ["/mem/admin.crt"] }] });
   });
 
   it("installs every current root before removing the retired ones it finds; a second run changes nothing", async () => {
@@ -91,10 +95,39 @@ describe("rootsState and applyRoots", () => {
     const store = memoryStore([config.rootCa.sha256, old]);
     const first = await applyRoots(store, plan);
     expect(store.calls).toEqual([`install ${config.rootCa.sha256.slice(0, 4)}`, `install ${next.sha256.slice(0, 4)}`, "remove abab"]);
-    expect(first).toEqual({ store: "memory", location: "/mem", installed: [next.sha256], present: [config.rootCa.sha256], removed: [old], changed: true });
+    expect(first).toEqual({ store: "memory", location: "/mem", installed: [next.sha256], present: [config.rootCa.sha256], removed: [old], leftInPlace: [], changed: true });
     expect([...store.held].sort()).toEqual([config.rootCa.sha256, next.sha256].sort());
     const again = await applyRoots(store, plan);
-    expect(again).toEqual({ store: "memory", location: "/mem", installed: [], present: [config.rootCa.sha256, next.sha256], removed: [], changed: false });
+    expect(again).toEqual({ store: "memory", location: "/mem", installed: [], present: [config.rootCa.sha256, next.sha256], removed: [], leftInPlace: [], changed: false });
+  });
+
+  it("a retired root someone else installed is left in place and reported, never removed", async () => {
+    const old = "ab".repeat(32);
+    const store = memoryStore([config.rootCa.sha256], [old]);
+    const outcome = await applyRoots(store, { ...planRoots(config), retire: [old] });
+    expect(store.calls.filter((c) => c.startsWith("remove"))).toEqual([]);
+    expect(outcome).toMatchObject({ removed: [], leftInPlace: [{ sha256: old, where: ["/mem/admin.crt"] }], changed: false });
+    expect(describeRoots(outcome)).toBe(`memory: already there, retired root abababab… also installed by someone else: left in place (/mem/admin.crt)`);
+  });
+
+  it("keeps the install record: roots installed are added with their handle, retired ones taken out are dropped", async () => {
+    const old = "ab".repeat(32);
+    const added: string[] = [];
+    const dropped: string[] = [];
+    const asked: Array<string | undefined> = [];
+    const store = memoryStore([old]);
+    const find = store.find.bind(store);
+    store.find = (sha256: string, organization: string, recorded?: string) => (asked.push(recorded), find(sha256, organization));
+    store.install = (ca: AcceptedCa) => (store.held.add(ca.sha256), Promise.resolve({ store: "memory", location: "/mem", installed: true, changed: true, handle: `/mem/${ca.sha256.slice(0, 4)}` }));
+    const keeper = {
+      root: (s: string, l: string, sha: string) => (s === "memory" && l === "/mem" && sha === old ? { handle: "/mem/old-handle" } : undefined),
+      addRoot: (e: { store: string; location: string; sha256: string; handle: string }) => void added.push(`${e.store} ${e.location} ${e.sha256.slice(0, 4)} ${e.handle}`),
+      dropRoot: (s: string, l: string, sha: string) => void dropped.push(`${s} ${l} ${sha.slice(0, 4)}`),
+    };
+    await applyRoots(store, { ...planRoots(config), retire: [old] }, keeper);
+    expect(added).toEqual([`memory /mem ${config.rootCa.sha256.slice(0, 4)} /mem/${config.rootCa.sha256.slice(0, 4)}`]);
+    expect(asked).toEqual(["/mem/old-handle"]);
+    expect(dropped).toEqual(["memory /mem abab"]);
   });
 
   it("a removal that changed nothing is not reported as removed", async () => {
@@ -110,14 +143,18 @@ describe("removeRoots and rootsInPlace", () => {
     const old = "ab".repeat(32);
     const plan = planRoots({ ...config, additionalRoots: [next], retiredRoots: [{ sha256: old }, { sha256: "ef".repeat(32) }] }, { forInstall: false });
     const store = memoryStore([config.rootCa.sha256, old, "99".repeat(32)]);
-    expect(await removeRoots(store, plan)).toBe(true);
+    expect(await removeRoots(store, plan)).toMatchObject({ changed: true, removed: [config.rootCa.sha256, old], leftInPlace: [] });
     expect([...store.held]).toEqual(["99".repeat(32)]);
-    expect(store.calls).toEqual([`remove ${config.rootCa.sha256.slice(0, 4)}`, `remove ${next.sha256.slice(0, 4)}`, "remove abab"]);
-    expect(await removeRoots(store, plan)).toBe(false);
+    expect(store.calls).toEqual([`remove ${config.rootCa.sha256.slice(0, 4)}`, "remove abab"]);
+    expect(await removeRoots(store, plan)).toMatchObject({ changed: false, removed: [] });
+    // An equal root someone else installed stays, and is named.
+    const shared = memoryStore([], [config.rootCa.sha256]);
+    expect(await removeRoots(shared, plan)).toEqual({ store: "memory", location: "/mem", removed: [], leftInPlace: [{ sha256: config.rootCa.sha256, where: ["/mem/admin.crt"] }], changed: false });
+    expect(shared.calls).toEqual([]);
   });
 
   it("a store is in place only with nothing missing and nothing retired left", () => {
-    const state = { store: "s", location: "l", missing: [] as string[], retiredPresent: [] as string[] };
+    const state = { store: "s", location: "l", missing: [] as string[], retiredPresent: [] as string[], retiredWhere: [] };
     expect(rootsInPlace(state)).toBe(true);
     expect(rootsInPlace({ ...state, missing: ["a"] })).toBe(false);
     expect(rootsInPlace({ ...state, retiredPresent: ["b"] })).toBe(false);
@@ -126,7 +163,7 @@ describe("removeRoots and rootsInPlace", () => {
 
 describe("describeRoots", () => {
   const o = (installed: number, present: number, removed: string[] = []): RootsOutcome => ({
-    store: "nss", location: "/db", installed: Array(installed).fill("x") as string[], present: Array(present).fill("y") as string[], removed, changed: installed + removed.length > 0,
+    store: "nss", location: "/db", installed: Array(installed).fill("x") as string[], present: Array(present).fill("y") as string[], removed, leftInPlace: [], changed: installed + removed.length > 0,
   });
   it("says what happened in a store in one line", () => {
     expect(describeRoots(o(1, 0))).toBe("nss: installed");

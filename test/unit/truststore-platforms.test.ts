@@ -5,14 +5,14 @@ import { join, posix, win32 } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import { acceptCa } from "../../src/truststore/accept.js";
-import { FAMILIES, LinuxSystemStore, pkexecArgs, PRIVILEGED_INSTALL } from "../../src/truststore/linux.js";
+import { anchorName, FAMILIES, LinuxSystemStore, pkexecArgs, PRIVILEGED_INSTALL } from "../../src/truststore/linux.js";
 import { NssStore } from "../../src/truststore/nss.js";
 import { elevatedByGroups, isElevated } from "../../src/truststore/select.js";
 import { unixTool, windowsTool } from "../../src/systemTools.js";
-import { MacStore, parseFindCertificate, PROFILE_ROUTE, SYSTEM_KEYCHAIN } from "../../src/truststore/macos.js";
+import { keychainEntries, MacStore, parseFindCertificate, PROFILE_ROUTE, SYSTEM_KEYCHAIN } from "../../src/truststore/macos.js";
 import type { Runner, RunResult } from "../../src/processRunner.js";
 import type { AcceptedCa } from "../../src/truststore/types.js";
-import { WindowsStore } from "../../src/truststore/windows.js";
+import { windowsFriendlyName, WindowsStore } from "../../src/truststore/windows.js";
 import { issueServerCert, tempDir, testCa } from "../helpers/org.js";
 import { tmpdir } from "node:os";
 
@@ -250,10 +250,13 @@ describe("finding a retired root by its SHA-256 (rotation)", () => {
     other = acceptCa(root.certPem, sha256Hex(singleCertificateDer(root.certPem)), "Other");
   });
 
-  it("Windows: lists the store once, matches the DER's SHA-256, and deletes by that certificate's thumbprint", async () => {
-    const listing = fixture("windows", "root-store-list.txt")
+  const windowsListing = (name: string) =>
+    fixture("windows", "root-store-list.txt")
       .replace("{{OTHER_THUMBPRINT}}", other.sha1.toUpperCase()).replace("{{OTHER_DER}}", other.der.toString("base64"))
-      .replace("{{THUMBPRINT}}", ca.sha1.toUpperCase()).replace("{{DER}}", ca.der.toString("base64"));
+      .replace("{{THUMBPRINT}}", ca.sha1.toUpperCase()).replace("{{DER}}", ca.der.toString("base64")).replace("{{NAME}}", Buffer.from(name, "utf8").toString("base64"));
+
+  it("Windows: lists the store once, matches the DER's SHA-256 and the tool's friendly name, and deletes by that certificate's thumbprint", async () => {
+    const listing = windowsListing(windowsFriendlyName(ca.sha256));
     let present = true;
     const { runner, calls } = scripted([
       [(c, a) => c === windowsTool("powershell.exe") && a[3]!.includes("RawData"), () => ok(present ? listing : "")],
@@ -263,7 +266,10 @@ describe("finding a retired root by its SHA-256 (rotation)", () => {
     const store = new WindowsStore("machine", { runner });
     const found = await store.find(ca.sha256, "Org");
     expect(found).toMatchObject({ sha256: ca.sha256, sha1: ca.sha1, organization: "Org" });
-    expect(calls[0]!.args).toEqual(["-NoProfile", "-NonInteractive", "-Command", "Get-ChildItem -LiteralPath 'Cert:\\LocalMachine\\Root' | ForEach-Object { $_.Thumbprint + ' ' + [Convert]::ToBase64String($_.RawData) }"]);
+    expect(calls[0]!.args).toEqual([
+      "-NoProfile", "-NonInteractive", "-Command",
+      "Get-ChildItem -LiteralPath 'Cert:\\LocalMachine\\Root' | ForEach-Object { $_.Thumbprint + ' ' + [Convert]::ToBase64String($_.RawData) + ' ' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes([string]$_.FriendlyName)) }",
+    ]);
     await store.remove(found!);
     expect(calls.find((c) => c.cmd === windowsTool("certutil.exe"))!.args).toEqual(["-delstore", "Root", ca.sha1.toUpperCase()]);
     expect(await store.find(ca.sha256, "Org")).toBeUndefined();
@@ -271,32 +277,79 @@ describe("finding a retired root by its SHA-256 (rotation)", () => {
     await expect(new WindowsStore("user", { runner: scripted([[() => true, { code: 1, stdout: "", stderr: "Access is denied." }]]).runner }).find(ca.sha256, "Org")).rejects.toMatchObject({ code: "CA_INSTALL_FAILED", message: expect.stringMatching(/Access is denied/) as unknown });
   });
 
-  it("macOS: find-certificate -a -Z -p, the PEM whose SHA-256 matches, deleted by its SHA-1", async () => {
+  it("Windows: an equal certificate with another friendly name is someone else's — not found, never deleted, but named as trusted; the record's thumbprint makes it ours", async () => {
+    const listing = windowsListing("Corp Root (installed by IT)");
+    const { runner, calls } = scripted([[(c, a) => c === windowsTool("powershell.exe") && a[3]!.includes("RawData"), ok(listing)]]);
+    const store = new WindowsStore("user", { runner });
+    expect(await store.find(ca.sha256, "Org")).toBeUndefined();
+    expect(await store.trustedCopies(ca.sha256)).toEqual([`Cert:\\CurrentUser\\Root (thumbprint ${ca.sha1.toUpperCase()}, "Corp Root (installed by IT)")`]);
+    expect(await store.trustedCopies(other.sha256)).toEqual([`Cert:\\CurrentUser\\Root (thumbprint ${other.sha1.toUpperCase()})`]);
+    expect((await store.find(ca.sha256, "Org", ca.sha1))?.sha256).toBe(ca.sha256);
+    expect(calls.some((c) => c.cmd === windowsTool("certutil.exe"))).toBe(false);
+  });
+
+  it("Windows: install sets the tool's friendly name on the thumbprint it added, and reports a failure to set it without failing the install", async () => {
+    let present = false;
+    for (const [answer, message] of [[ok(`${windowsFriendlyName(ca.sha256)}\r\n`), undefined], [{ code: 1, stdout: "", stderr: "Access is denied." }, /friendly name .* could not be set: Access is denied/]] as const) {
+      present = false;
+      const { runner, calls } = scripted([
+        [(c, a) => c === windowsTool("powershell.exe") && a[3]!.includes("FriendlyName ="), answer],
+        [(c) => c === windowsTool("powershell.exe"), () => ok(present ? ca.sha1.toUpperCase() : "")],
+        [(c, a) => c === windowsTool("certutil.exe") && a.includes("-addstore"), () => ((present = true), ok(fixture("windows", "certutil-addstore-ok.txt")))],
+      ]);
+      const r = await new WindowsStore("user", { runner }).install(ca);
+      expect(r).toMatchObject({ installed: true, changed: true, handle: ca.sha1.toUpperCase() });
+      if (message) expect(r.message).toMatch(message);
+      else expect(r.message).toBeUndefined();
+      expect(calls.find((c) => c.args[3]?.includes("FriendlyName ="))!.args[3]).toBe(
+        `$c = Get-Item -LiteralPath 'Cert:\\CurrentUser\\Root\\${ca.sha1.toUpperCase()}'; $c.FriendlyName = '${windowsFriendlyName(ca.sha256)}'; $c.FriendlyName`,
+      );
+    }
+    expect(windowsFriendlyName(ca.sha256)).toMatch(/^Relay Onboard root [0-9a-f]{16}$/);
+  });
+
+  it("macOS: ours only by the install record — the keychain, the SHA-256 and the label it recorded; then deleted by SHA-1", async () => {
     const listing = fixture("macos", "find-certificate-pem.txt").replace("{{OTHER_PEM}}", other.pem).replace("{{SHA256}}", ca.sha256.toUpperCase()).replace("{{SHA1}}", ca.sha1.toUpperCase()).replace("{{PEM}}", ca.pem);
+    const attributes = fixture("macos", "find-certificate-present.txt").replaceAll("{{SHA256}}", ca.sha256.toUpperCase()).replaceAll("{{SHA1}}", ca.sha1.toUpperCase()).replaceAll("{{SUBJECT}}", "Relay Onboard Test Root CA");
     const { runner, calls } = scripted([
       [(_c, a) => a.includes("-p"), ok(listing)],
-      [(_c, a) => a[0] === "find-certificate", () => ok(calls.some((c) => c.args[0] === "delete-certificate") ? "" : listing)],
+      [(_c, a) => a[0] === "find-certificate", () => ok(calls.some((c) => c.args[0] === "delete-certificate") ? "" : attributes)],
       [(_c, a) => a[0] === "delete-certificate", ok()],
     ]);
     const store = new MacStore("login", { runner, keychain: "/Users/alice/Library/Keychains/login.keychain-db" });
-    const found = await store.find(ca.sha256, "Org");
+    // No record, or a record with another label: someone else's (an administrator's equal root).
+    expect(await store.find(ca.sha256, "Org")).toBeUndefined();
+    expect(await store.find(ca.sha256, "Org", "Corp Root")).toBeUndefined();
+    expect(await store.trustedCopies(ca.sha256)).toEqual(['/Users/alice/Library/Keychains/login.keychain-db ("Relay Onboard Test Root CA")']);
+    const found = await store.find(ca.sha256, "Org", "Relay Onboard Test Root CA");
     expect(found?.sha1).toBe(ca.sha1);
-    expect(calls[0]!.args).toEqual(["find-certificate", "-a", "-Z", "-p", "/Users/alice/Library/Keychains/login.keychain-db"]);
-    // A fingerprint in no listing: the other certificate's with its first digit changed (always changed:
-    // replacing it with "0" left a SHA-256 that began with 0 as it was, 1 run in 16).
-    expect(await store.find(other.sha256.replace(/^./, (d) => (d === "0" ? "1" : "0")), "Org")).toBeUndefined();
+    expect(calls.find((c) => c.args.includes("-p"))!.args).toEqual(["find-certificate", "-a", "-Z", "-p", "/Users/alice/Library/Keychains/login.keychain-db"]);
+    expect(await store.find(other.sha256.replace(/^./, (d) => (d === "0" ? "1" : "0")), "Org", "x")).toBeUndefined();
     await store.remove(found!);
     expect(calls.find((c) => c.args[0] === "delete-certificate")!.args).toEqual(["delete-certificate", "-t", "-Z", ca.sha1.toUpperCase(), "/Users/alice/Library/Keychains/login.keychain-db"]);
+    expect(keychainEntries(attributes).map((e) => e.label)).toEqual(["Some Other Root", "Relay Onboard Test Root CA"]);
   });
 
-  it("Linux: only an anchor file counts (a root the distribution ships is not ours to remove)", async () => {
+  it("Linux: only the tool's own anchor file counts — an administrator's equal file and one in a subfolder are trusted copies, never ours", async () => {
     const dir = await tempDir("ro-find-");
-    const { writeFile } = await import("node:fs/promises");
-    await writeFile(join(dir, "relay-onboard-x.crt"), ca.pem);
+    const { mkdir, writeFile } = await import("node:fs/promises");
+    const family = { ...FAMILIES.debian, anchorsDir: dir, bundle: join(dir, "bundle.crt") };
+    await writeFile(join(dir, "corp-root.crt"), ca.pem);
+    await mkdir(join(dir, "corp"));
+    await writeFile(join(dir, "corp", "again.crt"), ca.pem);
     await writeFile(join(dir, "unrelated.txt"), "not a certificate");
-    const store = new LinuxSystemStore({ family: { ...FAMILIES.debian, anchorsDir: dir, bundle: join(dir, "bundle.crt") }, runner: scripted([]).runner });
+    const store = new LinuxSystemStore({ family, runner: scripted([]).runner });
+    expect(await store.find(ca.sha256, "Org")).toBeUndefined();
+    expect(await store.trustedCopies(ca.sha256)).toEqual([join(dir, "corp-root.crt"), join(dir, "corp", "again.crt")]);
+    // The record may name a file directly in the anchors folder, never one elsewhere.
+    expect((await store.find(ca.sha256, "Org", join(dir, "corp-root.crt")))?.sha256).toBe(ca.sha256);
+    expect(await store.find(ca.sha256, "Org", join(dir, "corp", "again.crt"))).toBeUndefined();
+    await writeFile(join(dir, anchorName(ca.sha256, family)), ca.pem);
     expect((await store.find(ca.sha256, "Org"))?.sha256).toBe(ca.sha256);
     expect(await store.find(other.sha256, "Org")).toBeUndefined();
+    // Only the bundle holds it (the distribution's list): the bundle is where it is trusted.
+    await writeFile(family.bundle, other.pem);
+    expect(await store.trustedCopies(other.sha256)).toEqual([family.bundle]);
   });
 });
 
@@ -311,6 +364,7 @@ describe("applyRoots: install before retire, and only what is found is removed",
       install: (c: AcceptedCa) => { log.push(`install ${c.sha256}`); const changed = !held.has(c.sha256); held.add(c.sha256); return Promise.resolve({ store: "fake", location: "/fake", installed: true, changed }); },
       remove: (c: AcceptedCa) => { log.push(`remove ${c.sha256}`); held.delete(c.sha256); return Promise.resolve({ store: "fake", location: "/fake", installed: false, changed: true }); },
       find: (sha: string) => Promise.resolve(held.has(sha) ? ({ ...ca, sha256: sha }) : undefined),
+      trustedCopies: (sha: string) => Promise.resolve(held.has(sha) ? ["/fake"] : []),
     };
     const next = { ...ca, sha256: "next" };
     const first = await applyRoots(store, { install: [next], retire: ["old", "never-there"], organization: "Org" });

@@ -37,6 +37,8 @@ export interface ProfileOutcome {
   rootTrust?: ThunderbirdRootTrust;
   /** The account the step ran as, when not this process's. */
   ranAs?: number;
+  /** The profile store's changes for the install record: roots added (with their nickname) and taken out. */
+  roots?: { added: Array<{ sha256: string; handle: string }>; dropped: string[] };
 }
 
 /**
@@ -53,13 +55,18 @@ export async function runProfileJob(job: ProfileJob, platform: NodeJS.Platform =
   });
   if (!rootTrust) return { result };
   if (rootTrust === "os-store" || job.dryRun) return { result, rootTrust };
-  const { applyRoots, planRoots } = await import("../../truststore/rotation.js");
+  const { applyRoots, describeLeft, planRoots } = await import("../../truststore/rotation.js");
   const { NssStore } = await import("../../truststore/nss.js");
   // A root that is not acceptable is refused before anything is written to the store.
   const roots = planRoots(job.config, job.now ? { now: new Date(job.now) } : {});
+  // The parent keeps the install record (this may be a child running as the user): collect for it.
+  const added: Array<{ sha256: string; handle: string }> = [];
+  const dropped: string[] = [];
+  const collect = { root: () => undefined, addRoot: (e: { sha256: string; handle: string }) => void added.push({ sha256: e.sha256, handle: e.handle }), dropRoot: (_s: string, _l: string, sha256: string) => void dropped.push(sha256) };
   try {
-    const outcome = await applyRoots(new NssStore(job.profile, { create: true }), roots);
-    return { result, rootTrust, nss: { store: "nss", location: job.profile, installed: true, changed: outcome.changed, ...(outcome.removed.length ? { message: `retired root(s) removed: ${outcome.removed.map((s) => s.slice(0, 8)).join(", ")}` } : {}) } };
+    const outcome = await applyRoots(new NssStore(job.profile, { create: true }), roots, collect);
+    const notes = [...(outcome.removed.length ? [`retired root(s) removed: ${outcome.removed.map((s) => s.slice(0, 8)).join(", ")}`] : []), ...outcome.leftInPlace.map((l) => describeLeft(l, "retired root"))];
+    return { result, rootTrust, roots: { added, dropped }, nss: { store: "nss", location: job.profile, installed: true, changed: outcome.changed, ...(notes.length ? { message: notes.join("; ") } : {}) } };
   } catch (err) {
     if (!(err instanceof RelayError)) throw err;
     return { result, rootTrust, nss: { store: "nss", location: job.profile, installed: false, changed: false, code: err.code, message: err.message } };

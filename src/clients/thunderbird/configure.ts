@@ -49,6 +49,7 @@ export interface ThunderbirdResult {
   smtpKey: string;
   identityKey: string;
   accountKey?: string;
+  serverKey?: string;
 }
 
 const line = (name: string, value: PrefValue) => `user_pref(${formatValue(name).toString("latin1")}, ${formatValue(value).toString("utf8")});`;
@@ -178,6 +179,7 @@ export async function configureThunderbird(request: ThunderbirdRequest): Promise
     smtpKey: plan.smtpKey,
     identityKey: plan.identityKey,
     ...(plan.accountKey ? { accountKey: plan.accountKey } : {}),
+    ...(plan.serverKey ? { serverKey: plan.serverKey } : {}),
   };
   if (!result.changed || request.dryRun) return result;
 

@@ -27,6 +27,9 @@ export interface PrefEntry {
   /** Byte offsets of the value's source text, for in-place replacement. */
   valueStart: number;
   valueEnd: number;
+  /** Byte offsets of the whole statement, from its specifier to just after its ";". */
+  start: number;
+  end: number;
   line: number;
 }
 
@@ -325,6 +328,7 @@ export function parsePrefs(input: Buffer | string): ParsedPrefs {
       continue;
     }
     const line = lex.line;
+    const start = token.start;
     token = lex.next();
     if (!(token.t === "char" && token.c === "(")) {
       token = recover(token, "expected '(' after pref specifier");
@@ -386,7 +390,7 @@ export function parsePrefs(input: Buffer | string): ParsedPrefs {
       token = recover(token, "expected ';' after ')'");
       continue;
     }
-    entries.push({ kind, name: nameToken.bytes.toString("latin1"), value: Object.is(value, -0) ? 0 : value, ...(bytes ? { bytes } : {}), valueStart, valueEnd, line });
+    entries.push({ kind, name: nameToken.bytes.toString("latin1"), value: Object.is(value, -0) ? 0 : value, ...(bytes ? { bytes } : {}), valueStart, valueEnd, start, end: token.start + 1, line });
     token = lex.next();
   }
 }
@@ -499,4 +503,32 @@ export function applyPrefs(input: Buffer | string, updates: ReadonlyMap<string, 
     out = Buffer.concat([head, ...(needsBreak ? [Buffer.from(eol)] : []), ...appended, out.subarray(end)]);
   }
   return { data: out, changes };
+}
+
+/**
+ * Takes out every user_pref statement for these names (each one: an earlier one would take effect
+ * once the last is gone), with its line when the statement is alone on it. Every other byte is kept.
+ */
+export function removePrefs(input: Buffer, names: ReadonlySet<string>): { data: Buffer; removed: Array<{ name: string; before: PrefValue }> } {
+  const parsed = parsePrefs(input);
+  const first = parsed.errors[0];
+  if (first) throw new PrefsSyntaxError(first);
+  const doomed = parsed.entries.filter((e) => e.kind === "user" && names.has(e.name));
+  const removed = new Map<string, PrefValue>();
+  for (const e of doomed) removed.set(e.name, e.value);
+  let out = input;
+  for (const e of [...doomed].sort((a, b) => b.start - a.start)) {
+    let [from, to] = [e.start, e.end];
+    let lineStart = from;
+    while (lineStart > 0 && (out[lineStart - 1] === 0x20 || out[lineStart - 1] === 0x09)) lineStart--;
+    let lineEnd = to;
+    while (lineEnd < out.length && (out[lineEnd] === 0x20 || out[lineEnd] === 0x09)) lineEnd++;
+    const atLineStart = lineStart === 0 || out[lineStart - 1] === 0x0a || out[lineStart - 1] === 0x0d;
+    if (atLineStart && (lineEnd === out.length || out[lineEnd] === 0x0a || out[lineEnd] === 0x0d)) {
+      from = lineStart;
+      to = lineEnd + (out[lineEnd] === 0x0d && out[lineEnd + 1] === 0x0a ? 2 : lineEnd < out.length ? 1 : 0);
+    }
+    out = Buffer.concat([out.subarray(0, from), out.subarray(to)]);
+  }
+  return { data: out, removed: [...removed].map(([name, before]) => ({ name, before })) };
 }
