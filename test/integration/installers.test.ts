@@ -134,7 +134,7 @@ describe.skipIf(!canSandbox)("installed like the .deb/.rpm, in a sandbox (privat
     expect([before.status, (JSON.parse(before.stdout) as { code: string }).code]).toEqual([1, "NOT_ONBOARDED"]);
     const onboard = await inSandbox(["relay-onboard", "onboard", ...target, ...who, "--name", "Demo User", "--password-env", "PW", "--yes", "--json", "--log-dir", join(home, "logs")], { PW: env.user.password });
     expect(onboard.status, onboard.stdout + onboard.stderr).toBe(0);
-    expect((JSON.parse(onboard.stdout) as { steps: Array<{ id: string; status: string }> }).steps.map((s) => [s.id, s.status])).toEqual([["config", "unchanged"], ["ca", "skipped"], ["test", "done"], ["client:thunderbird", "done"]]);
+    expect((JSON.parse(onboard.stdout) as { steps: Array<{ id: string; status: string }> }).steps.map((s) => [s.id, s.status])).toEqual([["config", "unchanged"], ["ca", "skipped"], ["test", "done"], ["client:thunderbird", "done"], ["record", "done"]]);
     const after = await inSandbox(["relay-onboard", "status", ...target, ...who, "--json"]);
     expect([after.status, (JSON.parse(after.stdout) as { compliant: boolean }).compliant]).toEqual([0, true]);
   }, 120_000);

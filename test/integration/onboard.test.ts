@@ -47,7 +47,7 @@ describe("relay-onboard onboard", () => {
     const first = await onboard();
     expect(first.status, JSON.stringify(first.report.steps)).toBe(0);
     expect(first.report.changed).toBe(true);
-    expect(first.report.steps.map((s) => [s.id, s.status])).toEqual([["config", "done"], ["ca", "skipped"], ["test", "done"], ["client:thunderbird", "done"]]);
+    expect(first.report.steps.map((s) => [s.id, s.status])).toEqual([["config", "done"], ["ca", "skipped"], ["test", "done"], ["client:thunderbird", "done"], ["record", "done"]]);
     const prefs = await readFile(join(profile, "prefs.js"), "utf8");
     expect(prefs).toContain(`user_pref("mail.smtpserver.smtp1.port", ${env.relay.port});`);
 
