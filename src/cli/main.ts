@@ -5,6 +5,7 @@ import { registerAuditCommand } from "./auditCommand.js";
 import { registerCaCommand } from "./caCommand.js";
 import { registerConfigureCommand } from "./configureCommand.js";
 import { registerOnboardCommand } from "./onboardCommand.js";
+import { registerOffboardCommand } from "./offboardCommand.js";
 import { registerCheckCommand } from "./checkCommand.js";
 import { registerConfigCommands } from "./configCommands.js";
 import { registerDemoCommand } from "./demoCommand.js";
@@ -30,6 +31,7 @@ function buildProgram(io: CliIo): Command {
   registerConfigureCommand(program, io);
   registerOnboardCommand(program, io, VERSION);
   registerStatusCommand(program, io);
+  registerOffboardCommand(program, io);
   registerDemoCommand(program, io, VERSION);
   // Internal: a per-user step run as the home's owner by a root parent (privilege/forUser.ts).
   program

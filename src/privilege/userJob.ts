@@ -6,12 +6,14 @@ import { asRelayError, RelayError } from "../errors.js";
 import type { ProfileJob } from "../clients/thunderbird/asOwner.js";
 import type { ThunderbirdProfile } from "../clients/thunderbird/profiles.js";
 import { requireInHome } from "./forUser.js";
+import type { RecordedProfile } from "../installRecord.js";
 import { join } from "node:path";
 
 export type UserRequest =
   | { kind: "profile"; home: string; job: ProfileJob }
   | { kind: "find"; home: string; thunderbirdRoots: string[]; nssDbs?: string[] }
-  | { kind: "pending"; home: string; profile: string; config: OrgConfig; email?: string; enterpriseRoots: boolean };
+  | { kind: "pending"; home: string; profile: string; config: OrgConfig; email?: string; enterpriseRoots: boolean }
+  | { kind: "offboard"; home: string; profile: string; config?: OrgConfig; entry?: RecordedProfile; dryRun?: boolean; now?: string };
 
 /** What the user's home holds: Thunderbird's profiles and the NSS databases, each refused or not. */
 export interface FoundForUser {
@@ -43,6 +45,14 @@ async function handle(request: UserRequest): Promise<unknown> {
       await requireInHome(String(request.profile), home, "the Thunderbird profile");
       const { thunderbirdPending } = await import("../clients/thunderbird/configure.js");
       return thunderbirdPending(String(request.profile), configSchema.parse(request.config), request.email, { enterpriseRoots: request.enterpriseRoots === true });
+    }
+    case "offboard": {
+      await requireInHome(String(request.profile), home, "the Thunderbird profile");
+      const { offboardThunderbird } = await import("../clients/thunderbird/offboard.js");
+      return offboardThunderbird({
+        profile: String(request.profile), ...(request.config ? { config: configSchema.parse(request.config) } : {}), ...(request.entry ? { entry: request.entry } : {}),
+        ...(request.dryRun ? { dryRun: true } : {}), ...(request.now ? { now: new Date(request.now) } : {}),
+      });
     }
     default:
       throw new RelayError("USAGE", "unknown user job");

@@ -70,7 +70,7 @@ function lastValues(entries: PrefEntry[]): Map<string, PrefValue> {
 }
 
 /** Read only: what taking the tool's changes out of these files would do. */
-export function planOffboard(files: Files, config: OrgConfig, entry: RecordedProfile | undefined): OffboardPlan {
+export function planOffboard(files: Files, config: OrgConfig | undefined, entry: RecordedProfile | undefined): OffboardPlan {
   const current: Record<FileName, Map<string, PrefValue>> = { "prefs.js": lastValues(files.prefs), "user.js": lastValues(files.user) };
   const effective = new Map([...current["prefs.js"], ...current["user.js"]]);
   const plan: OffboardPlan = { remove: { "prefs.js": new Set(), "user.js": new Set() }, set: { "prefs.js": new Map(), "user.js": new Map() }, removed: [], left: [] };
@@ -88,12 +88,16 @@ export function planOffboard(files: Files, config: OrgConfig, entry: RecordedPro
     }
   };
 
+  if (!entry && !config) {
+    plan.left.push("no install record for this profile and no configuration to recognise the relay's server by: nothing is known to be Relay Onboard's");
+    return plan;
+  }
   if (!entry) {
     // Own naming only: the relay's outgoing server with the tool's description.
-    const sub = config.submission;
+    const sub = config!.submission;
     for (const key of splitList(effective.get(LISTS.smtp))) {
       const host = String(effective.get(`${BRANCH.smtp}${key}.hostname`) ?? "").toLowerCase();
-      if (host !== sub.host.toLowerCase() || effective.get(`${BRANCH.smtp}${key}.description`) !== relayDescription(config)) continue;
+      if (host !== sub.host.toLowerCase() || effective.get(`${BRANCH.smtp}${key}.description`) !== relayDescription(config!)) continue;
       dropBranch(`${BRANCH.smtp}${key}.`);
       unlist(LISTS.smtp, key);
       for (const file of ["prefs.js", "user.js"] as const) {
@@ -101,7 +105,7 @@ export function planOffboard(files: Files, config: OrgConfig, entry: RecordedPro
       }
       plan.removed.push(`${WHAT.smtp} ${key} (${sub.host})`);
     }
-    if (effective.size > 0) plan.left.push("no install record for this profile: identities and accounts were left as they are");
+    if (plan.removed.length) plan.left.push("no install record for this profile: identities and accounts were left as they are");
     return plan;
   }
 
@@ -167,7 +171,7 @@ function parsedOrRefused(path: string, data: Buffer): PrefEntry[] {
 }
 
 /** Takes the tool's changes out of one profile (or, with `dryRun`, says what that would do). */
-export async function offboardThunderbird(request: { profile: string; config: OrgConfig; entry?: RecordedProfile; dryRun?: boolean; now?: Date }): Promise<OffboardResult> {
+export async function offboardThunderbird(request: { profile: string; config?: OrgConfig; entry?: RecordedProfile; dryRun?: boolean; now?: Date }): Promise<OffboardResult> {
   const { profile } = request;
   if (!(await stat(profile).then((s) => s.isDirectory(), () => false))) return { profile, changed: false, removed: [], left: [`the profile ${profile} no longer exists`], diff: "" };
   if ((await profileLock(profile)).running) throw new RelayError("CLIENT_RUNNING", `Thunderbird is using the profile ${profile}; close Thunderbird first`);
