@@ -55,7 +55,12 @@ export default tseslint.config(
   },
   {
     files: ["src/**/*.ts"],
-    rules: { "no-restricted-imports": ["error", { paths: [{ name: "electron", message: "src/ is the core: it never imports electron." }] }] },
+    rules: {
+      "no-restricted-imports": ["error", { paths: [{ name: "electron", message: "src/ is the core: it never imports electron." }] }],
+      // The executable's bundle is compiled without a dynamic-import loader: only our own modules
+      // (inlined by esbuild) may be import()ed; a built-in import()ed there fails at run time.
+      "no-restricted-syntax": ["error", { selector: "ImportExpression[source.value=/^node:/]", message: "import node: built-ins statically: the shipped executable cannot import() them" }],
+    },
   },
   {
     // The renderer reaches the core only through the preload API: types from src/, nothing else.

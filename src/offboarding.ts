@@ -6,7 +6,7 @@
 // Apple Mail's profile and Outlook's account get exact steps where the OS does not let a tool
 // remove them safely; and the tool's own state goes — but for the rollback record, which must
 // outlive the installation. A second run changes nothing.
-import { rm } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { LoadedConfig } from "./config/load.js";
 import { RelayError, FAILURE_CODES } from "./errors.js";
@@ -129,22 +129,32 @@ export async function offboard(options: OffboardOptions): Promise<OffboardOutcom
     await attempt("client:outlook", CLIENT_TITLES.outlook, () => Promise.resolve(outlook(options, record)));
   }
 
-  // The saved password: what the record holds, and the address given.
-  const secrets = [...record.secrets];
+  // The saved password: what the record holds, and the address given. Only a recorded one must go:
+  // a keychain that cannot be reached for a merely named address (a root session, no Secret
+  // Service) is said, not a failure.
+  const secrets = record.secrets.map((s) => ({ ...s, recorded: true }));
   if (options.email && !secrets.some((s) => s.account === options.email)) {
     const { KEYCHAIN_SERVICE } = await import("./secrets/keychain.js");
-    secrets.push({ service: KEYCHAIN_SERVICE, account: options.email });
+    secrets.push({ service: KEYCHAIN_SERVICE, account: options.email, recorded: false });
   }
   if (secrets.length) {
     await attempt("keychain", "Saved password", async () => {
       if (dryRun) return { status: "planned", message: `would delete the saved password of ${secrets.map((s) => s.account).join(", ")} if there is one` };
-      const keychain = options.keychain ? await options.keychain() : await (await import("./secrets/keychain.js")).osKeychain();
+      const keychain = options.keychain ?? (async () => (await import("./secrets/keychain.js")).osKeychain());
       const gone: string[] = [];
+      const unreachable: string[] = [];
       for (const s of secrets) {
-        if (await keychain.remove(s.account)) gone.push(s.account);
+        try {
+          if (await (await keychain()).remove(s.account)) gone.push(s.account);
+        } catch (err) {
+          if (s.recorded || !(err instanceof RelayError) || err.code !== "KEYCHAIN_FAILED") throw err;
+          unreachable.push(s.account);
+          continue;
+        }
         record.dropSecret(s);
       }
-      return { status: gone.length ? "done" : "unchanged", message: gone.length ? `deleted the saved password of ${gone.join(", ")}` : "no saved password" };
+      const notes = [...(gone.length ? [`deleted the saved password of ${gone.join(", ")}`] : []), ...(unreachable.length ? [`no keychain to look in for ${unreachable.join(", ")} (none was saved by Relay Onboard)`] : [])];
+      return { status: gone.length ? "done" : "unchanged", message: notes.join("; ") || "no saved password" };
     });
   }
 
@@ -156,7 +166,6 @@ export async function offboard(options: OffboardOptions): Promise<OffboardOutcom
       await record.save();
       return { status: "skipped", message: `kept until everything else is taken back (${record.file})` };
     }
-    const { stat } = await import("node:fs/promises");
     const present: string[] = [];
     for (const f of files) if (await stat(f).then(() => true, () => false)) present.push(f);
     if (dryRun) return { status: present.length ? "planned" : "unchanged", message: present.length ? `would delete ${present.join(", ")}; the rollback record stays` : "nothing left; the rollback record stays" };

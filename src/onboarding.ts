@@ -6,8 +6,6 @@ import { join } from "node:path";
 import type { LoadedConfig } from "./config/load.js";
 import { FAILURE_CODES, RelayError, type FailureCode } from "./errors.js";
 import { CLIENT_TITLES, type CaStoreSetting, type ClientName } from "./policy/policy.js";
-import type { InstallRecord, ProfileInput } from "./installRecord.js";
-import type { ThunderbirdResult } from "./clients/thunderbird/configure.js";
 
 /** "planned": a dry run found this step would change the machine. */
 export type StepStatus = "done" | "unchanged" | "skipped" | "failed" | "planned";
@@ -141,7 +139,7 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
           if (!profile) throw new RelayError("CLIENT_NOT_FOUND", "no Thunderbird profile to configure");
           // As the profile's owner when this is root working for another user (asOwner.ts).
           const { runProfileJobAsOwner } = await import("./clients/thunderbird/asOwner.js");
-          const { recordOfConfigure } = await import("./clients/thunderbird/offboard.js");
+          const { recordThunderbird } = await import("./clients/thunderbird/offboard.js");
           const { result, nss: nssOutcome, rootTrust, roots: outcomeRoots } = await runProfileJobAsOwner({
             profile: profile.location, config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}),
             ...(options.now ? { now: options.now.toISOString() } : {}), trustRoots: true, ...(dryRun ? { dryRun: true } : {}),
@@ -151,7 +149,7 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
             const store = rootTrust === "os-store" ? "would read this computer's certificate store" : "its certificate store is checked for the root(s) when onboarding runs";
             return { status: result.changed ? "planned" : "unchanged", message: `profile ${profile.name}: ${prefs}; ${store}` };
           }
-          if (installed) keepRecord(installed, profile.location, options.email, result, outcomeRoots, now, recordOfConfigure);
+          if (installed) recordThunderbird(installed, profile.location, options.email, result, outcomeRoots, now);
           if (nssOutcome?.code) throw new RelayError(nssOutcome.code, nssOutcome.message ?? "the root could not be added to the profile");
           const nss = nssOutcome ?? { changed: false };
           const changed = result.changed || nss.changed;
@@ -199,20 +197,4 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
   const failedAction = steps.some((s) => s.status === "failed" && s.id !== "test");
   const failedTest = steps.some((s) => s.status === "failed" && s.id === "test");
   return { steps, changed: steps.some((s) => s.status === "done" && s.id !== "test"), exitStatus: failedAction ? 4 : failedTest ? 1 : 0 };
-}
-
-
-/** Adds a Thunderbird step's changes (its preferences, its profile store's roots) to the install record. */
-function keepRecord(
-  record: InstallRecord,
-  profile: string,
-  email: string,
-  result: ThunderbirdResult,
-  roots: { added: Array<{ sha256: string; handle: string }>; dropped: string[] } | undefined,
-  now: Date,
-  recordOfConfigure: (r: ThunderbirdResult, email: string) => ProfileInput,
-): void {
-  if (result.changed) record.addProfileChanges(recordOfConfigure(result, email), now);
-  for (const r of roots?.added ?? []) record.addRoot({ store: "nss", location: profile, sha256: r.sha256, handle: r.handle }, now);
-  for (const sha256 of roots?.dropped ?? []) record.dropRoot("nss", profile, sha256);
 }

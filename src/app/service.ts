@@ -6,8 +6,8 @@
 // configuration — never the window.
 import { randomBytes } from "node:crypto";
 import { X509Certificate } from "node:crypto";
-import { access } from "node:fs/promises";
-import { arch, release, type as osType } from "node:os";
+import { access, mkdtemp } from "node:fs/promises";
+import { arch, release, tmpdir, type as osType } from "node:os";
 import { join } from "node:path";
 import { requireDisplayName, requireEmailAddress } from "../address.js";
 import type { LoadedConfig } from "../config/load.js";
@@ -187,8 +187,6 @@ export class AppService {
     if (this.loaded && !this.demo && this.policy?.allowDemo !== true) throw new RelayError("USAGE", "an organisation is already set up on this computer; the demo is not offered");
     if (!this.demo) {
       const { startDemoEnvironment } = await import("../demo/environment.js");
-      const { mkdtemp } = await import("node:fs/promises");
-      const { tmpdir } = await import("node:os");
       this.demo = await startDemoEnvironment(await mkdtemp(join(tmpdir(), "relay-onboard-demo-")), this.now());
       const { loadConfig } = await import("../config/load.js");
       this.loaded = await loadConfig({ config: this.demo.configUrl, trust: this.demo.org.files.trustedKeys, stateDir: join(this.demo.org.dir, "state"), now: this.now(), fetch: { ca: this.demo.org.ca.certPem } });

@@ -1,6 +1,7 @@
 // `relay-onboard ca status|install|remove`: the organisation's root CA in the trust stores.
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
+import { createInterface } from "node:readline/promises";
 import { formatFingerprint } from "../certs/fingerprint.js";
 import { formatTimestamp } from "../time.js";
 import { RelayError, FAILURE_CODES } from "../errors.js";
@@ -38,7 +39,6 @@ async function confirm(io: CliIo, question: string): Promise<boolean> {
   if (!process.stdin.isTTY || !process.stderr.isTTY) {
     throw new RelayError("USAGE", "installing a root certificate needs confirmation: run in a terminal, or pass --yes");
   }
-  const { createInterface } = await import("node:readline/promises");
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await rl.question(question)).trim());

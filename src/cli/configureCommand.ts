@@ -9,6 +9,8 @@ import { writeFileAtomic } from "../fs/atomic.js";
 import { requireDisplayName, requireEmailAddress } from "../address.js";
 import { exitStatusFor, RelayError } from "../errors.js";
 import type { StoreResult } from "../truststore/types.js";
+import type { InstallRecord } from "../installRecord.js";
+import { stateDirOfThisRun } from "./stateDir.js";
 import { optionalConfig, type TargetFlags } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
 
@@ -87,12 +89,17 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
       }
       // As the profile's owner when this is root working for another user (asOwner.ts).
       const { runProfileJobAsOwner } = await import("../clients/thunderbird/asOwner.js");
-      const { result, nss, rootTrust } = await runProfileJobAsOwner({
+      const { result, nss, rootTrust, roots: profileRoots } = await runProfileJobAsOwner({
         profile, config, email: opts.email, ...(opts.name ? { fullName: opts.name } : {}), ...(opts.dryRun ? { dryRun: true } : {}), now: io.now().toISOString(),
         ...(opts.ca !== false ? { trustRoots: true } : {}),
       });
+      // What was created is recorded, so that offboard takes back exactly that (installRecord.ts).
+      const { InstallRecord } = await import("../installRecord.js");
+      const record = opts.dryRun ? undefined : await InstallRecord.load(opts.stateDir ?? (await stateDirOfThisRun(io.env)), { now: io.now() });
+      if (record) (await import("../clients/thunderbird/offboard.js")).recordThunderbird(record, profile, opts.email, result, profileRoots, io.now());
       // Windows and macOS: Thunderbird now reads the OS store, so the roots go there (rootTrust.ts).
-      const ca = rootTrust === "os-store" ? await rootsInOsStore(config, Boolean(opts.dryRun)) : nss;
+      const ca = rootTrust === "os-store" ? await rootsInOsStore(config, Boolean(opts.dryRun), record, io.now()) : nss;
+      await record?.save();
 
       if (opts.json) {
         printJson(io, { ok: !ca?.code, code: ca?.code ?? "OK", client: "thunderbird", ...result, ...(ca ? { ca } : {}) });
@@ -117,7 +124,7 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
 }
 
 /** The configuration's roots in the OS store `auto` chooses (the user's, or the machine's when elevated), retired ones removed. */
-async function rootsInOsStore(config: OrgConfig, dryRun: boolean): Promise<StoreResult> {
+async function rootsInOsStore(config: OrgConfig, dryRun: boolean, record: InstallRecord | undefined, now: Date): Promise<StoreResult> {
   const { selectStores } = await import("../truststore/select.js");
   const { applyRoots, describeRoots, planRoots, rootsInPlace, rootsState } = await import("../truststore/rotation.js");
   const roots = planRoots(config);
@@ -127,7 +134,7 @@ async function rootsInOsStore(config: OrgConfig, dryRun: boolean): Promise<Store
     if (dryRun) {
       return { store: store.store, location: store.location, installed: false, changed: !rootsInPlace(await rootsState(store, roots)) };
     }
-    const outcome = await applyRoots(store, roots);
+    const outcome = await applyRoots(store, roots, record, now);
     return { store: store.store, location: store.location, installed: true, changed: outcome.changed, message: describeRoots(outcome) };
   } catch (err) {
     if (!(err instanceof RelayError)) throw err;

@@ -1,5 +1,6 @@
 // Where a password may come from: never a flag value (it would show in process lists and shell
 // history) — an environment variable, standard input, or an interactive prompt.
+import { createInterface } from "node:readline";
 import { RelayError } from "../errors.js";
 import type { CliIo } from "./io.js";
 
@@ -20,7 +21,6 @@ async function readStdin(): Promise<string> {
 }
 
 async function prompt(io: CliIo, question: string): Promise<string> {
-  const { createInterface } = await import("node:readline");
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   // Mute the echo: only the question is written.
   const out = rl as unknown as { _writeToOutput: (s: string) => void };

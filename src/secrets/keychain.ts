@@ -12,7 +12,10 @@ export interface Keychain {
 }
 
 export async function osKeychain(service = KEYCHAIN_SERVICE): Promise<Keychain> {
-  const { Entry } = await import("@napi-rs/keyring");
+  // The command-line executable carries no native module: there, the keychain is the app's to reach.
+  const { Entry } = await import("@napi-rs/keyring").catch((err: unknown) => {
+    throw new RelayError("KEYCHAIN_FAILED", `the system keychain cannot be reached from this program (${(err as Error).message}): use the Relay Onboard app, or delete the "${service}" entry in the keychain by hand`);
+  });
   const entry = (account: string) => {
     if (!account || /[\r\n\0]/.test(account)) throw new RelayError("BAD_INPUT", "invalid keychain account name");
     return new Entry(service, account);

@@ -11,7 +11,7 @@ import type { OrgConfig } from "../../config/schema.js";
 import { RelayError } from "../../errors.js";
 import { writeFileAtomic } from "../../fs/atomic.js";
 import { keepBackup } from "../../fs/backup.js";
-import type { ProfileInput, RecordedPref, RecordedProfile } from "../../installRecord.js";
+import type { InstallRecord, ProfileInput, RecordedPref, RecordedProfile } from "../../installRecord.js";
 import { profileLock } from "./lock.js";
 import { applyPrefs, parsePrefs, removePrefs, type PrefChange, type PrefEntry, type PrefValue } from "./prefs.js";
 import type { ThunderbirdResult } from "./configure.js";
@@ -33,6 +33,20 @@ export function recordOfConfigure(result: ThunderbirdResult, email: string): Pro
   if (result.serverKey && newly(`mail.server.${result.serverKey}.type`)) created.server = result.serverKey;
   const prefs: RecordedPref[] = all.map(({ c, file }) => ({ file, name: c.name, ...(c.before !== undefined ? { before: c.before } : {}), after: c.after }));
   return { profile: result.profile, email, created, prefs };
+}
+
+/** Adds a configure run's changes (its preferences, its profile store's roots) to the install record. */
+export function recordThunderbird(
+  record: InstallRecord,
+  profile: string,
+  email: string,
+  result: ThunderbirdResult,
+  roots: { added: Array<{ sha256: string; handle: string }>; dropped: string[] } | undefined,
+  now: Date,
+): void {
+  if (result.changed) record.addProfileChanges(recordOfConfigure(result, email), now);
+  for (const r of roots?.added ?? []) record.addRoot({ store: "nss", location: profile, sha256: r.sha256, handle: r.handle }, now);
+  for (const sha256 of roots?.dropped ?? []) record.dropRoot("nss", profile, sha256);
 }
 
 const splitList = (value: PrefValue | undefined): string[] => (typeof value === "string" ? value.split(",").map((s) => s.trim()).filter(Boolean) : []);
