@@ -105,6 +105,7 @@ afterAll(async () => {
   if (!isRoot || !hasTools) return;
   // Clean up with the platform's own tools, whatever the code under test did.
   for (const pem of [rootA.certPem, rootB.certPem]) for (const file of await anchorFilesOf(pem)) await rm(file, { force: true });
+  await rm(join(SYSTEM_ANCHORS, "ro-test-corp"), { recursive: true, force: true });
   execFileSync("/usr/sbin/update-ca-certificates", ["--fresh"], { stdio: "ignore" });
   expect(await testRootsInSystem(), "test roots left in the system store").toEqual([]);
 }, 120_000);
@@ -170,6 +171,44 @@ describe.skipIf(!isRoot || !hasTools)("root rotation v1 → v2 → v3 (system st
     expect(again.status).toBe(0);
     expect(again.json.changed).toBe(false);
     expect(again.json.steps?.find((s) => s.id === "ca")?.status).toBe("unchanged");
+  }, 180_000);
+
+  // Goes on from the machine the test above left (v3 applied: B everywhere, A nowhere).
+  it("a retired root an administrator installed (an anchor file, a copy in a subfolder) is left, named, and keeps status not compliant; offboard takes only B", async () => {
+    const mine = join(SYSTEM_ANCHORS, "other-org-root.crt");
+    const sub = join(SYSTEM_ANCHORS, "ro-test-corp", "old-root.crt");
+    await mkdir(join(SYSTEM_ANCHORS, "ro-test-corp"), { recursive: true });
+    await writeFile(mine, rootA.certPem);
+    await writeFile(sub, rootA.certPem);
+    execFileSync("/usr/sbin/update-ca-certificates", [], { stdio: "ignore" });
+    expect(await testRootsInSystem()).toEqual(["A", "B"]);
+
+    const seen = await status(releases.v3);
+    expect(seen.status).toBe(1);
+    const system = seen.json.items?.find((i) => i.id.startsWith("ca:linux-system"));
+    expect(system?.state).toBe("missing");
+    expect(system?.message).toContain(mine);
+    expect(system?.message).toContain(sub);
+
+    const run = await onboard(releases.v3);
+    expect(run.status, JSON.stringify(run.json.steps)).toBe(0);
+    expect(run.json.steps?.find((s) => s.id === "ca")?.message).toMatch(/also installed by someone else: left in place/);
+    expect(await readFile(mine, "utf8")).toBe(rootA.certPem);
+    expect(await readFile(sub, "utf8")).toBe(rootA.certPem);
+    expect((await status(releases.v3)).status).toBe(1);
+
+    const off = await cli(["offboard", ...common(releases.v3), "--ca-store", "auto", "--yes"]);
+    expect(off.status, JSON.stringify(off.json.steps)).toBe(0);
+    const systemStep = off.json.steps?.find((s) => s.id.startsWith("ca:linux-system"));
+    expect(systemStep?.status).toBe("done");
+    expect(systemStep?.message).toMatch(new RegExp(`removed ${fp(rootB.certPem).slice(0, 8)}…`));
+    expect(systemStep?.message).toMatch(/also installed by someone else: left in place/);
+    expect(await testRootsInSystem()).toEqual(["A"]);
+    expect(await anchorFilesOf(rootB.certPem)).toEqual([]);
+    expect(testRootsInNss(chromiumDb)).toEqual([]);
+    expect(testRootsInNss(profile)).toEqual([]);
+    expect((await status(releases.v3)).status).toBe(1);
+    await rm(join(SYSTEM_ANCHORS, "ro-test-corp"), { recursive: true, force: true });
   }, 180_000);
 });
 
