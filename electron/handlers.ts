@@ -39,6 +39,8 @@ export function createHandlers(service: AppService, deps: HandlerDeps): Handlers
     },
     "support:summary": () => service.supportSummary(),
     "relay:send-test": (arg) => service.sendTestMessage(arg),
+    "app:offboard-plan": () => service.offboard(true),
+    "app:offboard": () => service.offboard(false),
     "support:open-url": async () => {
       const url = service.supportUrl();
       if (!mayOpenExternal(url)) return false;

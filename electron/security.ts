@@ -102,6 +102,8 @@ export const ARGUMENTS: { [C in Channel]: z.ZodType<ArgOf<C>> } = {
   "support:open-url": z.undefined(),
   "report:save": z.strictObject({ format: z.enum(["json", "html"]) }),
   "relay:send-test": z.strictObject({ password: password.optional() }),
+  "app:offboard-plan": z.undefined(),
+  "app:offboard": z.undefined(),
 };
 
 export type Handlers = { [C in Channel]: (arg: ArgOf<C>, event: IpcMainInvokeEvent) => Promise<ResultOf<C>> };

@@ -52,8 +52,8 @@ export interface OffboardOutcome {
 
 /** The files onboarding wrote for the user to open, in the state (or out) folder. */
 const GENERATED = ["relay-onboard.mobileconfig", "relay-onboard.prf"];
-/** The tool's own state that goes; config-state.json (the rollback record) stays. */
-const STATE_FILES = ["journey.json", RECORD_FILE];
+/** The tool's own state that goes (the app's journey is app/journey.ts's JOURNEY_FILE); config-state.json (the rollback record) stays. */
+const STATE_FILES = ["app-journey.json", RECORD_FILE];
 
 export async function offboard(options: OffboardOptions): Promise<OffboardOutcome> {
   const steps: OnboardStep[] = [];

@@ -63,7 +63,7 @@ function Wizard({ state, setState }: { state: AppState | undefined; setState: (s
 
   useEffect(() => {
     void call("app:state").then((r) => {
-      const s: AppState = r.ok ? r.value : { problem: r.problem, demoOffered: false, support: {}, allowSkipCa: false, reference: "", journey: { startedAt: "", updatedAt: "" }, testTimeoutMs: 20_000, language: "en" };
+      const s: AppState = r.ok ? r.value : { problem: r.problem, demoOffered: false, support: {}, allowSkipCa: false, allowOffboard: false, reference: "", journey: { startedAt: "", updatedAt: "" }, testTimeoutMs: 20_000, language: "en" };
       setState(s);
       const j = s.journey;
       setEmail(j.email ?? "");
@@ -164,7 +164,23 @@ function Wizard({ state, setState }: { state: AppState | undefined; setState: (s
         ) : (
           <>
             <div hidden={!diagnostics} data-current={diagnostics}>
-              <Diagnostics active={diagnostics} latest={report} />
+              <Diagnostics
+                active={diagnostics}
+                latest={report}
+                allowOffboard={state.allowOffboard}
+                onOffboarded={() => {
+                  // The wizard starts afresh behind the list, which stays open to be read.
+                  void call("app:state").then((r) => r.ok && setState(r.value));
+                  setEmail("");
+                  setName("");
+                  setReport(undefined);
+                  setTrustSkipped(false);
+                  setWelcomeBack(false);
+                  setResumed(false);
+                  setStep(0);
+                  setVisited(new Set([0]));
+                }}
+              />
             </div>
             {welcomeBack && (
               <div hidden={diagnostics} data-current={!diagnostics}>

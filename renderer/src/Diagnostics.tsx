@@ -5,6 +5,7 @@ import type { Problem, SupportSummary, TestProgress } from "../../src/app/api.js
 import type { Report } from "../../src/diagnostics/report.js";
 import { api, call } from "./api.js";
 import { CopyButton, Fingerprint, ProblemBox } from "./common.js";
+import { Offboard } from "./Offboard.js";
 import { useDates, useT, type MessageId } from "./i18n.js";
 
 /** A check's title in the UI language, from its stable id (DESIGN.md); unknown ids keep main's English title. */
@@ -16,7 +17,7 @@ function checkTitle(t: ReturnType<typeof useT>, check: { id: string; title: stri
 }
 const KNOWN = new Set(["dns", "connect", "greeting", "ehlo", "starttls", "tls", "certificate", "ehlo-tls", "auth", "auth-offered", "mail-from", "rcpt-internal", "rcpt-external", "quit", "session"].map((id) => `check.${id}`));
 
-export function Diagnostics({ active, latest }: { active: boolean; latest: Report | undefined }) {
+export function Diagnostics({ active, latest, allowOffboard, onOffboarded }: { active: boolean; latest: Report | undefined; allowOffboard: boolean; onOffboarded: () => void }) {
   const t = useT();
   const dates = useDates();
   const [report, setReport] = useState<Report | undefined>(latest);
@@ -211,6 +212,7 @@ export function Diagnostics({ active, latest }: { active: boolean; latest: Repor
           </pre>
         </>
       )}
+      {allowOffboard && <Offboard onOffboarded={onOffboarded} />}
     </section>
   );
 }

@@ -68,6 +68,8 @@ export interface AppState {
   support: Support;
   /** Managed policy lets the user go on without installing the root. */
   allowSkipCa: boolean;
+  /** Diagnostics offers to remove the app's changes (managed policy allowOffboard, default true). */
+  allowOffboard: boolean;
   /** This run's reference for the helpdesk: the same on every screen and in the saved report. */
   reference: string;
   journey: Journey;
@@ -170,6 +172,27 @@ export interface SupportSummary {
   reportPath?: string;
 }
 
+/** One thing offboarding takes back (or would, or cannot): the exact list the user sees first. */
+export interface OffboardItem {
+  id: string;
+  /** English, for the helpdesk, like a client step's message. */
+  title: string;
+  status: "planned" | "done" | "unchanged" | "skipped" | "failed";
+  message: string;
+  /** What the user does by hand (Apple Mail's profile elsewhere, classic Outlook's account). */
+  instructions?: string[];
+  problem?: Problem;
+}
+
+export interface OffboardView {
+  /** True for the list shown first (nothing changed yet). */
+  dryRun: boolean;
+  changed: boolean;
+  /** Something could not be taken back: the install record is kept for another try. */
+  failed: boolean;
+  items: OffboardItem[];
+}
+
 /** The one test message: sent, or why not (the window words it), or the failure. */
 export interface SendOutcome {
   sent: boolean;
@@ -205,6 +228,10 @@ export interface Api {
   "report:save": [{ format: "json" | "html" }, { saved: boolean; path?: string }];
   /** Sends one real message to the user's own address — only when the user asks. */
   "relay:send-test": [{ password?: string }, SendOutcome];
+  /** What removing the app's changes would take back (changes nothing). */
+  "app:offboard-plan": [void, OffboardView];
+  /** Removes the app's changes from this computer: roots, the mail account it created, the saved password, its state. */
+  "app:offboard": [void, OffboardView];
 }
 
 export type Channel = keyof Api;
@@ -231,6 +258,8 @@ export const CHANNELS = [
   "support:open-url",
   "report:save",
   "relay:send-test",
+  "app:offboard-plan",
+  "app:offboard",
 ] as const satisfies readonly Channel[];
 
 /** The event channel main uses to stream test progress to the renderer. */

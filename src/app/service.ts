@@ -23,7 +23,7 @@ import { CLIENT_TITLES, type Policy } from "../policy/policy.js";
 import { KEYCHAIN_SERVICE, type Keychain } from "../secrets/keychain.js";
 import type { TrustStore } from "../truststore/types.js";
 import type {
-  AppState, CaView, ClientName, ClientResult, ClientView, Journey, ManualSettings, OrganisationView, Problem, Security, SendOutcome, Summary, SummaryItem, SupportSummary, TestOutcome, TestProgress, TestRequest,
+  AppState, CaView, ClientName, ClientResult, ClientView, Journey, ManualSettings, OffboardView, OrganisationView, Problem, Security, SendOutcome, Summary, SummaryItem, SupportSummary, TestOutcome, TestProgress, TestRequest,
 } from "./api.js";
 import { freshJourney, loadJourney, saveJourney } from "./journey.js";
 import { problemOf } from "./result.js";
@@ -157,11 +157,12 @@ export class AppService {
         }
       }
     } catch (err) {
-      return { ...base(), problem: await this.problem(err), demoOffered: false, support, allowSkipCa: false };
+      return { ...base(), problem: await this.problem(err), demoOffered: false, support, allowSkipCa: false, allowOffboard: false };
     }
     const allowSkipCa = this.policy?.allowSkipCa === true;
-    if (this.loaded) return { ...base(), organization: this.view(this.loaded), demoOffered: false, support: this.view(this.loaded).support, allowSkipCa };
-    return { ...base(), demoOffered: !this.policy || this.policy.allowDemo === true, support, allowSkipCa };
+    const allowOffboard = this.policy?.allowOffboard !== false;
+    if (this.loaded) return { ...base(), organization: this.view(this.loaded), demoOffered: false, support: this.view(this.loaded).support, allowSkipCa, allowOffboard };
+    return { ...base(), demoOffered: !this.policy || this.policy.allowDemo === true, support, allowSkipCa, allowOffboard };
   }
 
   /** The user's menu choice, else managed policy's `language`, else the OS's; English when none is offered. */
@@ -424,6 +425,38 @@ export class AppService {
       delete j.finishedAt;
     });
     return results;
+  }
+
+  /**
+   * Takes back what the app installed on this computer (offboarding.ts), or with `dryRun` lists it
+   * first. Managed policy may withhold it (allowOffboard false). Afterwards the wizard starts afresh.
+   */
+  async offboard(dryRun: boolean): Promise<OffboardView> {
+    if (this.policy?.allowOffboard === false) throw new RelayError("USAGE", `managed policy (${this.policy.source}) does not offer removing Relay Onboard's changes (allowOffboard)`);
+    const journey = await this.currentJourney();
+    const { offboard } = await import("../offboarding.js");
+    const stores = this.options.stores;
+    const keychain = this.options.keychain;
+    const result = await offboard({
+      ...(this.loaded ? { loaded: this.loaded } : {}), ...(journey.email ? { email: journey.email } : {}), ...(this.policy?.clients ? { clients: this.policy.clients } : {}),
+      caStore: this.policy?.caStore ?? "auto", dryRun, stateDir: this.options.stateDir, outDir: this.options.stateDir, now: this.now(),
+      ...(this.options.platform ? { platform: this.options.platform } : {}), ...(this.options.thunderbirdRoots ? { thunderbirdRoots: this.options.thunderbirdRoots } : {}),
+      ...(keychain ? { keychain: () => Promise.resolve(keychain) } : {}), ...(stores ? { stores: () => stores(this.policy) } : {}),
+    });
+    const failed = result.exitStatus !== 0;
+    if (!dryRun && !failed) {
+      this.journey = freshJourney(this.now());
+      this.email = undefined;
+      this.submission = undefined;
+      this.appleProfile = undefined;
+    }
+    return {
+      dryRun, changed: result.changed, failed,
+      items: result.steps.map((s) => ({
+        id: s.id, title: s.title, status: s.status, message: s.message, ...(s.instructions ? { instructions: s.instructions } : {}),
+        ...(s.code ? { problem: { code: s.code, message: s.message, hint: FAILURE_CODES[s.code].hint } } : {}),
+      })),
+    };
   }
 
   /** The file the user approves for Apple Mail, when one was written in this run. */

@@ -23,6 +23,8 @@ export interface Policy {
   allowDemo?: boolean;
   /** Whether the user may skip installing the root CA (default false), in the app as in the CLI. */
   allowSkipCa?: boolean;
+  /** Whether the app offers to remove its changes from this computer (default true). */
+  allowOffboard?: boolean;
   /** The app's language instead of the OS's (a BCP 47 tag: en, de, fr, …). */
   language?: string;
   /** Overrides the configuration's support contact shown to users. */
@@ -31,7 +33,7 @@ export interface Policy {
 
 export type RawPolicy = Record<string, unknown>;
 
-const SETTINGS = ["configUrl", "trustedKeys", "clients", "caStore", "allowDemo", "allowSkipCa", "supportEmail", "supportUrl", "supportPhone", "language"] as const;
+const SETTINGS = ["configUrl", "trustedKeys", "clients", "caStore", "allowDemo", "allowSkipCa", "allowOffboard", "supportEmail", "supportUrl", "supportPhone", "language"] as const;
 
 function bad(source: string, name: string, why: string): RelayError {
   return new RelayError("BAD_INPUT", `managed policy setting "${name}" (${source}) ${why}`);
@@ -92,6 +94,7 @@ export async function validatePolicy(raw: RawPolicy, source: string): Promise<Po
   }
   if (raw["allowDemo"] !== undefined) policy.allowDemo = asBoolean(source, "allowDemo", raw["allowDemo"]);
   if (raw["allowSkipCa"] !== undefined) policy.allowSkipCa = asBoolean(source, "allowSkipCa", raw["allowSkipCa"]);
+  if (raw["allowOffboard"] !== undefined) policy.allowOffboard = asBoolean(source, "allowOffboard", raw["allowOffboard"]);
   if (raw["language"] !== undefined) {
     const tag = asText(source, "language", raw["language"], 35);
     let canonical: string | undefined;

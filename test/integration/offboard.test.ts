@@ -157,7 +157,7 @@ describe.skipIf(!runnable)("relay-onboard offboard", () => {
     const prefs = prefsMap(await readFile(join(box.profile, "prefs.js"), "utf8"));
     for (const [name, value] of OWN) if (name !== "mail.account.lastKey") expect(prefs.get(name), name).toEqual(value);
     expect([...prefs.keys()].filter((n) => /^mail\.(smtpserver\.smtp2|identity\.id2|account\.account3|server\.server3)\./.test(n))).toEqual([]);
-    expect(await readdir(box.state)).toEqual(expect.not.arrayContaining(["installed.json", "journey.json"]));
+    expect(await readdir(box.state)).toEqual(expect.not.arrayContaining(["installed.json", "app-journey.json"]));
     expect(await readdir(box.state)).toContain("config-state.json");
 
     if (hasThunderbird) {
