@@ -139,22 +139,26 @@ export async function offboard(options: OffboardOptions): Promise<OffboardOutcom
   }
   if (secrets.length) {
     await attempt("keychain", "Saved password", async () => {
-      if (dryRun) return { status: "planned", message: `would delete the saved password of ${secrets.map((s) => s.account).join(", ")} if there is one` };
       const keychain = options.keychain ?? (async () => (await import("./secrets/keychain.js")).osKeychain());
       const gone: string[] = [];
       const unreachable: string[] = [];
       for (const s of secrets) {
         try {
-          if (await (await keychain()).remove(s.account)) gone.push(s.account);
+          const chain = await keychain();
+          // The plan names only a password that is there (a lookup changes nothing).
+          if (dryRun ? (await chain.load(s.account)) !== undefined : await chain.remove(s.account)) gone.push(s.account);
         } catch (err) {
           if (s.recorded || !(err instanceof RelayError) || err.code !== "KEYCHAIN_FAILED") throw err;
           unreachable.push(s.account);
           continue;
         }
-        record.dropSecret(s);
+        if (!dryRun) record.dropSecret(s);
       }
-      const notes = [...(gone.length ? [`deleted the saved password of ${gone.join(", ")}`] : []), ...(unreachable.length ? [`no keychain to look in for ${unreachable.join(", ")} (none was saved by Relay Onboard)`] : [])];
-      return { status: gone.length ? "done" : "unchanged", message: notes.join("; ") || "no saved password" };
+      const notes = [
+        ...(gone.length ? [`${dryRun ? "would delete" : "deleted"} the saved password of ${gone.join(", ")}`] : []),
+        ...(unreachable.length ? [`no keychain to look in for ${unreachable.join(", ")} (none was saved by Relay Onboard)`] : []),
+      ];
+      return { status: gone.length ? (dryRun ? "planned" : "done") : "unchanged", message: notes.join("; ") || "no saved password" };
     });
   }
 

@@ -593,6 +593,43 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await page.getByRole("heading", { name: "Set up your mail apps" }).waitFor();
   });
 
+  it("removing the app's changes: the exact list first, nothing changed until confirmed, then removed; withheld by policy", { timeout: 90_000 }, async () => {
+    const { service, profile, dir } = await makeService({ thunderbird: true });
+    await service.useDemo();
+    const { page } = await open(service);
+    await toSignIn(page);
+    await demoTestPasses(page);
+    const login = service.demoUser()!;
+    expect(await service.configure({ email: login.email, clients: ["thunderbird"] })).toEqual([expect.objectContaining({ status: "done" })]);
+    const configured = await readFile(join(profile, "prefs.js"), "utf8");
+    await button(page, "Diagnostics").click();
+    await button(page, "Show what would be removed").click();
+    await page.getByText("This is what would be removed. Nothing has changed yet.").waitFor();
+    const list = page.getByRole("list", { name: "What Relay Onboard installed" });
+    expect(await list.locator(".badge").allTextContents()).toEqual(["Nothing to remove", "Will be removed", "Will be removed", "Nothing to remove", "Will be removed"]);
+    await expect(list.textContent()).resolves.toContain(`(${profile}): would remove outgoing server smtp1`);
+    await shot(page, "35-offboard-list");
+    expect(await axeViolations(page), "axe on the offboarding list").toEqual([]);
+    expect(await readFile(join(profile, "prefs.js"), "utf8")).toBe(configured);
+
+    await button(page, "Remove these changes").click();
+    await page.getByText("Relay Onboard's changes were removed from this computer.").waitFor();
+    expect(await list.locator(".badge").allTextContents()).toEqual(["Nothing to remove", "Removed", "Removed", "Nothing to remove", "Removed"]);
+    expect(await readFile(join(profile, "prefs.js"), "utf8")).not.toContain("mail.smtpserver.smtp1.hostname");
+    expect(await readdir(join(dir, "state"))).not.toContain("installed.json");
+    await button(page, "Close").click();
+    await button(page, "Back to setup").click();
+    await page.getByRole("heading", { level: 1, name: "Your organisation" }).waitFor();
+
+    const { policy } = await policyFor({ host: "127.0.0.1", port: 2525 });
+    const withheld = await makeService({ policy: { ...policy, allowOffboard: false } });
+    const other = await open(withheld.service);
+    await other.page.getByText("The settings are signed by your organisation").waitFor();
+    await button(other.page, "Diagnostics").click();
+    await other.page.getByRole("heading", { name: "Diagnostics" }).waitFor();
+    expect(await button(other.page, "Show what would be removed").count()).toBe(0);
+  });
+
   it("reopening after finishing offers a check; reopening half-way continues where the user left off", { timeout: 90_000 }, async () => {
     const relay = await goodRelay();
     const { policy } = await policyFor({ host: "127.0.0.1", port: relay.port });
