@@ -169,6 +169,18 @@ describe.skipIf(!hasWine)("the Windows executable under Wine", () => {
     expect(steps.dryRun).toBe(true);
     expect(steps.steps.find((s) => s.id === "ca")?.message).toMatch(/^windows-(user|machine): /);
     expect(steps.steps.find((s) => s.id === "client:thunderbird")).toMatchObject({ status: "unchanged", message: expect.stringMatching(/would read this computer's certificate store/) as unknown });
+
+    // offboard takes back what configure recorded (the Windows paths of the record), leaving the user's profile as before.
+    const off = await wine(["offboard", ...orgArgs(), "--email", "alice@internal.test", "--clients", "thunderbird", "--yes", "--json"]);
+    const offSteps = json<{ steps: { id: string; status: string; message: string; code?: string }[] }>(off).steps;
+    const tbStep = offSteps.find((s) => s.id.startsWith("client:thunderbird:"));
+    expect(tbStep, off.stdout + off.stderr).toMatchObject({ status: "done", message: expect.stringContaining("outgoing server smtp1 (relay.internal.test)") as unknown });
+    expect(tbStep?.id.toLowerCase()).toContain("abcd.default-release");
+    const after = await readFile(join(profile, "prefs.js"), "utf8");
+    expect(after).not.toContain("relay.internal.test");
+    expect(after).not.toContain("security.enterprise_roots.enabled");
+    // Wine's stores hold no root the tool could name: nothing of its own there, nothing failed.
+    expect(off.status, off.stdout + off.stderr).toBe(0);
   }, 120_000);
 
   it("configure outlook writes a UTF-16LE profile file with CRLF", async () => {
