@@ -20,6 +20,7 @@ import type { OffboardResult } from "./clients/thunderbird/offboard.js";
 import type { DetectedClient } from "./clients/detect.js";
 import type { RootsPlan } from "./truststore/rotation.js";
 import type { TrustStore } from "./truststore/types.js";
+import type { Runner } from "./processRunner.js";
 
 export interface OffboardOptions {
   /** The verified configuration, when given: its roots (current and retired) and its own naming. */
@@ -38,6 +39,8 @@ export interface OffboardOptions {
   home?: string;
   now?: Date;
   keychain?: () => Promise<Keychain>;
+  /** Runs `profiles` on macOS (tests give their own). */
+  run?: Runner;
   /** Trust stores to use instead of this machine's (the app's tests). */
   stores?: () => Promise<TrustStore[]>;
   onStep?: (step: OnboardStep) => void;
@@ -212,11 +215,11 @@ async function appleMail(options: OffboardOptions, platform: NodeJS.Platform, dr
   const id = profileIdentifier(options.loaded!.payload.iss, options.email);
   const steps = [`Open System Settings → General → Device Management (Privacy & Security → Profiles before macOS 13), select "${config.organization.name}: secure mail" and click Remove (−)`];
   if (platform !== "darwin") return { status: "skipped", message: `on the Mac: ${steps[0]}`, instructions: steps };
-  const { runCommand } = await import("./processRunner.js");
-  const listed = await runCommand("/usr/bin/profiles", ["list", "-o", "stdout-xml"]).catch(() => ({ code: 1, stdout: "", stderr: "" }));
+  const run = options.run ?? (await import("./processRunner.js")).runCommand;
+  const listed = await run("/usr/bin/profiles", ["list", "-o", "stdout-xml"]).catch(() => ({ code: 1, stdout: "", stderr: "" }));
   if (listed.code === 0 && !listed.stdout.includes(id)) return { status: "unchanged", message: `no profile ${id} on this Mac` };
   if (dryRun) return { status: "planned", message: `would remove the profile ${id} (profiles remove -identifier ${id})` };
-  const r = await runCommand("/usr/bin/profiles", ["remove", "-identifier", id]);
+  const r = await run("/usr/bin/profiles", ["remove", "-identifier", id]);
   if (r.code !== 0) return { status: "skipped", message: `macOS did not let the profile be removed here (${r.stderr.trim() || `exit ${r.code}`}): ${steps[0]}`, instructions: steps };
   return { status: "done", message: `removed the profile ${id}` };
 }
