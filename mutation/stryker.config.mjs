@@ -29,6 +29,8 @@ export default {
     "src/truststore/rotation.ts",
     "src/config/roots.ts",
     "src/clients/thunderbird/policies.ts",
+    "src/installRecord.ts",
+    "src/clients/thunderbird/offboard.ts",
   ],
   // dist/ is copied into the sandbox: a few CLI tests run the built command as a process.
   ignorePatterns: ["test-output", "coverage", ".stryker-tmp", "reports"],

@@ -32,6 +32,8 @@ export default defineConfig({
       "test/unit/windows-text.test.ts",
       "test/unit/system-path.test.ts",
       "test/unit/state-dir.test.ts",
+      "test/unit/install-record.test.ts",
+      "test/unit/thunderbird-offboard.test.ts",
     ],
     testTimeout: 20_000,
     hookTimeout: 60_000,

@@ -6,8 +6,8 @@
 // Apple Mail's profile and Outlook's account get exact steps where the OS does not let a tool
 // remove them safely; and the tool's own state goes — but for the rollback record, which must
 // outlive the installation. A second run changes nothing.
-import { rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { lstat, rm, stat } from "node:fs/promises";
+import { join, sep } from "node:path";
 import type { LoadedConfig } from "./config/load.js";
 import { RelayError, FAILURE_CODES } from "./errors.js";
 import { InstallRecord, RECORD_FILE } from "./installRecord.js";
@@ -196,6 +196,15 @@ async function offboardThunderbirdProfiles(options: OffboardOptions, record: Ins
   for (const profile of profiles) {
     await attempt(`client:thunderbird:${profile}`, `${CLIENT_TITLES.thunderbird} (${profile})`, async () => {
       const entry = record.profile(profile);
+      // A record kept under root for this uid may name a profile of an earlier home (a moved home, a
+      // reused uid): never touched from here. One that is gone has nothing left to take back.
+      if (account && profile !== account.home && !profile.startsWith(account.home.endsWith(sep) ? account.home : account.home + sep)) {
+        return { status: "skipped", message: `recorded in a home other than this user's (${account.home}): left alone` };
+      }
+      if (!(await lstat(profile).then(() => true, () => false))) {
+        if (!options.dryRun) record.dropProfile(profile);
+        return { status: "unchanged", message: "the profile no longer exists: nothing left to take back" };
+      }
       const request = { profile, ...(config ? { config } : {}), ...(entry ? { entry } : {}), ...(options.dryRun ? { dryRun: true } : {}) };
       const result: OffboardResult = account
         ? await runAsUser<OffboardResult>(account, { kind: "offboard", home: account.home, ...request, now: now.toISOString() } satisfies UserRequest, { what: "the Thunderbird step", failure: "CLIENT_WRITE_FAILED" })

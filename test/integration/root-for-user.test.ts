@@ -135,6 +135,16 @@ describe.skipIf(!runnable)("root working in a hostile user's home runs NSS as th
     expect(onboarded.status, onboarded.stdout + onboarded.stderr).toBe(0);
     const configured = await runShipped(["configure", "thunderbird", "--email", "alice@internal.test", ...orgArgs(), "--json"], asUserOf(h));
     expect(configured.status, configured.stdout + configured.stderr).toBe(0);
+    const before = (await readFile(uidLog, "utf8")).split("\n").filter(Boolean);
+    expect(new Set(before), "onboard and configure").toEqual(new Set([String(attacker.uid)]));
+    await writeFile(uidLog, "");
+    // And offboard takes it all back the same way: the roots out of the profile's database and the account out of its prefs, as the user.
+    const offboarded = await runShipped(["offboard", "--yes", "--email", "alice@internal.test", ...orgArgs(), "--ca-store", "nss", "--clients", "thunderbird", "--json"], asUserOf(h));
+    expect(offboarded.status, offboarded.stdout + offboarded.stderr).toBe(0);
+    const offSteps = (JSON.parse(offboarded.stdout) as { steps: Array<{ id: string; status: string }> }).steps;
+    expect(offSteps.filter((st) => st.id.startsWith("ca:nss:") || st.id.startsWith("client:thunderbird:")).map((st) => st.status)).toEqual(["done", "done"]);
+    // Read back as the user too (certutil as root would load the planted library itself).
+    expect(execFileSync("certutil", ["-L", "-d", `sql:${join(h, ".thunderbird", "x.default")}`], { encoding: "utf8", uid: attacker.uid, gid: attacker.gid })).not.toMatch(/Relay Onboard/);
     const uids = (await readFile(uidLog, "utf8")).split("\n").filter(Boolean);
     expect(uids.length).toBeGreaterThan(0);
     expect(new Set(uids)).toEqual(new Set([String(attacker.uid)]));

@@ -128,6 +128,22 @@ describe("offboard", () => {
     expect(linux.steps.find((s) => s.id === "client:outlook")).toMatchObject({ status: "skipped", instructions: [expect.stringContaining("select a@b.test on the Email tab and click Remove")] });
   });
 
+  it.skipIf(process.getuid?.() !== 0)("as root for a user: a recorded profile of another home is left alone, a vanished one is dropped from the record", async () => {
+    const home = await tempDir("ro-offboarding-home-");
+    const { chown } = await import("node:fs/promises");
+    await chown(home, 65534, 65534);
+    const options = await base({ home, clients: ["thunderbird"], caStore: "none" });
+    const record = await InstallRecord.load(options.stateDir);
+    const elsewhere = await tempDir("ro-offboarding-elsewhere-");
+    record.addProfileChanges({ profile: elsewhere, email: "a@b.test", created: { smtp: "smtp1" }, prefs: [] }, NOW);
+    record.addProfileChanges({ profile: join(home, "gone.default"), email: "a@b.test", created: { smtp: "smtp1" }, prefs: [] }, NOW);
+    await record.save();
+    const out = await offboard({ ...options, dryRun: true });
+    expect(out.steps.find((st) => st.id === `client:thunderbird:${elsewhere}`)).toMatchObject({ status: "skipped", message: `recorded in a home other than this user's (${home}): left alone` });
+    expect(out.steps.find((st) => st.id === `client:thunderbird:${join(home, "gone.default")}`)).toMatchObject({ status: "unchanged", message: "the profile no longer exists: nothing left to take back" });
+    expect(out.exitStatus).toBe(0);
+  });
+
   it("a damaged record is set aside and said; removal falls back to the tool's own naming", async () => {
     const options = await base();
     await mkdir(options.stateDir, { recursive: true });
