@@ -5,9 +5,10 @@
 // record written by a newer version survives a run of an older one; a damaged record is set aside
 // (never guessed at) and the tool falls back to its own naming.
 import { readFile, rename } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "./fs/atomic.js";
+import { guardWrite } from "./fs/writeFailure.js";
 
 export const RECORD_FILE = "installed.json";
 
@@ -100,7 +101,7 @@ export class InstallRecord {
     if (parsed?.success) return new InstallRecord(file, parsed.data);
     if (options.readOnly) return new InstallRecord(file, InstallRecord.empty(file).data, file);
     const aside = `${file}.damaged-${(options.now ?? new Date()).toISOString().replace(/[-:.]/g, "")}`;
-    await rename(file, aside);
+    await guardWrite("STATE_WRITE_FAILED", stateDir, "the damaged install record's new name", () => rename(file, aside));
     const fresh = new InstallRecord(file, InstallRecord.empty(file).data, aside);
     fresh.changed = true;
     return fresh;
@@ -183,7 +184,7 @@ export class InstallRecord {
   /** Writes the record when something changed (atomically, readable only by its owner). */
   async save(): Promise<void> {
     if (!this.changed) return;
-    await writeFileAtomic(this.file, JSON.stringify(this.data, null, 2) + "\n", { mode: 0o600 });
+    await guardWrite("STATE_WRITE_FAILED", dirname(this.file), "the install record", () => writeFileAtomic(this.file, JSON.stringify(this.data, null, 2) + "\n", { mode: 0o600 }));
     this.changed = false;
   }
 }

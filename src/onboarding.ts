@@ -2,10 +2,11 @@
 // configuration → the root CA in the OS stores → the relay test (when a password is given) → the
 // mail clients. Each step reports done / unchanged / skipped / failed; a run that finds everything
 // in place changes nothing and succeeds.
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { LoadedConfig } from "./config/load.js";
 import { FAILURE_CODES, RelayError, type FailureCode } from "./errors.js";
 import { CLIENT_TITLES, type CaStoreSetting, type ClientName } from "./policy/policy.js";
+import { guardWrite } from "./fs/writeFailure.js";
 
 /** "planned": a dry run found this step would change the machine. */
 export type StepStatus = "done" | "unchanged" | "skipped" | "failed" | "planned";
@@ -162,7 +163,8 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
           const { writeFileAtomic } = await import("./fs/atomic.js");
           const out = join(options.outDir, "relay-onboard.mobileconfig");
           if (dryRun) return { status: "planned", message: `would write a profile to ${out} for the user to approve` };
-          await writeFileAtomic(out, buildMobileconfig({ iss: loaded.payload.iss, config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}) }));
+          const profileXml = buildMobileconfig({ iss: loaded.payload.iss, config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}) });
+          await guardWrite("CLIENT_WRITE_FAILED", dirname(out), "Apple Mail's profile", () => writeFileAtomic(out, profileXml));
           return { status: "done", message: `profile written to ${out}: the user approves it in System Settings, or MDM deploys it`, file: out };
         }
         case "outlook": {
@@ -173,7 +175,7 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
           const out = join(options.outDir, "relay-onboard.prf");
           const prf = encodePrf(renderPrf(buildPrf(request)));
           const install = await detectOutlook();
-          if (!dryRun) await writeFileAtomic(out, prf);
+          if (!dryRun) await guardWrite("CLIENT_WRITE_FAILED", dirname(out), "Outlook's profile file", () => writeFileAtomic(out, prf));
           if (install.newOutlookInUse) {
             const instructions = manualSteps(request);
             return { status: "skipped", message: `the new Outlook cannot import profiles; enter by hand: ${instructions.join(" | ")}`, instructions };

@@ -9,6 +9,7 @@ import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { RelayError } from "./errors.js";
 import { processAlive } from "./pid.js";
+import { guardWrite } from "./fs/writeFailure.js";
 
 const ownerOf = async (path: string): Promise<number | undefined> => {
   const text = await readFile(path, "utf8").catch(() => undefined);
@@ -20,6 +21,11 @@ const ownerOf = async (path: string): Promise<number | undefined> => {
 const busy = (pid: number) => new RelayError("ALREADY_RUNNING", `another relay-onboard (process ${pid}) is onboarding this machine; wait for it to finish`);
 
 export async function acquireLock(path: string): Promise<() => Promise<void>> {
+  // A full or read-only state folder is said as such (STATE_WRITE_FAILED), never a bug.
+  return guardWrite("STATE_WRITE_FAILED", dirname(path), "the lock", () => take(path));
+}
+
+async function take(path: string): Promise<() => Promise<void>> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const mine = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {

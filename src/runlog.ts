@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { RelayError } from "./errors.js";
 import { ensurePrivateDir, type PrivateDirOptions } from "./fs/privateDir.js";
 import { visible } from "./safeText.js";
+import { guardWrite } from "./fs/writeFailure.js";
 
 export const MAX_LOG_BYTES = 1024 * 1024;
 export const KEEP_LOGS = 3;
@@ -32,6 +33,10 @@ export class RunLog {
    * is a plain file, then rotates onboard.log → .1 → .2 … when it has grown past the limit.
    */
   async open(): Promise<void> {
+    await guardWrite("STATE_WRITE_FAILED", dirname(this.file), "the log", () => this.rotate());
+  }
+
+  private async rotate(): Promise<void> {
     await ensurePrivateDir(dirname(this.file), this.dirOptions);
     const current = await lstat(this.file).catch(() => undefined);
     if (current && !current.isFile()) throw new RelayError("BAD_INPUT", `${this.file} is not a plain file (a link?); Relay Onboard will not write through it`);
@@ -46,11 +51,13 @@ export class RunLog {
     // One event, one line: line breaks and every other control character shown as escapes.
     const line = `${now.toISOString()} ${level.toUpperCase().padEnd(5)} ${visible(message)}\n`;
     // O_NOFOLLOW: a link put in place of the log since open() is refused, never written through.
-    const handle = await open(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0), 0o640);
-    try {
-      await handle.write(line);
-    } finally {
-      await handle.close();
-    }
+    await guardWrite("STATE_WRITE_FAILED", dirname(this.file), "the log", async () => {
+      const handle = await open(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0), 0o640);
+      try {
+        await handle.write(line);
+      } finally {
+        await handle.close();
+      }
+    });
   }
 }

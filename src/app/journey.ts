@@ -8,6 +8,7 @@ import { isDisplayName, isEmailAddress } from "../address.js";
 import { isFailureCode } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import type { Journey } from "./api.js";
+import { guardWrite } from "../fs/writeFailure.js";
 
 export const JOURNEY_FILE = "app-journey.json";
 
@@ -61,5 +62,5 @@ export function freshJourney(now: Date): Journey {
 }
 
 export async function saveJourney(stateDir: string, journey: Journey): Promise<void> {
-  await writeFileAtomic(join(stateDir, JOURNEY_FILE), JSON.stringify(journeySchema.parse(journey), null, 2) + "\n", { mode: 0o600 });
+  await guardWrite("STATE_WRITE_FAILED", stateDir, "this computer's progress", () => writeFileAtomic(join(stateDir, JOURNEY_FILE), JSON.stringify(journeySchema.parse(journey), null, 2) + "\n", { mode: 0o600 }));
 }

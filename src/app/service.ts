@@ -381,7 +381,11 @@ export class AppService {
 
   private async saveReport(): Promise<void> {
     const { writeFileAtomic } = await import("../fs/atomic.js");
-    for (const format of ["json", "html"] as const) await writeFileAtomic(this.reportPath(format), await this.report(format), { mode: 0o600 });
+    const { guardWrite } = await import("../fs/writeFailure.js");
+    for (const format of ["json", "html"] as const) {
+      const content = await this.report(format);
+      await guardWrite("STATE_WRITE_FAILED", join(this.options.stateDir, "reports"), "the saved report", () => writeFileAtomic(this.reportPath(format), content, { mode: 0o600 }));
+    }
   }
 
   async clients(): Promise<ClientView[]> {

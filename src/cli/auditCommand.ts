@@ -1,9 +1,11 @@
 // `relay-onboard audit`: the relay and inbound server policy, from the configuration and/or flags.
+import { dirname } from "node:path";
 import type { Command } from "commander";
 import { RelayError } from "../errors.js";
 import { caFromFlag, optionalConfig, parsePort, parseSecurity, parseTimeout, type TargetFlags } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
 import { readPassword } from "./password.js";
+import { guardWrite } from "../fs/writeFailure.js";
 
 export const AUDIT_PASS = "the relay requires TLS and a login, and the inbound server relays nothing.";
 
@@ -80,7 +82,7 @@ export function registerAuditCommand(program: Command, io: CliIo, version: strin
       });
       if (opts.html) {
         const [{ writeFileAtomic }, { renderHtmlReport }] = await Promise.all([import("../fs/atomic.js"), import("../diagnostics/htmlReport.js")]);
-        await writeFileAtomic(opts.html, renderHtmlReport(report, AUDIT_PASS));
+        await guardWrite("STATE_WRITE_FAILED", dirname(opts.html), "the HTML report", () => writeFileAtomic(opts.html!, renderHtmlReport(report, AUDIT_PASS)));
       }
       if (opts.json) printJson(io, report);
       else io.stdout((await import("../diagnostics/textReport.js")).renderTextReport(report, AUDIT_PASS));

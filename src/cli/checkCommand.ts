@@ -1,10 +1,12 @@
 // `relay-onboard check`: the submission test and its diagnosis, from the configuration and/or flags.
+import { dirname } from "node:path";
 import type { Command } from "commander";
 import { SASL_MECHANISMS } from "../config/mechanisms.js";
 import { RelayError } from "../errors.js";
 import { caFromFlag, optionalConfig, parseMechanisms, parsePort, parseSecurity, parseTimeout, type TargetFlags } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
 import { readPassword } from "./password.js";
+import { guardWrite } from "../fs/writeFailure.js";
 
 export function registerCheckCommand(program: Command, io: CliIo, version: string): void {
   program
@@ -67,7 +69,7 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
       });
       if (opts.html) {
         const [{ writeFileAtomic }, { renderHtmlReport }] = await Promise.all([import("../fs/atomic.js"), import("../diagnostics/htmlReport.js")]);
-        await writeFileAtomic(opts.html, renderHtmlReport(report));
+        await guardWrite("STATE_WRITE_FAILED", dirname(opts.html), "the HTML report", () => writeFileAtomic(opts.html!, renderHtmlReport(report)));
       }
       if (opts.json) printJson(io, report);
       else io.stdout((await import("../diagnostics/textReport.js")).renderTextReport(report));

@@ -13,6 +13,7 @@ import type { InstallRecord } from "../installRecord.js";
 import { stateDirOfThisRun } from "./stateDir.js";
 import { optionalConfig, type TargetFlags } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
+import { guardWrite } from "../fs/writeFailure.js";
 
 interface ConfigureFlags extends Omit<TargetFlags, "ca"> {
   out?: string;
@@ -195,7 +196,7 @@ async function appleMail(io: CliIo, opts: ConfigureFlags, iss: string, config: O
     const { signProfile } = await import("../clients/applemail/sign.js");
     data = signProfile(xml, p12, password, io.now());
   }
-  await writeFileAtomic(opts.out, data);
+  await guardWrite("CLIENT_WRITE_FAILED", dirname(opts.out), "Apple Mail's profile", () => writeFileAtomic(opts.out!, data));
   if (opts.open) {
     const { runCommand } = await import("../processRunner.js");
     const r = await runCommand("/usr/bin/open", [opts.out]);
@@ -219,7 +220,7 @@ async function outlook(io: CliIo, opts: ConfigureFlags, config: OrgConfig, email
     io.stdout(text.replace(/\r\n/g, "\n"));
     return;
   }
-  await writeFileAtomic(opts.out, encodePrf(text));
+  await guardWrite("CLIENT_WRITE_FAILED", dirname(opts.out), "Outlook's profile file", () => writeFileAtomic(opts.out!, encodePrf(text)));
   let applied = false;
   let manual: string[] | undefined;
   if (opts.apply) {

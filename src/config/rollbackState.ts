@@ -1,10 +1,11 @@
 // Rollback protection: the highest `ver` accepted per issuer, kept in a small JSON file.
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { z } from "zod";
 import { RelayError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { parseJsonStrict } from "./json.js";
+import { guardWrite } from "../fs/writeFailure.js";
 
 // Issuers are kept as a list, not as object keys, so no issuer name can collide with a property name.
 const stateSchema = z.strictObject({
@@ -38,7 +39,7 @@ export class RollbackState {
     issuers.set(iss, { ver, acceptedAt: now.toISOString() });
     const list = [...issuers].sort(([a], [b]) => a.localeCompare(b)).map(([name, entry]) => ({ iss: name, ...entry }));
     const out = { issuers: list };
-    await writeFileAtomic(this.file, JSON.stringify(out, null, 2) + "\n", { mode: 0o600 });
+    await guardWrite("STATE_WRITE_FAILED", dirname(this.file), "the record of accepted configurations", () => writeFileAtomic(this.file, JSON.stringify(out, null, 2) + "\n", { mode: 0o600 }));
     return true;
   }
 

@@ -12,6 +12,7 @@ import { win32 } from "node:path";
 import { RelayError } from "../errors.js";
 import { runCommand, type Runner } from "../processRunner.js";
 import { windowsTool } from "../systemTools.js";
+import { guardWrite } from "./writeFailure.js";
 
 export interface PrivateDirOptions {
   platform?: NodeJS.Platform;
@@ -32,7 +33,7 @@ export async function ensurePrivateDir(dir: string, options: PrivateDirOptions =
   const fs = options.fs ?? { lstat: fsLstat, mkdir: fsMkdir };
   if (platform === "win32") return windowsDir(dir, options, fs);
   const uid = options.uid ?? process.getuid?.() ?? 0;
-  await fs.mkdir(dir, { recursive: true, mode: 0o750 });
+  await guardWrite("STATE_WRITE_FAILED", dir, "the folder", () => fs.mkdir(dir, { recursive: true, mode: 0o750 }));
   const own = await fs.lstat(dir);
   if (own.isSymbolicLink() || !own.isDirectory()) throw unsafe(dir, "it is a link or not a folder");
   if (own.uid !== uid) throw unsafe(dir, `it belongs to another user (uid ${own.uid})`);
@@ -57,7 +58,7 @@ async function windowsDir(dir: string, options: PrivateDirOptions, fs: NonNullab
       if (owner.code !== 0 || (sid !== SID.system && sid !== SID.administrators)) throw unsafe(dir, `it was created by another account (owner ${sid || "unknown"}); an administrator should delete it`);
     }
   } else {
-    await fs.mkdir(dir, { recursive: true });
+    await guardWrite("STATE_WRITE_FAILED", dir, "the folder", () => fs.mkdir(dir, { recursive: true }));
   }
   if (!options.elevated) return;
   const acl = await runner(windowsTool("icacls.exe"), [win32.normalize(dir), "/inheritance:r", "/grant:r", `*${SID.system}:(OI)(CI)F`, `*${SID.administrators}:(OI)(CI)F`, `*${SID.users}:(OI)(CI)RX`]);

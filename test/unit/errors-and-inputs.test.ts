@@ -18,7 +18,7 @@ describe("failure codes and exit statuses", () => {
   it("maps every code to its documented exit status", () => {
     const expected: Partial<Record<FailureCode, number>> = {
       USAGE: 2, BAD_INPUT: 2, INTERNAL: 5, CA_REJECTED: 3, CONFIG_BAD_SIGNATURE: 3, CONFIG_ROLLBACK: 3, CONFIG_FETCH_FAILED: 3,
-      CA_INSTALL_FAILED: 4, CLIENT_RUNNING: 4, CLIENT_NOT_FOUND: 4, CLIENT_WRITE_FAILED: 4, CLIENT_LOCKED_BY_POLICY: 4, ALREADY_RUNNING: 4, KEYCHAIN_FAILED: 4,
+      CA_INSTALL_FAILED: 4, CLIENT_RUNNING: 4, CLIENT_NOT_FOUND: 4, CLIENT_WRITE_FAILED: 4, CLIENT_LOCKED_BY_POLICY: 4, ALREADY_RUNNING: 4, KEYCHAIN_FAILED: 4, STATE_WRITE_FAILED: 4,
       AUTH_FAILED: 1, CERT_UNTRUSTED: 1, OPEN_RELAY: 1, PROTOCOL_ERROR: 1, CERT_EXPIRING: 1,
     };
     for (const code of Object.keys(FAILURE_CODES) as FailureCode[]) {

@@ -85,7 +85,7 @@ describe("the onboarding lock", () => {
     const { execFileSync } = await import("node:child_process");
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k,ro", "tmpfs", dir]);
     try {
-      await expect(acquireLock(join(dir, "onboard.lock"))).rejects.toMatchObject({ code: "EROFS" });
+      await expect(acquireLock(join(dir, "onboard.lock"))).rejects.toMatchObject({ code: "STATE_WRITE_FAILED", message: `the lock could not be written in ${dir}: the disk is read-only (EROFS)` });
       expect(await readdir(dir)).toEqual([]);
     } finally {
       execFileSync("umount", [dir]);

@@ -5,7 +5,7 @@
 // pref we need; write prefs.js — and user.js where it overrides one of our prefs — byte for byte,
 // with a backup, atomically; then read both back and check Thunderbird will use exactly our values.
 import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { OrgConfig } from "../../config/schema.js";
 import { RelayError } from "../../errors.js";
 import { writeFileAtomic } from "../../fs/atomic.js";
@@ -15,6 +15,7 @@ import { ENTERPRISE_ROOTS_PREF } from "./rootTrust.js";
 import { conflictingPolicy, findPrefPolicies, type PrefPolicy } from "./locks.js";
 import { profileLock } from "./lock.js";
 import { applyPrefs, effectivePrefs, formatValue, parsePrefs, type ParsedPrefs, type PrefChange, type PrefValue } from "./prefs.js";
+import { guardWrite } from "../../fs/writeFailure.js";
 
 export interface ThunderbirdRequest {
   profile: string;
@@ -188,10 +189,13 @@ export async function configureThunderbird(request: ThunderbirdRequest): Promise
   const stamp = (request.now ?? new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   const write = async (file: ProfileFile, edited: Buffer, changes: PrefChange[]): Promise<string | undefined> => {
     if (changes.length === 0) return undefined;
-    const backup = file.data !== undefined && file.data.length > 0 ? await keepBackup(file.path, stamp) : undefined;
-    const mode = await stat(file.path).then((s) => s.mode & 0o777, () => 0o600);
-    await writeFileAtomic(file.path, edited, { mode });
-    return backup;
+    // A full or read-only profile is the disk's state, said as CLIENT_WRITE_FAILED (the file stays whole).
+    return guardWrite("CLIENT_WRITE_FAILED", profile, `Thunderbird's ${basename(file.path)}`, async () => {
+      const backup = file.data !== undefined && file.data.length > 0 ? await keepBackup(file.path, stamp) : undefined;
+      const mode = await stat(file.path).then((s) => s.mode & 0o777, () => 0o600);
+      await writeFileAtomic(file.path, edited, { mode });
+      return backup;
+    });
   };
   const backup = await write(prefs, prefsEdit.data, prefsEdit.changes);
   if (backup) result.backup = backup;

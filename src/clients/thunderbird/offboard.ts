@@ -15,6 +15,7 @@ import type { InstallRecord, ProfileInput, RecordedPref, RecordedProfile } from 
 import { profileLock } from "./lock.js";
 import { applyPrefs, parsePrefs, removePrefs, type PrefChange, type PrefEntry, type PrefValue } from "./prefs.js";
 import type { ThunderbirdResult } from "./configure.js";
+import { guardWrite } from "../../fs/writeFailure.js";
 
 type FileName = "prefs.js" | "user.js";
 
@@ -210,10 +211,12 @@ export async function offboardThunderbird(request: { profile: string; config?: O
   for (const e of edits) {
     if (e.removed.length + e.changes.length === 0) continue;
     const path = paths[e.file];
-    const backup = data[e.file].length > 0 ? await keepBackup(path, stamp) : undefined;
-    if (backup && e.file === "prefs.js") result.backup = backup;
-    const mode = await stat(path).then((s) => s.mode & 0o777, () => 0o600);
-    await writeFileAtomic(path, e.out, { mode });
+    await guardWrite("CLIENT_WRITE_FAILED", profile, `Thunderbird's ${e.file}`, async () => {
+      const backup = data[e.file].length > 0 ? await keepBackup(path, stamp) : undefined;
+      if (backup && e.file === "prefs.js") result.backup = backup;
+      const mode = await stat(path).then((s) => s.mode & 0o777, () => 0o600);
+      await writeFileAtomic(path, e.out, { mode });
+    });
   }
   return result;
 }

@@ -14,6 +14,7 @@ import { writeFileAtomic } from "../../fs/atomic.js";
 import { keepBackup } from "../../fs/backup.js";
 import { extraPolicyFiles, installDirs } from "./locks.js";
 import { isJsonObject, parsePoliciesJson, type Json } from "./policiesJson.js";
+import { guardWrite } from "../../fs/writeFailure.js";
 
 /** The file names this tool owns in the certificates folder. */
 const OURS = /^relay-onboard-root-[0-9a-f]{16}\.pem$/;
@@ -114,7 +115,7 @@ export async function planThunderbirdPolicy(file: string, config: OrgConfig): Pr
  * file — IT's previous one kept as a backup beside it. Returns the backup's path, if one was made.
  */
 export async function applyThunderbirdPolicy(plan: PolicyPlan, now = new Date()): Promise<string | undefined> {
-  for (const cert of plan.write) await writeFileAtomic(cert.path, cert.pem, { mode: 0o644 });
+  for (const cert of plan.write) await guardWrite("CLIENT_WRITE_FAILED", dirname(cert.path), "the root certificate for Thunderbird's policies", () => writeFileAtomic(cert.path, cert.pem, { mode: 0o644 }));
   let backup: string | undefined;
   if (plan.after !== plan.before) {
     if (plan.before !== undefined) {
