@@ -113,6 +113,23 @@ describe("offboardThunderbird after configure", () => {
     );
   });
 
+  it("an offboard killed between prefs.js and user.js finishes on the rerun, exactly where a clean one ends, calling nothing 'changed since'", async () => {
+    const prefs = [line("mail.smtpservers", "smtp1"), line("mail.smtpserver.smtp1.hostname", "other.example"), line("mail.smtp.defaultserver", "smtp1"), line("mail.accountmanager.accounts", "account1"), ""].join("\n");
+    const user = [line("mail.smtpservers", "smtp1"), line("mail.accountmanager.accounts", "account1"), line("mail.smtpserver.smtp1.port", 25), ""].join("\n");
+    const clean = await onboarded(prefs, user);
+    const killed = await onboarded(prefs, user);
+    const first = await offboardThunderbird({ profile: clean.profile, config: clean.config, entry: clean.entry, now: NOW });
+    expect(first.left).toEqual([]);
+    const userBefore = await readFile(join(killed.profile, "user.js"));
+    await offboardThunderbird({ profile: killed.profile, config: killed.config, entry: killed.entry, now: NOW });
+    await writeFile(join(killed.profile, "user.js"), userBefore); // the user.js rename never happened
+    const rerun = await offboardThunderbird({ profile: killed.profile, config: killed.config, entry: killed.entry, now: NOW });
+    expect(rerun.left).toEqual([]);
+    expect(rerun.changed).toBe(true);
+    for (const file of ["prefs.js", "user.js"]) expect(await readFile(join(killed.profile, file), "utf8")).toBe(await readFile(join(clean.profile, file), "utf8"));
+    expect(await readFile(join(killed.profile, "user.js"), "utf8")).toBe(user);
+  });
+
   it("a created server whose port the user changed keeps the whole account and its default; a renamed one still goes", async () => {
     const base = `${line("mail.smtpservers", "smtp1")}\n${line("mail.smtpserver.smtp1.hostname", "smtp.home.test")}\n${line("mail.smtp.defaultserver", "smtp1")}\n`;
     const kept = await onboarded(base);

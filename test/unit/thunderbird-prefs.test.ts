@@ -560,7 +560,7 @@ describe("thunderbirdPending: is a profile sending through the relay? (read-only
     const profile = await tempDir("ro-tb-pending-");
     const config = await orgConfig();
     await expect(thunderbirdPending(join(profile, "missing"), config, "alice@internal.test")).rejects.toMatchObject({ code: "CLIENT_NOT_FOUND", message: `the Thunderbird profile ${join(profile, "missing")} does not exist` });
-    expect((await thunderbirdPending(profile, config, "alice@internal.test")).sort()).toEqual([...ESSENTIAL_NEW].sort());
+    expect((await thunderbirdPending(profile, config, "alice@internal.test")).sort()).toEqual([...ESSENTIAL_NEW, "mail.smtp.defaultserver"].sort());
     await configureThunderbird({ profile, config, email: "alice@internal.test", policies: [] });
     const prefs = await readFile(join(profile, "prefs.js"));
     expect(await thunderbirdPending(profile, config, "alice@internal.test")).toEqual([]);
@@ -595,5 +595,47 @@ describe("thunderbirdPending: is a profile sending through the relay? (read-only
       await server(listed, hostname, p, ssl);
       expect(await thunderbirdPending(profile, config), `${listed} ${hostname} ${p} ${ssl}`).toEqual(none);
     }
+  });
+});
+
+describe("prefs.js and user.js change as one unit: a run killed between the two renames converges", () => {
+  // user.js overrides both lists: the killed run's prefs.js holds the new server, identity and
+  // account, but user.js's lists (and Thunderbird) do not name them.
+  const PREFS = ['user_pref("mail.smtpservers", "smtp1");', 'user_pref("mail.smtpserver.smtp1.hostname", "other.example");', 'user_pref("mail.accountmanager.accounts", "account1");', 'user_pref("mail.account.account1.server", "server1");', 'user_pref("mail.account.lastKey", 1);', ""].join("\n");
+  const USER = ['user_pref("mail.smtpservers", "smtp1");', 'user_pref("mail.accountmanager.accounts", "account1");', ""].join("\n");
+  const profileWith = async (prefix: string) => {
+    const profile = await tempDir(prefix);
+    await writeFile(join(profile, "prefs.js"), PREFS);
+    await writeFile(join(profile, "user.js"), USER);
+    return profile;
+  };
+
+  it("the rerun reuses what the killed run wrote, lists it, and ends byte for byte where a clean run ends; status is not compliant in between", async () => {
+    const config = await orgConfig();
+    const clean = await profileWith("ro-tb-unit-clean-");
+    await configureThunderbird({ profile: clean, config, email: "alice@internal.test", policies: [] });
+
+    const killed = await profileWith("ro-tb-unit-killed-");
+    await configureThunderbird({ profile: killed, config, email: "alice@internal.test", policies: [] });
+    await writeFile(join(killed, "user.js"), USER); // the user.js rename never happened
+    // What Thunderbird would use now: smtp2 unlisted, yet named the default.
+    expect(await thunderbirdPending(killed, config, "alice@internal.test")).toEqual(["mail.smtpservers"]);
+    expect(await thunderbirdPending(killed, config)).toEqual([`mail.smtpserver.*: no outgoing server for ${config.submission.host}:${config.submission.port}`, "mail.smtp.defaultserver: smtp2 is not a listed server"]);
+
+    const rerun = await configureThunderbird({ profile: killed, config, email: "alice@internal.test", policies: [] });
+    expect([rerun.smtpKey, rerun.identityKey, rerun.accountKey]).toEqual(["smtp2", "id1", "account2"]);
+    expect(rerun.changes).toEqual([]); // prefs.js was already complete
+    for (const file of ["prefs.js", "user.js"]) expect(await readFile(join(killed, file), "utf8")).toBe(await readFile(join(clean, file), "utf8"));
+    expect(await thunderbirdPending(killed, config, "alice@internal.test")).toEqual([]);
+  });
+
+  it("a default server naming no listed server is replaced by the relay's; a listed one is the user's and stays", async () => {
+    const config = await orgConfig();
+    const unlisted = planThunderbirdAccount(prefsMap('user_pref("mail.smtpservers", "smtp1");\nuser_pref("mail.smtp.defaultserver", "smtp9");\n'), { config, email: "a@internal.test" });
+    expect(unlisted.updates.get("mail.smtp.defaultserver")).toBe("smtp2");
+    const listed = planThunderbirdAccount(prefsMap('user_pref("mail.smtpservers", "smtp1");\nuser_pref("mail.smtp.defaultserver", "smtp1");\n'), { config, email: "a@internal.test" });
+    expect(listed.updates.has("mail.smtp.defaultserver")).toBe(false);
+    const account = planThunderbirdAccount(prefsMap('user_pref("mail.accountmanager.accounts", "account1");\nuser_pref("mail.accountmanager.defaultaccount", "account7");\n'), { config, email: "a@internal.test" });
+    expect(account.updates.get("mail.accountmanager.defaultaccount")).toBe("account2");
   });
 });

@@ -65,12 +65,12 @@ export function planThunderbirdAccount(prefs: ReadonlyMap<string, PrefValue>, re
   const updates = new Map<string, PrefValue>();
   const str = (name: string) => (typeof prefs.get(name) === "string" ? (prefs.get(name) as string) : undefined);
 
-  // Outgoing server: reuse one for the same host and user, otherwise a new key.
+  // Outgoing server: reuse one for the same host and user — a listed one first, else one a run
+  // killed between prefs.js and user.js wrote but user.js's list hides — otherwise a new key.
   const smtpKeys = list(prefs.get("mail.smtpservers"));
   const allSmtp = new Set([...smtpKeys, ...keysUnder(prefs, "mail.smtpserver.")]);
-  const smtpKey =
-    smtpKeys.find((k) => str(`mail.smtpserver.${k}.hostname`)?.toLowerCase() === sub.host.toLowerCase() && str(`mail.smtpserver.${k}.username`) === username) ??
-    freeKey("smtp", allSmtp);
+  const relayServer = (k: string) => str(`mail.smtpserver.${k}.hostname`)?.toLowerCase() === sub.host.toLowerCase() && str(`mail.smtpserver.${k}.username`) === username;
+  const smtpKey = smtpKeys.find(relayServer) ?? [...allSmtp].find(relayServer) ?? freeKey("smtp", allSmtp);
   if (!smtpKeys.includes(smtpKey)) updates.set("mail.smtpservers", [...smtpKeys, smtpKey].join(","));
   const smtp = `mail.smtpserver.${smtpKey}`;
   updates.set(`${smtp}.type`, "smtp");
@@ -80,7 +80,9 @@ export function planThunderbirdAccount(prefs: ReadonlyMap<string, PrefValue>, re
   updates.set(`${smtp}.authMethod`, authMethodFor(sub.auth));
   updates.set(`${smtp}.username`, username);
   updates.set(`${smtp}.description`, `${config.organization.name} (secure relay)`);
-  if (!str("mail.smtp.defaultserver")) updates.set("mail.smtp.defaultserver", smtpKey);
+  // A default naming no listed server is no default (Thunderbird cannot use it): ours becomes it.
+  const defaultServer = str("mail.smtp.defaultserver");
+  if (!defaultServer || (defaultServer !== smtpKey && !smtpKeys.includes(defaultServer))) updates.set("mail.smtp.defaultserver", smtpKey);
 
   // Identity: re-point an existing one for this address, otherwise a new one.
   const identityKeys = keysUnder(prefs, "mail.identity.");
@@ -94,13 +96,16 @@ export function planThunderbirdAccount(prefs: ReadonlyMap<string, PrefValue>, re
 
   const plan: AccountPlan = { updates, smtpKey, identityKey };
   const accounts = list(prefs.get("mail.accountmanager.accounts"));
-  const ownerOf = (identity: string) => accounts.find((a) => list(prefs.get(`mail.account.${a}.identities`)).includes(identity));
+  // Listed accounts first, then one a killed run wrote whose listing user.js hides.
+  const accountKeys = [...accounts, ...[...keysUnder(prefs, "mail.account.")].filter((k) => /^account\d+$/.test(k) && !accounts.includes(k))];
+  const ownerOf = (identity: string) => accountKeys.find((a) => list(prefs.get(`mail.account.${a}.identities`)).includes(identity));
   const incoming = config.incoming;
   if (incoming) {
     const incomingUser = applyUsernameTemplate(incoming.username, email);
     let accountKey = ownerOf(identityKey);
     const serverKeys = keysUnder(prefs, "mail.server.");
     let serverKey = accountKey ? str(`mail.account.${accountKey}.server`) : undefined;
+    if (accountKey && !accounts.includes(accountKey)) updates.set("mail.accountmanager.accounts", [...accounts, accountKey].join(","));
     if (!accountKey) {
       // As Thunderbird's account manager does: the next number after lastKey and every key in use.
       const used = [...accounts, ...keysUnder(prefs, "mail.account.")].map((k) => Number(/^account(\d+)$/.exec(k)?.[1] ?? 0));
@@ -121,7 +126,8 @@ export function planThunderbirdAccount(prefs: ReadonlyMap<string, PrefValue>, re
     updates.set(`${server}.authMethod`, 3);
     updates.set(`${server}.userName`, incomingUser);
     updates.set(`${server}.name`, email);
-    if (!str("mail.accountmanager.defaultaccount")) updates.set("mail.accountmanager.defaultaccount", accountKey);
+    const defaultAccount = str("mail.accountmanager.defaultaccount");
+    if (!defaultAccount || (defaultAccount !== accountKey && !accounts.includes(defaultAccount))) updates.set("mail.accountmanager.defaultaccount", accountKey);
     plan.accountKey = accountKey;
     plan.serverKey = serverKey;
   }

@@ -85,7 +85,8 @@ async function effectiveValues(profile: string): Promise<{ prefs: ProfileFile; u
 /** What makes a profile send through the relay: the outgoing server's address and security, its login, the identity using it. */
 const ESSENTIAL = /\.(hostname|port|try_ssl|authMethod|username|smtpServer|useremail)$/;
 // The outgoing server must also be listed, or Thunderbird ignores it; incoming settings are not judged here.
-const essential = (name: string) => name === "mail.smtpservers" || (ESSENTIAL.test(name) && !name.startsWith("mail.server."));
+// The default server too, when it names no listed server (a run killed between the two files).
+const essential = (name: string) => name === "mail.smtpservers" || name === "mail.smtp.defaultserver" || (ESSENTIAL.test(name) && !name.startsWith("mail.server."));
 
 /**
  * Read-only: does this profile, as Thunderbird will read it, send `email` through the relay with the
@@ -139,7 +140,9 @@ function accountPending(effective: Map<string, PrefValue>, config: ThunderbirdRe
   const pointing = servers.some(
     (k) => String(effective.get(`mail.smtpserver.${k}.hostname`) ?? "").toLowerCase() === sub.host.toLowerCase() && effective.get(`mail.smtpserver.${k}.port`) === sub.port && effective.get(`mail.smtpserver.${k}.try_ssl`) === SOCKET_TYPE[sub.security],
   );
-  return pointing ? [] : [`mail.smtpserver.*: no outgoing server for ${sub.host}:${sub.port}`];
+  const fallback = effective.get("mail.smtp.defaultserver");
+  const unlistedDefault = typeof fallback === "string" && fallback !== "" && !servers.includes(fallback) ? [`mail.smtp.defaultserver: ${fallback} is not a listed server`] : [];
+  return [...(pointing ? [] : [`mail.smtpserver.*: no outgoing server for ${sub.host}:${sub.port}`]), ...unlistedDefault];
 }
 
 export async function configureThunderbird(request: ThunderbirdRequest): Promise<ThunderbirdResult> {

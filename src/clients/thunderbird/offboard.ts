@@ -127,10 +127,13 @@ export function planOffboard(files: Files, config: OrgConfig | undefined, entry:
   // The user changed it since the tool set it: that value stays. The entities the tool created go
   // together or not at all: one whose address, security or login the user changed keeps them all
   // (a name shown or a description does not count).
-  const changedSince = entry.prefs.filter((p) => !KEPT.has(p.name) && !isList(p.name) && current[p.file].get(p.name) !== p.after);
   const created = Object.entries(entry.created).filter((e): e is [keyof typeof BRANCH, string] => typeof e[1] === "string" && e[0] in BRANCH);
   const prefixes = created.map(([kind, key]) => `${BRANCH[kind]}${key}.`);
   const inCreated = (name: string) => prefixes.some((prefix) => name.startsWith(prefix));
+  // Already taken back (an offboard killed between prefs.js and user.js): a created entity's pref
+  // that is gone, or another pref back at its previous value — not a change of the user's.
+  const undone = (p: RecordedPref) => (inCreated(p.name) ? current[p.file].get(p.name) === undefined : current[p.file].get(p.name) === p.before);
+  const changedSince = entry.prefs.filter((p) => !KEPT.has(p.name) && !isList(p.name) && current[p.file].get(p.name) !== p.after && !undone(p));
   const touched = changedSince.filter((p) => inCreated(p.name) && !COSMETIC.test(p.name));
   if (touched.length) {
     plan.left.push(`${created.map(([kind, key]) => `${WHAT[kind]} ${key}`).join(", ")} left in place: ${touched.map((p) => p.name).join(", ")} changed since`);
@@ -146,7 +149,7 @@ export function planOffboard(files: Files, config: OrgConfig | undefined, entry:
   const gone = touched.length === 0;
   // Every other preference the tool changed: its previous value back, where it is still the tool's.
   for (const p of entry.prefs) {
-    if (KEPT.has(p.name) || isList(p.name) || inCreated(p.name)) continue;
+    if (KEPT.has(p.name) || isList(p.name) || inCreated(p.name) || undone(p)) continue;
     if (current[p.file].get(p.name) !== p.after) {
       plan.left.push(`${p.name} left as it is: changed since`);
       continue;
