@@ -141,10 +141,20 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
           // As the profile's owner when this is root working for another user (asOwner.ts).
           const { runProfileJobAsOwner } = await import("./clients/thunderbird/asOwner.js");
           const { recordThunderbird } = await import("./clients/thunderbird/offboard.js");
-          const { result, nss: nssOutcome, rootTrust, roots: outcomeRoots } = await runProfileJobAsOwner({
+          const job = {
             profile: profile.location, config, email: options.email, ...(options.fullName ? { fullName: options.fullName } : {}),
-            ...(options.now ? { now: options.now.toISOString() } : {}), trustRoots: true, ...(dryRun ? { dryRun: true } : {}),
-          });
+            ...(options.now ? { now: options.now.toISOString() } : {}), trustRoots: true,
+          };
+          if (installed) {
+            // The intent is recorded before a byte of the profile changes: a run killed between
+            // prefs.js and user.js still leaves a record of everything it set out to create.
+            const intent = await runProfileJobAsOwner({ ...job, dryRun: true });
+            if (intent.result.changed) {
+              recordThunderbird(installed, profile.location, options.email, intent.result, undefined, now);
+              await installed.save();
+            }
+          }
+          const { result, nss: nssOutcome, rootTrust, roots: outcomeRoots } = await runProfileJobAsOwner({ ...job, ...(dryRun ? { dryRun: true } : {}) });
           if (dryRun) {
             const prefs = result.changed ? `would set ${result.changes.length + result.userJsChanges.length} preference(s)${result.userJsChanges.length ? ` (${result.userJsChanges.length} in user.js)` : ""}` : "already set up";
             const store = rootTrust === "os-store" ? "would read this computer's certificate store" : "its certificate store is checked for the root(s) when onboarding runs";

@@ -10,6 +10,8 @@ import { dirname } from "node:path";
 import { RelayError } from "./errors.js";
 import { processAlive } from "./pid.js";
 import { guardWrite } from "./fs/writeFailure.js";
+import { writeEvent } from "./faultPoint.js";
+import { cleanLeftovers } from "./fs/leftovers.js";
 
 const ownerOf = async (path: string): Promise<number | undefined> => {
   const text = await readFile(path, "utf8").catch(() => undefined);
@@ -30,9 +32,12 @@ async function take(path: string): Promise<() => Promise<void>> {
   const mine = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
     await writeFile(mine, String(process.pid), { flag: "wx", mode: 0o644 });
+    writeEvent("the run lock: its PID written beside it");
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         await link(mine, path);
+        writeEvent("the run lock: taken");
+        await cleanLeftovers(dirname(path)); // what a killed run left in the state folder
         return () => rm(path, { force: true });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;

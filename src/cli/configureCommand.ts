@@ -90,14 +90,21 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
       }
       // As the profile's owner when this is root working for another user (asOwner.ts).
       const { runProfileJobAsOwner } = await import("../clients/thunderbird/asOwner.js");
-      const { result, nss, rootTrust, roots: profileRoots } = await runProfileJobAsOwner({
-        profile, config, email: opts.email, ...(opts.name ? { fullName: opts.name } : {}), ...(opts.dryRun ? { dryRun: true } : {}), now: io.now().toISOString(),
-        ...(opts.ca !== false ? { trustRoots: true } : {}),
-      });
-      // What was created is recorded, so that offboard takes back exactly that (installRecord.ts).
+      const { recordThunderbird } = await import("../clients/thunderbird/offboard.js");
+      const job = { profile, config, email: opts.email, ...(opts.name ? { fullName: opts.name } : {}), now: io.now().toISOString(), ...(opts.ca !== false ? { trustRoots: true } : {}) };
+      // What was created is recorded, so that offboard takes back exactly that (installRecord.ts) —
+      // the intent first, before the profile changes, so that a killed run leaves it recorded too.
       const { InstallRecord } = await import("../installRecord.js");
       const record = opts.dryRun ? undefined : await InstallRecord.load(opts.stateDir ?? (await stateDirOfThisRun(io.env)), { now: io.now() });
-      if (record) (await import("../clients/thunderbird/offboard.js")).recordThunderbird(record, profile, opts.email, result, profileRoots, io.now());
+      if (record) {
+        const intent = await runProfileJobAsOwner({ ...job, dryRun: true });
+        if (intent.result.changed) {
+          recordThunderbird(record, profile, opts.email, intent.result, undefined, io.now());
+          await record.save();
+        }
+      }
+      const { result, nss, rootTrust, roots: profileRoots } = await runProfileJobAsOwner({ ...job, ...(opts.dryRun ? { dryRun: true } : {}) });
+      if (record) recordThunderbird(record, profile, opts.email, result, profileRoots, io.now());
       // Windows and macOS: Thunderbird now reads the OS store, so the roots go there (rootTrust.ts).
       const ca = rootTrust === "os-store" ? await rootsInOsStore(config, Boolean(opts.dryRun), record, io.now()) : nss;
       await record?.save();

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { writeEvent } from "../faultPoint.js";
 
 export interface AtomicWriteOptions {
   /** File mode for the new file (e.g. 0o600 for secrets). */
@@ -23,9 +24,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     } finally {
       await handle.close();
     }
+    writeEvent(`${basename(path)}: written beside it`);
     // link() fails with EEXIST where rename() would silently replace.
     if (options.exclusive) await link(temp, path);
     else await rename(temp, path);
+    writeEvent(`${basename(path)}: in place`);
   } finally {
     await rm(temp, { force: true });
   }

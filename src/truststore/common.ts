@@ -4,10 +4,13 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RelayError } from "../errors.js";
+import { cleanLeftovers } from "../fs/leftovers.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 
 export async function withTempFile<T>(name: string, data: string | Buffer, body: (path: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), "relay-onboard-ca-"));
+  // Named with our PID, so a later run can remove it if this one is killed (fs/leftovers.ts).
+  await cleanLeftovers(tmpdir());
+  const dir = await mkdtemp(join(tmpdir(), `relay-onboard-ca-${process.pid}-`));
   try {
     // A certificate is public, and a store tool may run as the account root acts for (NSS in a
     // user's home): it must be able to read it. Only this process can write here.

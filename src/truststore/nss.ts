@@ -2,7 +2,8 @@
 // trust, and Firefox and Chromium on Linux. The root is added with trust "C,," (a CA trusted to
 // issue server certificates; nothing for e-mail or code signing).
 import { unixTool } from "../systemTools.js";
-import { readdir, stat } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { link, mkdir, readdir, rm, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { pemBlocksDer, singleCertificateDer, sha256Hex } from "../certs/pem.js";
@@ -11,6 +12,8 @@ import { confirmChange, withTempFile } from "./common.js";
 import { runCommand, type Runner } from "../processRunner.js";
 import { identifyDer } from "./accept.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
+import { writeEvent } from "../faultPoint.js";
+import { cleanLeftovers } from "../fs/leftovers.js";
 
 export const SERVER_AUTH_ROOT_TRUST = "C,,";
 
@@ -51,8 +54,11 @@ export class NssStore implements TrustStore {
   ) {
     this.runner = options.runner ?? runCommand;
     this.create = options.create ?? false;
+    this.ownAccount = options.runner === undefined;
   }
   private readonly create: boolean;
+  /** certutil runs as this process's own account: the database can be made aside and moved in. */
+  private readonly ownAccount: boolean;
 
   private get db(): string {
     return `sql:${this.location}`;
@@ -88,14 +94,45 @@ export class NssStore implements TrustStore {
     if (before.installed) return before;
     if (!(await stat(join(this.location, "cert9.db")).catch(() => undefined))) {
       if (!this.create) throw new RelayError("CA_INSTALL_FAILED", `${this.location} holds no NSS database (cert9.db)`);
-      const created = await this.certutil(["-N", "--empty-password"]);
-      if (created.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `certutil could not create ${this.location}: ${created.stderr.trim()}`);
+      await this.createDatabase();
     }
     await withTempFile("ca.pem", ca.pem, async (file) => {
       const r = await this.certutil(["-A", "-n", nssNickname(ca), "-t", SERVER_AUTH_ROOT_TRUST, "-a", "-i", file]);
       if (r.code !== 0) throw new RelayError("CA_INSTALL_FAILED", `certutil could not add the certificate to ${this.location}: ${r.stderr.trim()}`);
     });
     return { ...(await confirmChange(this, ca, true, "certutil")), handle: nssNickname(ca) };
+  }
+
+  /**
+   * A new, empty database. Made in a folder of our own beside it and then linked into place —
+   * key4.db before cert9.db, whose presence makes it a database — so a run killed while certutil
+   * works leaves no half-made database (only a folder the next run removes). A key4.db or
+   * pkcs11.txt already there (a user who deleted cert9.db to reset trust) is kept, never replaced.
+   */
+  private async createDatabase(): Promise<void> {
+    const failed = (stderr: string) => new RelayError("CA_INSTALL_FAILED", `certutil could not create ${this.location}: ${stderr.trim()}`);
+    if (!this.ownAccount) {
+      const created = await this.certutil(["-N", "--empty-password"]);
+      if (created.code !== 0) throw failed(created.stderr);
+      return;
+    }
+    await cleanLeftovers(this.location);
+    const stage = join(this.location, `.relay-onboard-nss.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+    await mkdir(stage, { mode: 0o700 });
+    try {
+      const created = await this.runner(unixTool("certutil"), ["-d", `sql:${stage}`, "-N", "--empty-password"]);
+      if (created.code === 127) throw new RelayError("CA_INSTALL_FAILED", "certutil is not installed (Debian/Ubuntu: apt install libnss3-tools)");
+      if (created.code !== 0) throw failed(created.stderr);
+      writeEvent("NSS database: made beside the profile");
+      for (const file of ["pkcs11.txt", "key4.db", "cert9.db"]) {
+        await link(join(stage, file), join(this.location, file)).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== "EEXIST" && !(err.code === "ENOENT" && file === "pkcs11.txt")) throw err;
+        });
+        writeEvent(`NSS database: ${file} in place`);
+      }
+    } finally {
+      await rm(stage, { recursive: true, force: true });
+    }
   }
 
   async remove(ca: AcceptedCa): Promise<StoreResult> {

@@ -16,6 +16,7 @@ import { conflictingPolicy, findPrefPolicies, type PrefPolicy } from "./locks.js
 import { profileLock } from "./lock.js";
 import { applyPrefs, effectivePrefs, formatValue, parsePrefs, type ParsedPrefs, type PrefChange, type PrefValue } from "./prefs.js";
 import { guardWrite } from "../../fs/writeFailure.js";
+import { cleanLeftovers } from "../../fs/leftovers.js";
 
 export interface ThunderbirdRequest {
   profile: string;
@@ -189,6 +190,7 @@ export async function configureThunderbird(request: ThunderbirdRequest): Promise
 
   // Thunderbird may have started while we planned: check again right before writing.
   if ((await profileLock(profile)).running) throw new RelayError("CLIENT_RUNNING", `Thunderbird started using ${profile}; close it and try again`);
+  await cleanLeftovers(profile); // a killed run's temporary files
   const stamp = (request.now ?? new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   const write = async (file: ProfileFile, edited: Buffer, changes: PrefChange[]): Promise<string | undefined> => {
     if (changes.length === 0) return undefined;

@@ -16,6 +16,7 @@ import { profileLock } from "./lock.js";
 import { applyPrefs, parsePrefs, removePrefs, type PrefChange, type PrefEntry, type PrefValue } from "./prefs.js";
 import type { ThunderbirdResult } from "./configure.js";
 import { guardWrite } from "../../fs/writeFailure.js";
+import { cleanLeftovers } from "../../fs/leftovers.js";
 
 type FileName = "prefs.js" | "user.js";
 
@@ -210,6 +211,7 @@ export async function offboardThunderbird(request: { profile: string; config?: O
   if (!result.changed || request.dryRun) return result;
 
   if ((await profileLock(profile)).running) throw new RelayError("CLIENT_RUNNING", `Thunderbird started using ${profile}; close it and try again`);
+  await cleanLeftovers(profile);
   const stamp = (request.now ?? new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   for (const e of edits) {
     if (e.removed.length + e.changes.length === 0) continue;

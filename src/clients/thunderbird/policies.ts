@@ -11,6 +11,7 @@ import type { OrgConfig } from "../../config/schema.js";
 import { currentRoots } from "../../config/roots.js";
 import { RelayError } from "../../errors.js";
 import { writeFileAtomic } from "../../fs/atomic.js";
+import { cleanLeftovers } from "../../fs/leftovers.js";
 import { keepBackup } from "../../fs/backup.js";
 import { extraPolicyFiles, installDirs } from "./locks.js";
 import { isJsonObject, parsePoliciesJson, type Json } from "./policiesJson.js";
@@ -115,13 +116,15 @@ export async function planThunderbirdPolicy(file: string, config: OrgConfig): Pr
  * file — IT's previous one kept as a backup beside it. Returns the backup's path, if one was made.
  */
 export async function applyThunderbirdPolicy(plan: PolicyPlan, now = new Date()): Promise<string | undefined> {
+  for (const dir of [plan.certDir, dirname(plan.file)]) await cleanLeftovers(dir); // a killed run's temporary files
   for (const cert of plan.write) await guardWrite("CLIENT_WRITE_FAILED", dirname(cert.path), "the root certificate for Thunderbird's policies", () => writeFileAtomic(cert.path, cert.pem, { mode: 0o644 }));
   let backup: string | undefined;
   if (plan.after !== plan.before) {
-    if (plan.before !== undefined) {
-      backup = await keepBackup(plan.file, now.toISOString().replace(/[:.]/g, "-"));
-    }
-    await writeFileAtomic(plan.file, plan.after, { mode: 0o644 });
+    backup = await guardWrite("CLIENT_WRITE_FAILED", dirname(plan.file), "Thunderbird's policies.json", async () => {
+      const kept = plan.before !== undefined ? await keepBackup(plan.file, now.toISOString().replace(/[:.]/g, "-")) : undefined;
+      await writeFileAtomic(plan.file, plan.after, { mode: 0o644 });
+      return kept;
+    });
   }
   for (const old of plan.remove) await rm(old, { force: true });
   return backup;

@@ -1,0 +1,14 @@
+// A test hook for crash safety (issue 24): with RELAY_ONBOARD_TEST_KILL_AT=N the process stops
+// itself with SIGKILL at its Nth write event — as a crash, a power cut or a killed MDM script
+// would — so the suite can kill a run at every write and check that the next run converges.
+// RELAY_ONBOARD_TEST_KILL_AT=list names every event on stderr instead. Unset (always, outside the
+// suite), it does nothing; set by someone else, it can only stop this process, which they can anyway.
+let count = 0;
+
+export function writeEvent(name: string): void {
+  const at = process.env["RELAY_ONBOARD_TEST_KILL_AT"];
+  if (!at) return;
+  count++;
+  if (at === "list") process.stderr.write(`relay-onboard write event ${count}: ${name}\n`);
+  else if (Number(at) === count) process.kill(process.pid, "SIGKILL");
+}
