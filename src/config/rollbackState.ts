@@ -6,6 +6,7 @@ import { RelayError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { parseJsonStrict } from "./json.js";
 import { guardWrite } from "../fs/writeFailure.js";
+import { cleanLeftovers } from "../fs/leftovers.js";
 
 // Issuers are kept as a list, not as object keys, so no issuer name can collide with a property name.
 const stateSchema = z.strictObject({
@@ -39,6 +40,7 @@ export class RollbackState {
     issuers.set(iss, { ver, acceptedAt: now.toISOString() });
     const list = [...issuers].sort(([a], [b]) => a.localeCompare(b)).map(([name, entry]) => ({ iss: name, ...entry }));
     const out = { issuers: list };
+    await cleanLeftovers(dirname(this.file)); // a killed run's temporary files (fs/leftovers.ts)
     await guardWrite("STATE_WRITE_FAILED", dirname(this.file), "the record of accepted configurations", () => writeFileAtomic(this.file, JSON.stringify(out, null, 2) + "\n", { mode: 0o600 }));
     return true;
   }

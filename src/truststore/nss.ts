@@ -90,6 +90,7 @@ export class NssStore implements TrustStore {
   }
 
   async install(ca: AcceptedCa): Promise<StoreResult> {
+    if (this.ownAccount) await cleanLeftovers(this.location); // a database a killed run was making
     const before = await this.status(ca);
     if (before.installed) return before;
     if (!(await stat(join(this.location, "cert9.db")).catch(() => undefined))) {
@@ -116,7 +117,6 @@ export class NssStore implements TrustStore {
       if (created.code !== 0) throw failed(created.stderr);
       return;
     }
-    await cleanLeftovers(this.location);
     const stage = join(this.location, `.relay-onboard-nss.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
     await mkdir(stage, { mode: 0o700 });
     try {

@@ -186,11 +186,12 @@ export async function configureThunderbird(request: ThunderbirdRequest): Promise
     ...(plan.accountKey ? { accountKey: plan.accountKey } : {}),
     ...(plan.serverKey ? { serverKey: plan.serverKey } : {}),
   };
-  if (!result.changed || request.dryRun) return result;
+  if (request.dryRun) return result;
+  await cleanLeftovers(profile); // a killed run's temporary files, also when nothing else changes
+  if (!result.changed) return result;
 
   // Thunderbird may have started while we planned: check again right before writing.
   if ((await profileLock(profile)).running) throw new RelayError("CLIENT_RUNNING", `Thunderbird started using ${profile}; close it and try again`);
-  await cleanLeftovers(profile); // a killed run's temporary files
   const stamp = (request.now ?? new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   const write = async (file: ProfileFile, edited: Buffer, changes: PrefChange[]): Promise<string | undefined> => {
     if (changes.length === 0) return undefined;

@@ -1,0 +1,142 @@
+// A run killed anywhere converges (issue 24). The shipped executable is stopped with SIGKILL at
+// every write event of a clean run in turn (RELAY_ONBOARD_TEST_KILL_AT, src/faultPoint.ts: after
+// each temporary file is written and after each is moved into place — prefs.js, user.js, the
+// backups, the NSS database made aside, the run lock, the install record, the state), then run
+// again: the profile must end byte for byte where a clean run ends, its certificate store must
+// hold the root, no temporary file of the killed run may remain, and offboard must then give the
+// user's original files back — so the install record converged too. The profile's user.js
+// overrides mail.smtpservers, the case that once produced a second relay server.
+import { execFileSync } from "node:child_process";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { jwksText, makeKey, signed, tempDir, unsignedPayload } from "../helpers/org.js";
+import { runShipped, type Ran } from "../helpers/shipped.js";
+
+const EMAIL = "alice@internal.test";
+const PREFS = 'user_pref("mail.smtpservers", "smtp1");\nuser_pref("mail.smtpserver.smtp1.hostname", "smtp.home.test");\nuser_pref("mail.identity.id9.useremail", "home@home.test");\n';
+const USER = '// the user\'s own overrides\nuser_pref("mail.smtpservers", "smtp1");\n';
+let org: { config: string; trust: string; policyConfig: string };
+
+beforeAll(async () => {
+  const dir = await tempDir("ro-crash-org-");
+  const key = await makeKey();
+  org = { config: join(dir, "config.jws"), trust: join(dir, "trusted-keys.json"), policyConfig: join(dir, "config.jws") };
+  await writeFile(org.config, await signed(key, { payload: await unsignedPayload(), now: new Date() }));
+  await writeFile(org.trust, jwksText([key]));
+});
+
+interface Sandbox { home: string; profile: string; state: string; tmp: string }
+
+async function sandbox(): Promise<Sandbox> {
+  const home = await tempDir("ro-crash-home-");
+  const profile = join(home, ".thunderbird", "p.default");
+  await mkdir(profile, { recursive: true });
+  await writeFile(join(profile, "prefs.js"), PREFS);
+  await writeFile(join(profile, "user.js"), USER);
+  await writeFile(join(home, ".thunderbird", "profiles.ini"), "[Profile0]\nName=default\nIsRelative=1\nPath=p.default\nDefault=1\n");
+  const tmp = join(home, "tmp");
+  await mkdir(tmp);
+  return { home, profile, state: join(home, "state"), tmp };
+}
+
+const onboard = (s: Sandbox, killAt?: string): Promise<Ran> =>
+  runShipped(["onboard", "--config", org.config, "--trust", org.trust, "--email", EMAIL, "--clients", "thunderbird", "--ca-store", "none", "--state-dir", s.state, "--log-dir", join(s.home, "logs"), "--yes", "--json"], {
+    env: { HOME: s.home, TMPDIR: s.tmp, ...(killAt ? { RELAY_ONBOARD_TEST_KILL_AT: killAt } : {}) },
+  });
+
+const offboard = (s: Sandbox): Promise<Ran> =>
+  runShipped(["offboard", "--config", org.config, "--trust", org.trust, "--email", EMAIL, "--state-dir", s.state, "--yes", "--json", "--keep-ca"], { env: { HOME: s.home, TMPDIR: s.tmp } });
+
+const events = (stderr: string) => [...stderr.matchAll(/^relay-onboard write event (\d+): (.+)$/gm)].map((m) => m[2]!);
+
+/** Every file under `dir` (relative), links and folders included. */
+async function tree(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) out.push(relative(dir, join(e.parentPath, e.name)));
+  return out.sort();
+}
+
+const nssListing = (profile: string) => execFileSync("certutil", ["-L", "-d", `sql:${profile}`], { encoding: "utf8" });
+const profileFiles = async (s: Sandbox) => ({ prefs: await readFile(join(s.profile, "prefs.js"), "utf8"), user: await readFile(join(s.profile, "user.js"), "utf8") });
+const leftovers = async (s: Sandbox) => (await tree(s.home)).filter((p) => /\.tmp$|(^|\/)relay-onboard-ca-|\.tmp\//.test(p));
+
+describe("onboard killed at every write event, then run again", () => {
+  it("converges to exactly what a clean run makes, leaves nothing behind, and offboard then restores the user's files", { timeout: 600_000 }, async () => {
+    const clean = await sandbox();
+    const first = await onboard(clean, "list");
+    expect(first.status, first.stdout + first.stderr).toBe(0);
+    const names = events(first.stderr);
+    // The events a run makes: the profile's two files (each backed up), the NSS database, the lock, the record.
+    for (const wanted of ["prefs.js: in place", "user.js: in place", "NSS database: cert9.db in place", "the run lock: taken", "installed.json: in place"]) expect(names).toContain(wanted);
+    expect(names.indexOf("installed.json: in place")).toBeLessThan(names.indexOf("prefs.js: in place")); // the intent before the profile
+    const want = await profileFiles(clean);
+    const wantNss = nssListing(clean.profile);
+    expect(wantNss).toContain("(Relay Onboard)");
+
+    const failures: string[] = [];
+    for (let k = 1; k <= names.length; k++) {
+      const s = await sandbox();
+      const killed = await onboard(s, String(k));
+      expect(killed.signal, `event ${k} (${names[k - 1]}): ${killed.stdout}`).toBe("SIGKILL");
+      const rerun = await onboard(s);
+      const got = await profileFiles(s);
+      const problems = [
+        ...(rerun.status === 0 ? [] : [`rerun exit ${rerun.status}: ${rerun.stdout}`]),
+        ...(got.prefs === want.prefs ? [] : [`prefs.js differs:\n${got.prefs}`]),
+        ...(got.user === want.user ? [] : [`user.js differs:\n${got.user}`]),
+        ...(nssListing(s.profile) === wantNss ? [] : ["the certificate store differs"]),
+        ...(await leftovers(s)).map((p) => `left behind: ${p}`),
+      ];
+      // Taking it back must give the user's own files back: the record converged as well.
+      const off = await offboard(s);
+      const back = await profileFiles(s);
+      if (off.status !== 0) problems.push(`offboard exit ${off.status}: ${off.stdout}`);
+      if (back.user !== USER) problems.push(`after offboard, user.js is:\n${back.user}`);
+      const withoutCounter = back.prefs.split("\n").filter((l) => !l.includes("mail.account.lastKey")).join("\n");
+      if (withoutCounter !== PREFS) problems.push(`after offboard, prefs.js is:\n${back.prefs}`);
+      if (problems.length) failures.push(`killed at event ${k} (${names[k - 1]}):\n  ${problems.join("\n  ")}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
+describe("configure thunderbird-policy killed at every write event, then run again", () => {
+  it("ends with exactly the clean run's policies.json and certificates, and no temporary file", { timeout: 300_000 }, async () => {
+    const run = async (dir: string, killAt?: string) => {
+      const target = join(dir, "distribution", "policies.json");
+      return runShipped(["configure", "thunderbird-policy", "--config", org.policyConfig, "--trust", org.trust, "--state-dir", join(dir, "state"), "--out", target, "--json"], {
+        env: { HOME: dir, TMPDIR: dir, ...(killAt ? { RELAY_ONBOARD_TEST_KILL_AT: killAt } : {}) },
+      });
+    };
+    const prepare = async () => {
+      const dir = await tempDir("ro-crash-policy-");
+      await mkdir(join(dir, "distribution"));
+      await writeFile(join(dir, "distribution", "policies.json"), '{"policies": {"DisableAppUpdate": true}}\n');
+      return dir;
+    };
+    const snapshot = async (dir: string) => {
+      const files = (await tree(join(dir, "distribution"))).filter((p) => !p.endsWith(".bak"));
+      return Promise.all(files.map(async (p) => [p, (await readFile(join(dir, "distribution", p), "utf8").catch(() => "<folder>")).replaceAll(dir, "<dir>")] as const));
+    };
+    const cleanDir = await prepare();
+    const first = await run(cleanDir, "list");
+    expect(first.status, first.stdout + first.stderr).toBe(0);
+    const names = events(first.stderr);
+    expect(names).toContain("policies.json: in place");
+    const want = await snapshot(cleanDir);
+    const failures: string[] = [];
+    for (let k = 1; k <= names.length; k++) {
+      const dir = await prepare();
+      const killed = await run(dir, String(k));
+      expect(killed.signal, `event ${k} (${names[k - 1]})`).toBe("SIGKILL");
+      const rerun = await run(dir);
+      const got = await snapshot(dir);
+      const problems = [...(rerun.status === 0 ? [] : [`rerun exit ${rerun.status}: ${rerun.stdout}`]), ...(JSON.stringify(got) === JSON.stringify(want) ? [] : [`files differ: ${JSON.stringify(got)}`])];
+      const left = (await tree(dir)).filter((p) => /\.tmp$/.test(p));
+      problems.push(...left.map((p) => `left behind: ${p}`));
+      if (problems.length) failures.push(`killed at event ${k} (${names[k - 1]}):\n  ${problems.join("\n  ")}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
