@@ -14,6 +14,7 @@ import { identifyDer } from "./accept.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 import { writeEvent } from "../faultPoint.js";
 import { cleanLeftovers } from "../fs/leftovers.js";
+import { profileLock } from "../fs/profileLock.js";
 
 export const SERVER_AUTH_ROOT_TRUST = "C,,";
 
@@ -89,7 +90,18 @@ export class NssStore implements TrustStore {
     return this.result(trusted, false, trust ? `trust ${trust}` : undefined);
   }
 
+  /**
+   * A database inside a profile a running Thunderbird or Firefox holds is not written: the app
+   * keeps it open and may write it back over us; the mail app's step says the same (CLIENT_RUNNING).
+   * Only the profile's `lock` link is read (never opened), whoever this process acts for.
+   */
+  private async refuseWhileRunning(): Promise<void> {
+    const lock = await profileLock(this.location);
+    if (lock.running) throw new RelayError("CLIENT_RUNNING", `the certificate store in ${this.location} belongs to a running mail app or browser (${lock.detail}); close it and try again`);
+  }
+
   async install(ca: AcceptedCa): Promise<StoreResult> {
+    await this.refuseWhileRunning();
     if (this.ownAccount) await cleanLeftovers(this.location); // a database a killed run was making
     const before = await this.status(ca);
     if (before.installed) return before;
@@ -137,6 +149,7 @@ export class NssStore implements TrustStore {
 
   async remove(ca: AcceptedCa): Promise<StoreResult> {
     const nick = nssNickname(ca);
+    if ((await this.certutil(["-L", "-n", nick])).code === 0) await this.refuseWhileRunning();
     let changed = false;
     // A nickname can hold several entries; delete until none is left (bounded).
     for (let i = 0; i < 8; i++) {

@@ -6,8 +6,8 @@
 // hold the root, no temporary file of the killed run may remain, and offboard must then give the
 // user's original files back — so the install record converged too. The profile's user.js
 // overrides mail.smtpservers, the case that once produced a second relay server.
-import { execFileSync } from "node:child_process";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { jwksText, makeKey, signed, tempDir, unsignedPayload } from "../helpers/org.js";
@@ -138,5 +138,27 @@ describe("configure thunderbird-policy killed at every write event, then run aga
       if (problems.length) failures.push(`killed at event ${k} (${names[k - 1]}):\n  ${problems.join("\n  ")}`);
     }
     expect(failures).toEqual([]);
+  });
+});
+
+describe("a running Thunderbird holds the profile", () => {
+  it("onboard --ca-store nss writes neither its prefs nor its certificate store: both steps say CLIENT_RUNNING, exit 4", { timeout: 60_000 }, async () => {
+    const s = await sandbox();
+    execFileSync("certutil", ["-N", "--empty-password", "-d", `sql:${s.profile}`]);
+    // The lock Thunderbird holds while it runs: a link to "host:+pid" of a live process.
+    const holder = spawn("sleep", ["120"], { stdio: "ignore" });
+    try {
+      await symlink(`127.0.0.1:+${holder.pid}`, join(s.profile, "lock"));
+      const before = { files: await profileFiles(s), nss: nssListing(s.profile), db: await readFile(join(s.profile, "cert9.db")) };
+      const ran = await runShipped(["onboard", "--config", org.config, "--trust", org.trust, "--email", EMAIL, "--clients", "thunderbird", "--ca-store", "nss", "--state-dir", s.state, "--log-dir", join(s.home, "logs"), "--yes", "--json"], { env: { HOME: s.home, TMPDIR: s.tmp } });
+      const report = JSON.parse(ran.stdout) as { steps: Array<{ id: string; status: string; code?: string }> };
+      expect(ran.status, ran.stdout).toBe(4);
+      expect(report.steps.filter((st) => st.id === "ca" || st.id === "client:thunderbird").map((st) => [st.id, st.status, st.code])).toEqual([["ca", "failed", "CLIENT_RUNNING"], ["client:thunderbird", "failed", "CLIENT_RUNNING"]]);
+      expect(await profileFiles(s)).toEqual(before.files);
+      expect(nssListing(s.profile)).toBe(before.nss);
+      expect(await readFile(join(s.profile, "cert9.db"))).toEqual(before.db);
+    } finally {
+      holder.kill();
+    }
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { authMethodFor, planThunderbirdAccount } from "../../src/clients/thunderbird/accounts.js";
 import { configureThunderbird, thunderbirdPending } from "../../src/clients/thunderbird/configure.js";
 import { conflictingPolicy, findPrefPolicies } from "../../src/clients/thunderbird/locks.js";
-import { profileLock } from "../../src/clients/thunderbird/lock.js";
+import { profileLock } from "../../src/fs/profileLock.js";
 import { applyPrefs, effectivePrefs, formatValue, parsePrefs, parsePrefsStrict, prefsMap, PrefsSyntaxError, type PrefValue } from "../../src/clients/thunderbird/prefs.js";
 import { listProfiles } from "../../src/clients/thunderbird/profiles.js";
 import type { OrgConfig } from "../../src/config/schema.js";

@@ -13,7 +13,7 @@ import { keepBackup } from "../../fs/backup.js";
 import { planThunderbirdAccount, SOCKET_TYPE } from "./accounts.js";
 import { ENTERPRISE_ROOTS_PREF } from "./rootTrust.js";
 import { conflictingPolicy, findPrefPolicies, type PrefPolicy } from "./locks.js";
-import { profileLock } from "./lock.js";
+import { profileLock } from "../../fs/profileLock.js";
 import { applyPrefs, effectivePrefs, formatValue, parsePrefs, type ParsedPrefs, type PrefChange, type PrefValue } from "./prefs.js";
 import { guardWrite } from "../../fs/writeFailure.js";
 import { cleanLeftovers } from "../../fs/leftovers.js";

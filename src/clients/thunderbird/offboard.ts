@@ -12,7 +12,7 @@ import { RelayError } from "../../errors.js";
 import { writeFileAtomic } from "../../fs/atomic.js";
 import { keepBackup } from "../../fs/backup.js";
 import type { InstallRecord, ProfileInput, RecordedPref, RecordedProfile } from "../../installRecord.js";
-import { profileLock } from "./lock.js";
+import { profileLock } from "../../fs/profileLock.js";
 import { applyPrefs, parsePrefs, removePrefs, type PrefChange, type PrefEntry, type PrefValue } from "./prefs.js";
 import type { ThunderbirdResult } from "./configure.js";
 import { guardWrite } from "../../fs/writeFailure.js";

@@ -1,10 +1,10 @@
-// Is Thunderbird using this profile right now? The lock file's presence is not enough: a crash
+// Is Thunderbird (or Firefox: Mozilla profiles share the lock) using this profile right now? The lock file's presence is not enough: a crash
 // leaves `lock` (a symlink "host:+pid") and `.parentlock`/`parent.lock` behind. On Linux and macOS
 // the symlink's process is checked for life; on Windows parent.lock is held open exclusively.
 import { open, readlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { processAlive } from "../../pid.js";
+import { processAlive } from "../pid.js";
 
 export interface LockState {
   running: boolean;
