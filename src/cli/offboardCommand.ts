@@ -63,7 +63,7 @@ export function registerOffboardCommand(program: Command, io: CliIo): void {
         // The same lock as onboarding: the two never run at once for one state folder.
         const { ensurePrivateDir } = await import("../fs/privateDir.js");
         await ensurePrivateDir(stateDir, { elevated });
-        const { acquireLock } = await import("../runlock.js");
+        const { acquireLock } = await import("../fs/pidLock.js");
         const release = await acquireLock(join(stateDir, "onboard.lock"));
         try {
           result = await run();

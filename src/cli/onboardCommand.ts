@@ -68,7 +68,7 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
       // The lock and the rollback state live where no other account can redirect them.
       const { ensurePrivateDir } = await import("../fs/privateDir.js");
       await ensurePrivateDir(stateDir, { elevated });
-      const { acquireLock } = await import("../runlock.js");
+      const { acquireLock } = await import("../fs/pidLock.js");
       const release = await acquireLock(join(stateDir, "onboard.lock"));
       const { RunLog, defaultLogDir } = await import("../runlog.js");
       const log = new RunLog(opts.logDir ?? defaultLogDir(elevated), "onboard.log", { elevated });

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { writeEvent } from "../faultPoint.js";
+import { writeEvent } from "./faultPoint.js";
 
 export interface AtomicWriteOptions {
   /** File mode for the new file (e.g. 0o600 for secrets). */

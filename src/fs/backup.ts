@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { copyFile, link, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { writeEvent } from "../faultPoint.js";
+import { writeEvent } from "./faultPoint.js";
 
 /** Copies to a temporary name first, then links it into place: a kill never leaves half a backup. */
 async function copyNew(path: string, target: string): Promise<void> {

@@ -12,7 +12,7 @@ import { confirmChange, withTempFile } from "./common.js";
 import { runCommand, type Runner } from "../processRunner.js";
 import { identifyDer } from "./accept.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
-import { writeEvent } from "../faultPoint.js";
+import { writeEvent } from "../fs/faultPoint.js";
 import { cleanLeftovers } from "../fs/leftovers.js";
 import { profileLock } from "../fs/profileLock.js";
 

@@ -11,7 +11,8 @@ import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { jwksText, makeKey, signed, tempDir, unsignedPayload } from "../helpers/org.js";
-import { runShipped, type Ran } from "../helpers/shipped.js";
+import { testClockEnv } from "../helpers/realClock.js";
+import { runShipped, SEA, type Ran } from "../helpers/shipped.js";
 
 const EMAIL = "alice@internal.test";
 const PREFS = 'user_pref("mail.smtpservers", "smtp1");\nuser_pref("mail.smtpserver.smtp1.hostname", "smtp.home.test");\nuser_pref("mail.identity.id9.useremail", "home@home.test");\n';
@@ -68,7 +69,7 @@ describe("onboard killed at every write event, then run again", () => {
     expect(first.status, first.stdout + first.stderr).toBe(0);
     const names = events(first.stderr);
     // The events a run makes: the profile's two files (each backed up), the NSS database, the lock, the record.
-    for (const wanted of ["prefs.js: in place", "user.js: in place", "NSS database: cert9.db in place", "the run lock: taken", "installed.json: in place"]) expect(names).toContain(wanted);
+    for (const wanted of ["prefs.js: in place", "user.js: in place", "NSS database: cert9.db in place", "onboard.lock: taken", ".relay-onboard.lock: taken", "installed.json: in place"]) expect(names).toContain(wanted);
     expect(names.indexOf("installed.json: in place")).toBeLessThan(names.indexOf("prefs.js: in place")); // the intent before the profile
     const want = await profileFiles(clean);
     const wantNss = nssListing(clean.profile);
@@ -160,5 +161,69 @@ describe("a running Thunderbird holds the profile", () => {
     } finally {
       holder.kill();
     }
+  });
+});
+
+describe("runs racing", () => {
+  const started = (s: Sandbox, env: Record<string, string>, state = s.state) =>
+    spawn(SEA, ["onboard", "--config", org.config, "--trust", org.trust, "--email", EMAIL, "--clients", "thunderbird", "--ca-store", "none", "--state-dir", state, "--log-dir", join(s.home, "logs"), "--yes", "--json"], {
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: s.home, TMPDIR: s.tmp, ...testClockEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"],
+    });
+  const stopped = async (child: ReturnType<typeof spawn>) => {
+    for (let i = 0; i < 200; i++) {
+      if (/^State:\s+T/m.test(await readFile(`/proc/${child.pid}/status`, "utf8"))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error("the first run never reached its stop point");
+  };
+  const finished = (child: ReturnType<typeof spawn>) => new Promise<{ status: number | null; stdout: string }>((resolve) => {
+    let stdout = "";
+    child.stdout!.setEncoding("utf8").on("data", (t: string) => (stdout += t));
+    child.on("close", (status) => resolve({ status, stdout }));
+  });
+
+  it("the run lock names its owner from the moment it exists: paused before it is in place, the other run takes it; paused after, the other refuses naming it", { timeout: 120_000 }, async () => {
+    const clean = await sandbox();
+    const names = events((await onboard(clean, "list")).stderr);
+    for (const [point, expectLock] of [["onboard.lock: its PID written beside it", false], ["onboard.lock: taken", true]] as const) {
+      const s = await sandbox();
+      const first = started(s, { RELAY_ONBOARD_TEST_STOP_AT: String(names.indexOf(point) + 1) });
+      const firstDone = finished(first);
+      await stopped(first);
+      const lock = await readFile(join(s.state, "onboard.lock"), "utf8").catch(() => undefined);
+      expect(lock, point).toBe(expectLock ? String(first.pid) : undefined); // never empty
+      const second = await onboard(s);
+      if (expectLock) {
+        expect(second.status, second.stdout).not.toBe(0);
+        expect((JSON.parse(second.stdout) as { code: string; message: string })).toMatchObject({ code: "ALREADY_RUNNING", message: expect.stringContaining(`process ${first.pid}`) as unknown });
+      } else {
+        expect(second.status, second.stdout).toBe(0);
+      }
+      first.kill("SIGCONT");
+      expect((await firstDone).status).toBe(0);
+      expect(await profileFiles(s)).toEqual(await profileFiles(clean));
+    }
+  });
+
+  it("two runs with different state folders on one profile take turns: the second waits for the first, both succeed, the profile ends as one clean run leaves it", { timeout: 120_000 }, async () => {
+    const clean = await sandbox();
+    const names = events((await onboard(clean, "list")).stderr);
+    const s = await sandbox();
+    // The first run paused in the middle of writing the profile (prefs.js written beside it).
+    const first = started(s, { RELAY_ONBOARD_TEST_STOP_AT: String(names.indexOf("prefs.js: written beside it") + 1) });
+    const firstDone = finished(first);
+    await stopped(first);
+    expect(await readFile(join(s.profile, ".relay-onboard.lock"), "utf8")).toBe(String(first.pid));
+    const second = started(s, {}, join(s.home, "state-of-it")); // the same profile, another state folder (IT's run beside the user's app)
+    const secondDone = finished(second);
+    const waited = await Promise.race([secondDone.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 2_000))]);
+    expect(waited, "the second run wrote the profile while the first held it").toBe(true);
+    expect((await profileFiles(s)).prefs).toBe(PREFS);
+    first.kill("SIGCONT");
+    const [a, b] = await Promise.all([firstDone, secondDone]);
+    expect([a.status, b.status], a.stdout + b.stdout).toEqual([0, 0]);
+    expect(await profileFiles(s)).toEqual(await profileFiles(clean));
+    expect(nssListing(s.profile)).toBe(nssListing(clean.profile));
+    expect(await leftovers(s)).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { acquireLock } from "../../src/runlock.js";
+import { acquireLock } from "../../src/fs/pidLock.js";
 import { tempDir } from "../helpers/org.js";
 import { testClockEnv } from "../helpers/realClock.js";
 
@@ -16,7 +16,7 @@ const ROOT = join(import.meta.dirname, "..", "..");
  * failure's code, and a winner holds the lock until "end" (after every run has answered).
  */
 async function race(lock: string, n: number): Promise<string[]> {
-  const script = `import { acquireLock } from ${JSON.stringify(join(ROOT, "src", "runlock.ts"))};
+  const script = `import { acquireLock } from ${JSON.stringify(join(ROOT, "src", "fs", "pidLock.ts"))};
     import { readFile } from "node:fs/promises";
     import { createInterface } from "node:readline";
     const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();

@@ -12,6 +12,7 @@ import { accountFor, runAsUser } from "../../privilege/forUser.js";
 import type { UserRequest } from "../../privilege/userJob.js";
 import type { StoreResult } from "../../truststore/types.js";
 import { configureThunderbird, type ThunderbirdResult } from "./configure.js";
+import { lockProfile } from "./profileWriter.js";
 import { thunderbirdRootTrust, type ThunderbirdRootTrust } from "./rootTrust.js";
 
 export interface ProfileJob {
@@ -47,6 +48,18 @@ export interface ProfileOutcome {
  * the profile's NSS store in line.
  */
 export async function runProfileJob(job: ProfileJob, platform: NodeJS.Platform = process.platform): Promise<ProfileOutcome> {
+  if (job.dryRun) return profileStep(job, platform);
+  // One writer per profile, whatever state folder each run keeps: the user's app and IT's run wait
+  // for each other (a profile's step takes seconds) instead of both writing prefs.js and cert9.db.
+  const release = await lockProfile(job.profile);
+  try {
+    return await profileStep(job, platform);
+  } finally {
+    await release();
+  }
+}
+
+async function profileStep(job: ProfileJob, platform: NodeJS.Platform): Promise<ProfileOutcome> {
   const rootTrust = job.trustRoots ? thunderbirdRootTrust(platform) : undefined;
   const result = await configureThunderbird({
     profile: job.profile, config: job.config, email: job.email,

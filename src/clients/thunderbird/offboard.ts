@@ -17,6 +17,7 @@ import { applyPrefs, parsePrefs, removePrefs, type PrefChange, type PrefEntry, t
 import type { ThunderbirdResult } from "./configure.js";
 import { guardWrite } from "../../fs/writeFailure.js";
 import { cleanLeftovers } from "../../fs/leftovers.js";
+import { lockProfile } from "./profileWriter.js";
 
 type FileName = "prefs.js" | "user.js";
 
@@ -189,10 +190,24 @@ function parsedOrRefused(path: string, data: Buffer): PrefEntry[] {
   return parsed.entries;
 }
 
+type OffboardRequest = { profile: string; config?: OrgConfig; entry?: RecordedProfile; dryRun?: boolean; now?: Date };
+
 /** Takes the tool's changes out of one profile (or, with `dryRun`, says what that would do). */
-export async function offboardThunderbird(request: { profile: string; config?: OrgConfig; entry?: RecordedProfile; dryRun?: boolean; now?: Date }): Promise<OffboardResult> {
+export async function offboardThunderbird(request: OffboardRequest): Promise<OffboardResult> {
   const { profile } = request;
   if (!(await stat(profile).then((s) => s.isDirectory(), () => false))) return { profile, changed: false, removed: [], left: [`the profile ${profile} no longer exists`], diff: "" };
+  if (request.dryRun) return offboardProfile(request);
+  // Read, planned and written under the profile's lock: no configure run writes it meanwhile.
+  const release = await lockProfile(profile);
+  try {
+    return await offboardProfile(request);
+  } finally {
+    await release();
+  }
+}
+
+async function offboardProfile(request: OffboardRequest): Promise<OffboardResult> {
+  const { profile } = request;
   if ((await profileLock(profile)).running) throw new RelayError("CLIENT_RUNNING", `Thunderbird is using the profile ${profile}; close Thunderbird first`);
   const paths: Record<FileName, string> = { "prefs.js": join(profile, "prefs.js"), "user.js": join(profile, "user.js") };
   const data: Record<FileName, Buffer> = { "prefs.js": await readFileOrEmpty(paths["prefs.js"]), "user.js": await readFileOrEmpty(paths["user.js"]) };

@@ -1,4 +1,5 @@
-// One onboarding at a time: a lock file that names its owner's PID from the moment it exists. The
+// One run at a time — on the machine (the run lock in the state folder) and on a mail profile (its
+// own lock, whichever state folder each run uses): a lock file that names its owner's PID from the moment it exists. The
 // PID is written to a file of our own first, which is then linked into place (link fails if a lock
 // is there), so no other run can ever read an empty lock and call it stale, and a failed write (a
 // full disk) leaves no lock behind. A lock left by a process that no longer exists (a crash, a
@@ -6,12 +7,13 @@
 // removes it only while it still names the dead process: two runs cannot both win.
 import { randomBytes } from "node:crypto";
 import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
-import { RelayError } from "./errors.js";
-import { processAlive } from "./pid.js";
-import { guardWrite } from "./fs/writeFailure.js";
+import { basename, dirname } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { RelayError } from "../errors.js";
+import { processAlive } from "../pid.js";
+import { guardWrite, type WriteFailureCode } from "./writeFailure.js";
 import { writeEvent } from "./faultPoint.js";
-import { cleanLeftovers } from "./fs/leftovers.js";
+import { cleanLeftovers } from "./leftovers.js";
 
 const ownerOf = async (path: string): Promise<number | undefined> => {
   const text = await readFile(path, "utf8").catch(() => undefined);
@@ -20,31 +22,49 @@ const ownerOf = async (path: string): Promise<number | undefined> => {
   return Number.isInteger(pid) && pid > 0 ? pid : 0; // 0: an unreadable or empty lock (an older version's crash)
 };
 
-const busy = (pid: number) => new RelayError("ALREADY_RUNNING", `another relay-onboard (process ${pid}) is onboarding this machine; wait for it to finish`);
-
-export async function acquireLock(path: string): Promise<() => Promise<void>> {
-  // A full or read-only state folder is said as such (STATE_WRITE_FAILED), never a bug.
-  return guardWrite("STATE_WRITE_FAILED", dirname(path), "the lock", () => take(path));
+export interface LockOptions {
+  /** Wait this long for a live owner to finish before giving up (default: give up at once). */
+  waitMs?: number;
+  /** What the lock guards, for the message ("this machine", "the profile …"). */
+  what?: string;
+  /** How a folder that refuses the lock file is reported (default: the tool's own state). */
+  failure?: WriteFailureCode;
 }
 
-async function take(path: string): Promise<() => Promise<void>> {
+const busy = (pid: number, what: string) => new RelayError("ALREADY_RUNNING", `another relay-onboard (process ${pid}) is onboarding ${what}; wait for it to finish`);
+
+export async function acquireLock(path: string, options: LockOptions = {}): Promise<() => Promise<void>> {
+  const what = options.what ?? "this machine";
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  for (;;) {
+    try {
+      // A full or read-only state folder is said as such (STATE_WRITE_FAILED), never a bug.
+      return await guardWrite(options.failure ?? "STATE_WRITE_FAILED", dirname(path), "the lock", () => take(path, what));
+    } catch (err) {
+      if (!(err instanceof RelayError && err.code === "ALREADY_RUNNING") || Date.now() >= deadline) throw err;
+      await sleep(100);
+    }
+  }
+}
+
+async function take(path: string, what: string): Promise<() => Promise<void>> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const mine = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
     await writeFile(mine, String(process.pid), { flag: "wx", mode: 0o644 });
-    writeEvent("the run lock: its PID written beside it");
+    writeEvent(`${basename(path)}: its PID written beside it`);
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         await link(mine, path);
-        writeEvent("the run lock: taken");
-        await cleanLeftovers(dirname(path)); // what a killed run left in the state folder
+        writeEvent(`${basename(path)}: taken`);
+        await cleanLeftovers(dirname(path)); // what a killed run left in the folder
         return () => rm(path, { force: true });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       }
       const pid = await ownerOf(path);
       if (pid === undefined) continue; // released meanwhile: try again
-      if (pid !== process.pid && pid !== 0 && processAlive(pid)) throw busy(pid);
+      if (pid !== process.pid && pid !== 0 && processAlive(pid)) throw busy(pid, what);
       // Stale: one run at a time takes it over, under a second lock made the same way. Only a
       // taker removes a lock, and only while the lock still names the dead process.
       const guard = `${path}.takeover`;
@@ -53,7 +73,7 @@ async function take(path: string): Promise<() => Promise<void>> {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
         const taker = await ownerOf(guard);
-        if (taker !== undefined && taker !== 0 && taker !== process.pid && processAlive(taker)) throw busy(taker);
+        if (taker !== undefined && taker !== 0 && taker !== process.pid && processAlive(taker)) throw busy(taker, what);
         await rm(guard, { force: true }); // a taker that died within the takeover
         continue;
       }
