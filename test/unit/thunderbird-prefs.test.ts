@@ -639,3 +639,45 @@ describe("prefs.js and user.js change as one unit: a run killed between the two 
     expect(account.updates.get("mail.accountmanager.defaultaccount")).toBe("account2");
   });
 });
+
+describe("Thunderbird's own reading of odd files (checked with Thunderbird 153: test/integration/thunderbird-prefs-oracle.test.ts)", () => {
+  it("reads past a UTF-8 byte-order mark at the start (Notepad's), and configure keeps it and writes after it", async () => {
+    const withBom = bytes([0xef, 0xbb, 0xbf], 'user_pref("mail.identity.id1.useremail", "home@home.test");\r\n');
+    expect(errorsOf(withBom)).toEqual([]);
+    expect(valuesOf(withBom)).toEqual([["user", "mail.identity.id1.useremail", "home@home.test"]]);
+    // Only at the very start: a second one, or one later, is a stray byte Thunderbird flags.
+    expect(errorsOf(bytes([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf], 'user_pref("a", 1);'))).not.toEqual([]);
+    const profile = await tempDir("ro-tb-bom-");
+    await writeFile(join(profile, "prefs.js"), withBom);
+    await configureThunderbird({ profile, config: await orgConfig(), email: "alice@internal.test", policies: [] });
+    const written = await readFile(join(profile, "prefs.js"));
+    expect(written.subarray(0, withBom.length)).toEqual(withBom);
+    expect(prefsMap(written).get("mail.identity.id1.useremail")).toBe("home@home.test");
+    expect(prefsMap(written).get("mail.identity.id2.useremail")).toBe("alice@internal.test");
+  });
+
+  it("a NUL byte ends a comment or string it is in, not the file: reading goes on after it, with the error Thunderbird reports", () => {
+    // The rest of the comment's line is read as tokens: an error that skips to the next ";".
+    const nulInComment = bytes('user_pref("a", 1);\n// note ', [0], ' more\nuser_pref("b", 2);\nuser_pref("c", 3);\n');
+    expect(errorsOf(nulInComment)).toEqual(["2:11 unknown keyword"]);
+    expect(valuesOf(nulInComment)).toEqual([["user", "a", 1], ["user", "c", 3]]);
+    expect(parsePrefs(nulInComment).end).toBe(nulInComment.length);
+    // Where a token would start, a NUL still ends the file (NUL padding).
+    const padded = bytes('user_pref("a", 1);\n', [0, 0], 'user_pref("b", 2);');
+    expect(valuesOf(padded)).toEqual([["user", "a", 1]]);
+    expect(parsePrefs(padded).end).toBe(19);
+    // configure refuses a file Thunderbird flags, so no rewrite can drop the prefs after the NUL.
+    expect(() => applyPrefs(nulInComment, new Map([["d", 4]]))).toThrow(PrefsSyntaxError);
+    // A pref appended to a padded file goes before the padding, where Thunderbird reads it.
+    expect(prefsMap(applyPrefs(padded, new Map([["d", 4]])).data).get("d")).toBe(4);
+  });
+
+  it("matches a non-ASCII pref name by its UTF-8 bytes, so a second run appends nothing", () => {
+    const first = applyPrefs(Buffer.alloc(0), new Map([["t.café", 1]]));
+    expect(first.data.toString("utf8")).toBe('user_pref("t.café", 1);\n');
+    const again = applyPrefs(first.data, new Map([["t.café", 1]]));
+    expect(again.changes).toEqual([]);
+    expect(again.data).toEqual(first.data);
+    expect(applyPrefs(first.data, new Map([["t.café", 2]])).data.toString("utf8")).toBe('user_pref("t.café", 2);\n');
+  });
+});

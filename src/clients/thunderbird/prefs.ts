@@ -1,6 +1,9 @@
 // prefs.js and user.js, read the way Thunderbird's preference parser (Mozilla's libpref) reads
 // them and edited byte for byte. Following libpref's grammar (modules/libpref/parser):
-// - the file is bytes; a NUL byte ends it; end of line is LF, CR, or CR LF;
+// - the file is bytes, after a UTF-8 byte-order mark if one opens it (Notepad's); a NUL byte where
+//   a token would start ends it; inside a comment or a string it ends that comment or string (a
+//   `/* */` or string so ended is an error) and reading goes on after it, as libpref consumes it
+//   there (checked with Thunderbird 153); end of line is LF, CR, or CR LF;
 // - `user_pref(name, value);` sets a user value, `pref(...)` a default, `sticky_pref(...)` a sticky
 //   default; in a user file (prefs.js, user.js) no attributes (`, locked`) may follow the value;
 // - names and string values are single- or double-quoted byte strings: escapes \" \' \\ \n \r, \xNN
@@ -43,7 +46,7 @@ export interface PrefsProblem {
 export interface ParsedPrefs {
   entries: PrefEntry[];
   errors: PrefsProblem[];
-  /** Where the text ends for Thunderbird: the first NUL byte, or the end of the file. */
+  /** Where Thunderbird stops reading: a NUL byte outside a line comment, or the end of the file. */
   end: number;
 }
 
@@ -95,22 +98,31 @@ class Lexer {
     return offset - this.lineStart + 1;
   }
 
-  /** To the end of the line (the line break is consumed). */
+  /** To the end of the line (the line break is consumed), or to a NUL byte (consumed too). */
   private lineComment(): void {
     for (;;) {
       const b = this.at(this.pos);
-      if (b === 0) return;
+      if (b === 0 && this.pos >= this.end) return;
       this.pos++;
+      if (b === 0) return;
       if (b === 0x0a) return this.newline(false);
       if (b === 0x0d) return this.newline(true);
     }
   }
 
-  /** False when the file ends inside the comment. */
+  /** A NUL byte before the end of the file, which libpref reads as EOF but consumes inside a comment or string. */
+  private consumeNul(): void {
+    if (this.pos < this.end) this.pos++;
+  }
+
+  /** False when the file (or a NUL byte, consumed) ends inside the comment. */
   private blockComment(): boolean {
     for (;;) {
       const b = this.at(this.pos);
-      if (b === 0) return false;
+      if (b === 0) {
+        this.consumeNul();
+        return false;
+      }
       this.pos++;
       if (b === 0x2a && this.at(this.pos) === 0x2f) {
         this.pos++;
@@ -153,6 +165,8 @@ class Lexer {
           if (!this.blockComment()) return { t: "error", message: "unterminated /* comment", start };
           continue;
         }
+        // libpref consumes the byte after "/" unless it ends a line (or the file).
+        if (c !== 0x0a && c !== 0x0d && this.pos < this.end) this.pos++;
         return { t: "error", message: "expected '/' or '*' after '/'", start };
       }
       if (isWordByte(b)) {
@@ -201,6 +215,7 @@ class Lexer {
       here = this.pos;
       const b = this.at(this.pos);
       if (b === 0) {
+        this.consumeNul();
         fail("unterminated string literal");
         break;
       }
@@ -223,6 +238,7 @@ class Lexer {
       }
       const e = this.at(this.pos);
       if (e === 0) {
+        this.consumeNul();
         fail("unexpected escape sequence character after '\\'");
         continue;
       }
@@ -283,11 +299,8 @@ class Lexer {
   }
 }
 
-/** Where Thunderbird stops reading: at the first NUL byte. */
-export function textEnd(data: Buffer): number {
-  const nul = data.indexOf(0);
-  return nul === -1 ? data.length : nul;
-}
+/** The UTF-8 byte-order mark an editor may put first; Thunderbird reads past it. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
  * Reads a user preferences file (prefs.js or user.js) as Thunderbird does: every pref it would
@@ -295,8 +308,9 @@ export function textEnd(data: Buffer): number {
  */
 export function parsePrefs(input: Buffer | string): ParsedPrefs {
   const data = typeof input === "string" ? Buffer.from(input, "utf8") : input;
-  const end = textEnd(data);
+  const end = data.length;
   const lex = new Lexer(data, end);
+  if (data.subarray(0, BOM.length).equals(BOM)) lex.pos = lex.lineStart = BOM.length;
   const entries: PrefEntry[] = [];
   const errors: PrefsProblem[] = [];
   let token = lex.next();
@@ -318,7 +332,7 @@ export function parsePrefs(input: Buffer | string): ParsedPrefs {
   };
 
   for (;;) {
-    if (token.t === "eof") return { entries, errors, end };
+    if (token.t === "eof") return { entries, errors, end: token.start };
     let kind: PrefKind;
     if (token.t === "word" && token.word === "user_pref") kind = "user";
     else if (token.t === "word" && token.word === "pref") kind = "default";
@@ -472,7 +486,7 @@ export interface PrefChange {
 /**
  * Sets user values: each pref's last user_pref has its value replaced where it stands; prefs
  * without one get a user_pref appended (before any NUL padding, which Thunderbird would not read
- * past). Every other byte is kept. Values already right are left alone.
+ * past). Names are text; a non-ASCII one is matched by its UTF-8 bytes, as it is written. Every other byte is kept. Values already right are left alone.
  */
 export function applyPrefs(input: Buffer | string, updates: ReadonlyMap<string, PrefValue>): { data: Buffer; changes: PrefChange[] } {
   const data = typeof input === "string" ? Buffer.from(input, "utf8") : input;
@@ -481,12 +495,14 @@ export function applyPrefs(input: Buffer | string, updates: ReadonlyMap<string, 
   if (first) throw new PrefsSyntaxError(first);
   const lastUser = new Map<string, PrefEntry>();
   for (const e of parsed.entries) if (e.kind === "user") lastUser.set(e.name, e);
+  // Parsed names are their bytes as Latin-1; an update names a pref as text (written as UTF-8).
+  const asParsed = (name: string) => Buffer.from(name, "utf8").toString("latin1");
   const changes: PrefChange[] = [];
   const replacements: Array<{ start: number; end: number; bytes: Buffer }> = [];
   const appended: Buffer[] = [];
   const eol = lineEnding(data, parsed.end);
   for (const [name, value] of updates) {
-    const existing = lastUser.get(name);
+    const existing = lastUser.get(asParsed(name));
     if (existing && sameValue(existing, value)) continue;
     changes.push({ name, before: existing?.value, after: value });
     if (existing) replacements.push({ start: existing.valueStart, end: existing.valueEnd, bytes: formatValue(value) });
@@ -497,7 +513,7 @@ export function applyPrefs(input: Buffer | string, updates: ReadonlyMap<string, 
   let out = data;
   for (const r of replacements) out = Buffer.concat([out.subarray(0, r.start), r.bytes, out.subarray(r.end)]);
   if (appended.length > 0) {
-    const end = textEnd(out);
+    const end = parsePrefs(out).end; // where Thunderbird stops reading (before any NUL padding)
     const head = out.subarray(0, end);
     const needsBreak = head.length > 0 && head[head.length - 1] !== 0x0a && head[head.length - 1] !== 0x0d;
     out = Buffer.concat([head, ...(needsBreak ? [Buffer.from(eol)] : []), ...appended, out.subarray(end)]);
