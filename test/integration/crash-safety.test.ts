@@ -6,15 +6,18 @@
 // hold the root, no temporary file of the killed run may remain, and offboard must then give the
 // user's original files back — so the install record converged too. The profile's user.js
 // overrides mail.smtpservers, the case that once produced a second relay server.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { jwksText, makeKey, signed, tempDir, unsignedPayload } from "../helpers/org.js";
+import { Marionette } from "../helpers/marionette.js";
 import { testClockEnv } from "../helpers/realClock.js";
 import { runShipped, SEA, type Ran } from "../helpers/shipped.js";
 
 const EMAIL = "alice@internal.test";
+const hasThunderbird = spawnSync("sh", ["-c", "command -v thunderbird"]).status === 0;
+if (!hasThunderbird) console.warn("crash-safety.test.ts: the real-Thunderbird case is skipped: Thunderbird is not installed (npm test provisions it as root)");
 const PREFS = 'user_pref("mail.smtpservers", "smtp1");\nuser_pref("mail.smtpserver.smtp1.hostname", "smtp.home.test");\nuser_pref("mail.identity.id9.useremail", "home@home.test");\n';
 const USER = '// the user\'s own overrides\nuser_pref("mail.smtpservers", "smtp1");\n';
 let org: { config: string; trust: string; policyConfig: string };
@@ -160,6 +163,26 @@ describe("a running Thunderbird holds the profile", () => {
       expect(await readFile(join(s.profile, "cert9.db"))).toEqual(before.db);
     } finally {
       holder.kill();
+    }
+  });
+});
+
+describe.skipIf(!hasThunderbird)("the real Thunderbird, headless, holding the profile", () => {
+  it("onboard --ca-store nss leaves its prefs.js, user.js and cert9.db alone: both steps CLIENT_RUNNING", { timeout: 120_000 }, async () => {
+    const s = await sandbox();
+    const tb = await Marionette.start(s.profile); // Thunderbird makes its cert9.db and holds the profile
+    try {
+      const ran = await runShipped(["onboard", "--config", org.config, "--trust", org.trust, "--email", EMAIL, "--clients", "thunderbird", "--ca-store", "nss", "--state-dir", s.state, "--log-dir", join(s.home, "logs"), "--yes", "--json"], { env: { HOME: s.home, TMPDIR: s.tmp } });
+      const report = JSON.parse(ran.stdout) as { steps: Array<{ id: string; status: string; code?: string }> };
+      expect(ran.status, ran.stdout).toBe(4);
+      expect(report.steps.filter((st) => st.id === "ca" || st.id === "client:thunderbird").map((st) => [st.id, st.status, st.code])).toEqual([["ca", "failed", "CLIENT_RUNNING"], ["client:thunderbird", "failed", "CLIENT_RUNNING"]]);
+      // Thunderbird writes its own prefs while it runs: judge by ours, which must be nowhere.
+      const host = (await unsignedPayload()).config.submission.host;
+      const files = await profileFiles(s);
+      expect(files.prefs + files.user).not.toContain(host);
+      expect(nssListing(s.profile)).not.toContain("(Relay Onboard)");
+    } finally {
+      await tb.quit();
     }
   });
 });
