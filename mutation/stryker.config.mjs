@@ -31,6 +31,8 @@ export default {
     "src/clients/thunderbird/policies.ts",
     "src/installRecord.ts",
     "src/clients/thunderbird/offboard.ts",
+    "src/fs/leftovers.ts",
+    "src/fs/pidLock.ts",
   ],
   // dist/ is copied into the sandbox: a few CLI tests run the built command as a process.
   ignorePatterns: ["test-output", "coverage", ".stryker-tmp", "reports"],

@@ -34,6 +34,8 @@ export default defineConfig({
       "test/unit/state-dir.test.ts",
       "test/unit/install-record.test.ts",
       "test/unit/thunderbird-offboard.test.ts",
+      "test/unit/leftovers.test.ts",
+      "test/unit/run-lock.test.ts",
     ],
     testTimeout: 20_000,
     hookTimeout: 60_000,
