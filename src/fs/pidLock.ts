@@ -35,6 +35,9 @@ const busy = (pid: number, what: string) => new RelayError("ALREADY_RUNNING", `a
 
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<() => Promise<void>> {
   const what = options.what ?? "this machine";
+  // Already ours in this process (the profile step holds its profile's lock when the profile's
+  // certificate store asks for it): nested, not taken again, and released by the outer holder only.
+  if (held.has(path)) return () => Promise.resolve();
   const deadline = Date.now() + (options.waitMs ?? 0);
   for (;;) {
     try {
@@ -47,6 +50,8 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
   }
 }
 
+const held = new Set<string>();
+
 async function take(path: string, what: string): Promise<() => Promise<void>> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const mine = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
@@ -57,8 +62,12 @@ async function take(path: string, what: string): Promise<() => Promise<void>> {
       try {
         await link(mine, path);
         writeEvent(`${basename(path)}: taken`);
+        held.add(path);
         await cleanLeftovers(dirname(path)); // what a killed run left in the folder
-        return () => rm(path, { force: true });
+        return async () => {
+          held.delete(path);
+          await rm(path, { force: true });
+        };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       }

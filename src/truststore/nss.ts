@@ -14,7 +14,7 @@ import { identifyDer } from "./accept.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 import { writeEvent } from "../fs/faultPoint.js";
 import { cleanLeftovers } from "../fs/leftovers.js";
-import { profileLock } from "../fs/profileLock.js";
+import { lockProfile, profileLock } from "../fs/profileLock.js";
 
 export const SERVER_AUTH_ROOT_TRUST = "C,,";
 
@@ -100,7 +100,25 @@ export class NssStore implements TrustStore {
     if (lock.running) throw new RelayError("CLIENT_RUNNING", `the certificate store in ${this.location} belongs to a running mail app or browser (${lock.detail}); close it and try again`);
   }
 
-  async install(ca: AcceptedCa): Promise<StoreResult> {
+  /**
+   * Changes under the profile's lock (fs/profileLock.ts), so a run with another state folder
+   * never writes this database at once. Only where certutil runs as this account: a lock file
+   * is never made in another account's folder.
+   */
+  private async locked<T>(change: () => Promise<T>): Promise<T> {
+    const release = this.ownAccount ? await lockProfile(this.location) : () => Promise.resolve();
+    try {
+      return await change();
+    } finally {
+      await release();
+    }
+  }
+
+  install(ca: AcceptedCa): Promise<StoreResult> {
+    return this.locked(() => this.installNow(ca));
+  }
+
+  private async installNow(ca: AcceptedCa): Promise<StoreResult> {
     await this.refuseWhileRunning();
     if (this.ownAccount) await cleanLeftovers(this.location); // a database a killed run was making
     const before = await this.status(ca);
@@ -147,7 +165,11 @@ export class NssStore implements TrustStore {
     }
   }
 
-  async remove(ca: AcceptedCa): Promise<StoreResult> {
+  remove(ca: AcceptedCa): Promise<StoreResult> {
+    return this.locked(() => this.removeNow(ca));
+  }
+
+  private async removeNow(ca: AcceptedCa): Promise<StoreResult> {
     const nick = nssNickname(ca);
     if ((await this.certutil(["-L", "-n", nick])).code === 0) await this.refuseWhileRunning();
     let changed = false;

@@ -12,7 +12,7 @@ import { accountFor, runAsUser } from "../../privilege/forUser.js";
 import type { UserRequest } from "../../privilege/userJob.js";
 import type { StoreResult } from "../../truststore/types.js";
 import { configureThunderbird, type ThunderbirdResult } from "./configure.js";
-import { lockProfile } from "./profileWriter.js";
+import { lockProfile } from "../../fs/profileLock.js";
 import { thunderbirdRootTrust, type ThunderbirdRootTrust } from "./rootTrust.js";
 
 export interface ProfileJob {

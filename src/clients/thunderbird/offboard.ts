@@ -17,7 +17,7 @@ import { applyPrefs, parsePrefs, removePrefs, type PrefChange, type PrefEntry, t
 import type { ThunderbirdResult } from "./configure.js";
 import { guardWrite } from "../../fs/writeFailure.js";
 import { cleanLeftovers } from "../../fs/leftovers.js";
-import { lockProfile } from "./profileWriter.js";
+import { lockProfile } from "../../fs/profileLock.js";
 
 type FileName = "prefs.js" | "user.js";
 
