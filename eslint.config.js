@@ -13,7 +13,7 @@ const LAYERS = [
   ["src/config"],
   ["src/smtp", "src/truststore", "src/secrets", "src/policy"],
   ["src/diagnostics", "src/clients", "src/privilege/userJob.ts"],
-  ["src/onboarding.ts", "src/offboarding.ts", "src/status.ts", "src/runlog.ts", "src/demo", "src/docs"],
+  ["src/onboarding.ts", "src/offboarding.ts", "src/status.ts", "src/runlog.ts", "src/demo", "src/docs", "src/support"],
   ["src/app", "src/cli"],
 ];
 const higher = (i) => LAYERS.slice(i + 1).flat();

@@ -4,7 +4,6 @@
 // turns into Results (result.ts); the password only passes through to the relay test and, if the
 // user asks, the OS keychain. Main decides what is allowed — policy and the verified
 // configuration — never the window.
-import { randomBytes } from "node:crypto";
 import { X509Certificate } from "node:crypto";
 import { access, mkdtemp } from "node:fs/promises";
 import { arch, release, tmpdir, type as osType } from "node:os";
@@ -27,6 +26,7 @@ import type {
 } from "./api.js";
 import { freshJourney, loadJourney, saveJourney } from "./journey.js";
 import { problemOf } from "./result.js";
+import { installationReference, newReportId } from "../support/reference.js";
 
 export interface ServiceOptions {
   version: string;
@@ -49,14 +49,12 @@ export interface ServiceOptions {
   systemBundle?: string;
 }
 
-const BLOCKED: ReadonlySet<string> = new Set(["CONNECT_TIMEOUT", "CONNECT_REFUSED"]);
-
-/** Eight characters a person can read out without ambiguity (no 0/O, 1/I/L, U). */
-function newReference(): string {
-  const alphabet = "23456789ABCDEFGHJKMNPQRSTVWXYZ";
-  const chars = [...randomBytes(8)].map((b) => alphabet[b % alphabet.length]!);
-  return `RO-${chars.slice(0, 4).join("")}-${chars.slice(4).join("")}`;
+/** The computer a report comes from, for the helpdesk (never a user or host name). */
+function thisComputer(platform: NodeJS.Platform = process.platform): NonNullable<Report["os"]> {
+  return { platform, type: osType(), release: release(), arch: arch() };
 }
+
+const BLOCKED: ReadonlySet<string> = new Set(["CONNECT_TIMEOUT", "CONNECT_REFUSED"]);
 
 export class AppService {
   private loaded: LoadedConfig | undefined;
@@ -69,10 +67,21 @@ export class AppService {
   /** The other submission port, once a test passed on it because the configured one is blocked here. */
   private submission: { port: number; security: Security } | undefined;
   private appleProfile: string | undefined;
-  /** Created once per run of the app; names the saved report and appears on every screen. */
-  readonly reference = newReference();
+  /** This installation's for this user (support/reference.ts): on every screen and in every report. */
+  readonly reference: string;
 
-  constructor(private readonly options: ServiceOptions) {}
+  constructor(private readonly options: ServiceOptions) {
+    this.reference = installationReference(options.stateDir);
+  }
+
+  /** A finished check as a report of its own: the reference, its own id, the account tried and this computer. */
+  private stamped(report: Report, login?: string): Report {
+    return {
+      ...report, reference: this.reference, reportId: newReportId(this.now()),
+      ...(this.email || login ? { account: { ...(this.email ? { email: this.email } : {}), ...(login ? { login } : {}) } } : {}),
+      os: thisComputer(this.options.platform),
+    };
+  }
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
@@ -313,7 +322,8 @@ export class AppService {
         signal: run.signal, onStep: this.progress(onProgress, this.testTimeoutMs),
       });
       if (run.signal.aborted) return { cancelled: true };
-      this.lastReport = { ...report, reference: this.reference };
+      const login = userSubmission(c, request.email, request.password).credentials!.user;
+      this.lastReport = { ...this.stamped(report), account: { email: request.email, login } };
       const passed = report.verdict !== "fail";
       if (report.checks.some((check) => check.id === "auth" && check.status === "pass")) this.email = request.email;
       if (passed) this.submission = target ?? undefined;
@@ -323,7 +333,7 @@ export class AppService {
         j.test = { verdict: report.verdict, code: report.code, port: c.submission.port, security: c.submission.security, at: this.now().toISOString(), reference: this.reference };
         if (!passed) delete j.finishedAt;
       });
-      const outcome: TestOutcome = { report: this.lastReport, loginName: userSubmission(c, request.email, request.password).credentials!.user };
+      const outcome: TestOutcome = { report: this.lastReport, loginName: login };
       if (request.remember && passed && this.options.keychain) {
         // The test ran and passed; only keeping the password failed: say so beside the result.
         try {
@@ -366,7 +376,7 @@ export class AppService {
         ...(this.email && password ? userSubmission(c, this.email, password) : relayTarget(c)),
         version: this.options.version, timeoutMs, signal: run.signal, onStep: this.progress(onProgress, timeoutMs), configuration: this.configurationId(),
       });
-      this.lastReport = { ...report, reference: this.reference };
+      this.lastReport = this.stamped(report, this.email && password ? userSubmission(c, this.email, password).credentials!.user : undefined);
       await this.saveReport();
       return this.lastReport;
     } finally {
@@ -374,9 +384,9 @@ export class AppService {
     }
   }
 
-  /** The last report, kept beside the journey under this run's reference (JSON and HTML). */
+  /** The last report, kept beside the journey: each run its own file, under the one reference (JSON and HTML). */
   private reportPath(format: "json" | "html"): string {
-    return join(this.options.stateDir, "reports", `relay-onboard-${this.reference}.${format}`);
+    return join(this.options.stateDir, "reports", `relay-onboard-${this.reference}-${this.lastReport?.reportId ?? "none"}.${format}`);
   }
 
   private async saveReport(): Promise<void> {

@@ -38,6 +38,9 @@ export function renderHtmlReport(report: Report, passLine?: string): string {
     ["Tool", `relay-onboard ${report.tool.version}`],
     ["Configuration", report.configuration ? `${report.configuration.issuer}, version ${report.configuration.version}` : "none (flags only)"],
     ...(report.reference ? ([["Reference", report.reference]] as Array<[string, string]>) : []),
+    ...(report.reportId ? ([["Report", report.reportId]] as Array<[string, string]>) : []),
+    ...(report.account ? ([["Account", [report.account.email, report.account.login && report.account.login !== report.account.email ? `login ${report.account.login}` : undefined].filter(Boolean).join(", ")]] as Array<[string, string]>) : []),
+    ...(report.os ? ([["Computer", `${report.os.type} ${report.os.release} (${report.os.arch})`]] as Array<[string, string]>) : []),
   ];
   const anchor = report.trustAnchor ? `<dt>Organisation root</dt><dd>${e(report.trustAnchor.subject)}<br>${fp(report.trustAnchor.sha256)}</dd>` : "";
   return `<!doctype html>

@@ -6,8 +6,14 @@ import type { TranscriptEntry } from "../smtp/transcript.js";
 
 export interface Report {
   tool: { name: "relay-onboard"; version: string };
-  /** The desktop app's helpdesk reference for this run (absent from the CLI's reports). */
+  /** This installation's helpdesk reference for this user (support/reference.ts). */
   reference?: string;
+  /** This report's own id (sortable by time), beside the reference every report of the installation shares. */
+  reportId?: string;
+  /** The account the check tried: the address and the login name sent (never the password). */
+  account?: { email?: string; login?: string };
+  /** The computer it ran on. */
+  os?: { platform: string; type: string; release: string; arch: string };
   /** When the check ran: ISO 8601 with the local UTC offset. */
   startedAt: string;
   finishedAt: string;

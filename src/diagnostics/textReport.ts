@@ -19,7 +19,9 @@ export function renderTextReport(report: Report, passLine?: string): string {
   const out: string[] = [...headline(report, passLine), ""];
   const { host, port, security } = report.target;
   out.push(`Relay ${host} port ${port} (${security === "tls" ? "implicit TLS" : "STARTTLS"}), relay-onboard ${report.tool.version}`);
-  out.push(`Date: ${readableIso(report.startedAt)}${report.configuration ? `; configuration ${report.configuration.issuer} version ${report.configuration.version}` : ""}${report.reference ? `; reference ${report.reference}` : ""}`);
+  out.push(`Date: ${readableIso(report.startedAt)}${report.configuration ? `; configuration ${report.configuration.issuer} version ${report.configuration.version}` : ""}${report.reference ? `; reference ${report.reference}` : ""}${report.reportId ? `, report ${report.reportId}` : ""}`);
+  if (report.account) out.push(`Account: ${[report.account.email, report.account.login && report.account.login !== report.account.email ? `login ${report.account.login}` : undefined].filter(Boolean).join(", ")}`);
+  if (report.os) out.push(`Computer: ${report.os.type} ${report.os.release} (${report.os.arch})`);
   for (const c of report.checks) {
     out.push(`  ${MARK[c.status]} ${c.title.padEnd(40)} ${String(c.durationMs).padStart(5)} ms  ${c.message}`);
   }

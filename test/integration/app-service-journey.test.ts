@@ -54,7 +54,9 @@ describe("the app's journey and summary", () => {
     await s.useDemo();
     const login = s.demoUser()!;
     const outcome = await s.test({ email: login.email, password: login.password, remember: true });
-    expect(outcome.report).toMatchObject({ verdict: "pass", reference: s.reference });
+    expect(outcome.report).toMatchObject({ verdict: "pass", reference: s.reference, account: { email: login.email, login: login.email }, os: { platform: process.platform } });
+    const reportId = outcome.report!.reportId!;
+    expect(reportId).toMatch(/^\d{8}T\d{6}Z-[0-9A-HJKMNP-TV-Z]{4}$/);
     const file = join(dir, "state", JOURNEY_FILE);
     const text = await readFile(file, "utf8");
     expect(JSON.parse(text)).toMatchObject({ email: login.email, reference: s.reference, test: { verdict: "pass", code: "OK", reference: s.reference } });
@@ -62,16 +64,21 @@ describe("the app's journey and summary", () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     // The report saved under this reference, and the support summary naming it, hold no secret either.
     const reports = await readdir(join(dir, "state", "reports"));
-    expect(reports.sort()).toEqual([`relay-onboard-${s.reference}.html`, `relay-onboard-${s.reference}.json`]);
+    expect(reports.sort()).toEqual([`relay-onboard-${s.reference}-${reportId}.html`, `relay-onboard-${s.reference}-${reportId}.json`]);
     const summary = await s.supportSummary();
-    expect(summary.reportPath).toBe(join(dir, "state", "reports", `relay-onboard-${s.reference}.json`));
+    expect(summary.reportPath).toBe(join(dir, "state", "reports", `relay-onboard-${s.reference}-${reportId}.json`));
     for (const f of reports) expect(await readFile(join(dir, "state", "reports", f), "utf8")).not.toContain(login.password);
     expect(summary.text).not.toContain(login.password);
 
-    // A new run reads it back with a new reference; a damaged file is a fresh start, not a crash.
+    // A new run reads it back under the same reference (one per installation and user), and a new
+    // check is a report of its own beside the first; a damaged journey is a fresh start, not a crash.
     const { s: again } = await service({ dir });
     expect((await again.state()).journey).toMatchObject({ email: login.email, test: { verdict: "pass" } });
-    expect(again.reference).not.toBe(s.reference);
+    expect(again.reference).toBe(s.reference);
+    await again.useDemo();
+    const second = await again.test({ email: again.demoUser()!.email, password: again.demoUser()!.password, remember: false });
+    expect(second.report!.reportId).not.toBe(reportId);
+    expect((await readdir(join(dir, "state", "reports"))).filter((f) => f.endsWith(".json"))).toHaveLength(2);
     await writeFile(file, '{"startedAt": "yesterday", "email": "x@y.z\\r\\nRCPT TO:<a@b>"}');
     const { s: third } = await service({ dir });
     expect((await third.state()).journey).toEqual({ startedAt: expect.any(String) as unknown, updatedAt: expect.any(String) as unknown });
