@@ -26,7 +26,7 @@ const layerZones = [
 ];
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", ".stryker-tmp/", "reports/", "test-output/", "test/fixtures/prefs-corpus/"] },
+  { ignores: ["dist/", "node_modules/", "coverage/", ".stryker-tmp/", ".mutation-tmp/", "reports/", "test-output/", "test/fixtures/prefs-corpus/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

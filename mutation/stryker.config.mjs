@@ -35,7 +35,7 @@ export default {
     "src/fs/pidLock.ts",
   ],
   // dist/ is copied into the sandbox: a few CLI tests run the built command as a process.
-  ignorePatterns: ["test-output", "coverage", ".stryker-tmp", "reports"],
+  ignorePatterns: ["test-output", "coverage", ".stryker-tmp", ".mutation-tmp", "reports"],
   reporters: ["clear-text", "progress", "json"],
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   thresholds: { high: 90, low: 85, break: null },

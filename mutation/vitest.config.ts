@@ -1,7 +1,15 @@
 // The tests mutation testing runs: those that exercise the security-critical modules (unit tests
 // and the integration tests against scripted servers). The Thunderbird, Postfix, browser and trust
 // store tests are left to `npm test`: they need system services and add minutes per run.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
+
+// Mutants of code that deletes (the leftover cleaner, the locks) must only ever reach the tests'
+// own folders: a mutant of src/fs/leftovers.ts once emptied the machine's /tmp of root's files.
+// Every temporary folder of the mutation run — the tests' and the code's — is under this one.
+const TMP = join(import.meta.dirname, "..", ".mutation-tmp");
+mkdirSync(TMP, { recursive: true });
 
 export default defineConfig({
   test: {
@@ -37,6 +45,7 @@ export default defineConfig({
       "test/unit/leftovers.test.ts",
       "test/unit/run-lock.test.ts",
     ],
+    env: { TMPDIR: TMP },
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: "forks",

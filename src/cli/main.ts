@@ -10,6 +10,7 @@ import { registerCheckCommand } from "./checkCommand.js";
 import { registerConfigCommands } from "./configCommands.js";
 import { registerDemoCommand } from "./demoCommand.js";
 import { registerStatusCommand } from "./statusCommand.js";
+import { registerSupportCommand } from "./supportCommand.js";
 import { CheckFailed, printFailure, processIo, toFailure, type CliIo } from "./io.js";
 
 import { VERSION } from "../version.js";
@@ -33,6 +34,7 @@ function buildProgram(io: CliIo): Command {
   registerStatusCommand(program, io);
   registerOffboardCommand(program, io);
   registerDemoCommand(program, io, VERSION);
+  registerSupportCommand(program, io);
   // Internal: a per-user step run as the home's owner by a root parent (privilege/forUser.ts).
   program
     .command("__user-job", { hidden: true })
