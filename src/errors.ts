@@ -189,6 +189,10 @@ export const FAILURE_CODES = {
     title: "Relay Onboard's own files could not be written",
     hint: "The folder named in the message (its state, lock, log or report folder) is full, read-only or not writable. Free some space or fix its permissions, then run it again; nothing was half-written.",
   },
+  REPORT_SEND_FAILED: {
+    title: "The report could not be sent to the helpdesk",
+    hint: "The helpdesk's report address could not be reached or refused the report; it is still saved on this computer. Tell the helpdesk your reference, or send the saved file another way.",
+  },
   NOT_ONBOARDED: {
     title: "This computer is not (fully) set up for the relay",
     hint: "The items marked missing say what is left: run `relay-onboard onboard --yes` (or the app) for this user, then check again.",
@@ -205,7 +209,7 @@ export function isFailureCode(value: string): value is FailureCode {
   return Object.hasOwn(FAILURE_CODES, value);
 }
 
-const ACTION_FAILED: ReadonlySet<FailureCode> = new Set<FailureCode>(["CA_INSTALL_FAILED", "CLIENT_RUNNING", "CLIENT_NOT_FOUND", "CLIENT_WRITE_FAILED", "CLIENT_LOCKED_BY_POLICY", "ALREADY_RUNNING", "KEYCHAIN_FAILED", "STATE_WRITE_FAILED"]);
+const ACTION_FAILED: ReadonlySet<FailureCode> = new Set<FailureCode>(["CA_INSTALL_FAILED", "CLIENT_RUNNING", "CLIENT_NOT_FOUND", "CLIENT_WRITE_FAILED", "CLIENT_LOCKED_BY_POLICY", "ALREADY_RUNNING", "KEYCHAIN_FAILED", "STATE_WRITE_FAILED", "REPORT_SEND_FAILED"]);
 
 /**
  * Exit status for a failure code (DESIGN.md): 2 usage/bad input, 3 configuration rejected,

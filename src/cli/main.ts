@@ -11,6 +11,7 @@ import { registerConfigCommands } from "./configCommands.js";
 import { registerDemoCommand } from "./demoCommand.js";
 import { registerStatusCommand } from "./statusCommand.js";
 import { registerSupportCommand } from "./supportCommand.js";
+import { registerReportCommand } from "./reportCommand.js";
 import { CheckFailed, printFailure, processIo, toFailure, type CliIo } from "./io.js";
 
 import { VERSION } from "../version.js";
@@ -35,6 +36,7 @@ function buildProgram(io: CliIo): Command {
   registerOffboardCommand(program, io);
   registerDemoCommand(program, io, VERSION);
   registerSupportCommand(program, io);
+  registerReportCommand(program, io, VERSION);
   // Internal: a per-user step run as the home's owner by a root parent (privilege/forUser.ts).
   program
     .command("__user-job", { hidden: true })

@@ -139,7 +139,7 @@ async function fetchHttps(start: URL, options: FetchOptions, maxBytes: number): 
  * undefined (Node's defaults as they are) when there is no bundle. An unreadable extra file is
  * skipped, as Node itself does (it only warns).
  */
-async function systemAnchors(bundle: string | null | undefined, extraCaFile: string | undefined): Promise<string[] | undefined> {
+export async function systemAnchors(bundle: string | null | undefined, extraCaFile: string | undefined): Promise<string[] | undefined> {
   if (bundle === null || (bundle === undefined && process.platform !== "linux")) return undefined;
   const pem = await readLinuxCaBundle(bundle);
   if (!pem) return undefined;

@@ -85,6 +85,8 @@ export const configSchema = z.strictObject({
         email: email.optional(),
         url: z.url({ protocol: /^https$/ }).max(2048).optional(),
         phone: text(64).optional(),
+        /** Where a user may send a report (DESIGN.md, "Helpdesk reports"): https only. */
+        reportUrl: z.url({ protocol: /^https$/ }).max(2048).optional(),
       })
       .optional(),
   }),

@@ -12,8 +12,10 @@ import { readdir, readFile, stat, utimes, mkdir, writeFile } from "node:fs/promi
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRootCa, issueServerCert } from "../../src/certs/generate.js";
+import type { UnsignedPayload } from "../../src/config/schema.js";
+import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import { axeViolations, launchChromium } from "../helpers/appHarness.js";
-import { tempDir } from "../helpers/org.js";
+import { jwksText, makeKey, signed, tempDir, TEST_CA_VALIDITY, testCa, unsignedPayload } from "../helpers/org.js";
 import { testClockEnv } from "../helpers/realClock.js";
 import { runShipped, SEA } from "../helpers/shipped.js";
 
@@ -59,8 +61,8 @@ const stored = async () => (await readdir(store, { recursive: true })).filter((f
 beforeAll(async () => {
   dir = await tempDir("ro-receiver-");
   store = join(dir, "store");
-  const ca = await createRootCa("Receiver Test CA");
-  const leaf = await issueServerCert(ca, ["localhost", "127.0.0.1"]);
+  // The receiver's certificate comes from the organisation's root (the one its signed configuration pins).
+  const leaf = await issueServerCert(await testCa(), ["localhost", "127.0.0.1"], TEST_CA_VALIDITY);
   await writeFile(join(dir, "cert.pem"), leaf.certPem);
   await writeFile(join(dir, "key.pem"), leaf.keyPem);
   const added = await runShipped(["support", "add-user", "agent1", "--users", join(dir, "users"), "--password-env", "AGENT_PASSWORD"], { env: { AGENT_PASSWORD: PASSWORD } });
@@ -194,5 +196,63 @@ describe("support show", () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, reference: REF });
     expect((await runShipped(["support", "show", "RO-ZZZZ-ZZZZ", "--store", store])).status).toBe(1);
     expect((await runShipped(["support", "show", "../etc", "--store", store])).status).toBe(2);
+  });
+});
+
+describe("report send: the user's side of the loop", () => {
+  async function orgFiles(change: (p: UnsignedPayload) => void): Promise<string[]> {
+    const key = await makeKey();
+    const payload = await unsignedPayload();
+    change(payload);
+    const at = await tempDir("ro-report-send-org-");
+    await writeFile(join(at, "config.jws"), await signed(key, { payload, now: new Date() }));
+    await writeFile(join(at, "trust.json"), jwksText([key]));
+    return ["--config", join(at, "config.jws"), "--trust", join(at, "trust.json")];
+  }
+  const reportUrl = () => `https://127.0.0.1:${port}/relay-onboard/reports`;
+
+  it("sends the app's last saved report under the installation's reference; the helpdesk finds it by that reference", async () => {
+    const org = await orgFiles((p) => (p.config.organization.support = { ...p.config.organization.support, reportUrl: reportUrl() }));
+    const state = join(await tempDir("ro-report-send-"), "state");
+    await mkdir(join(state, "reports"), { recursive: true });
+    const saved = (submission().report as Record<string, unknown>);
+    await writeFile(join(state, "reports", "relay-onboard-RO-0000-0000-20261207T090000Z-0000.json"), JSON.stringify({ ...saved, reportId: "20261207T090000Z-0000", code: "OLDER" }));
+    await writeFile(join(state, "reports", "relay-onboard-RO-0000-0000-20261207T100000Z-NEW0.json"), JSON.stringify({ ...saved, reportId: "20261207T100000Z-NEW0" }));
+    const sent = await runShipped(["report", "send", ...org, "--state-dir", state, "--json"]);
+    expect(sent.status, sent.stdout + sent.stderr).toBe(0);
+    const receipt = JSON.parse(sent.stdout) as { reference: string; reportId: string; received: string };
+    const reference = (JSON.parse(await readFile(join(state, "reference.json"), "utf8")) as { reference: string }).reference;
+    expect(receipt).toMatchObject({ ok: true, reference, reportId: "20261207T100000Z-NEW0" });
+    const kept = JSON.parse(await readFile(join(store, reference, "20261207T100000Z-NEW0.json"), "utf8")) as { report: { code: string; reference: string } };
+    expect(kept.report).toMatchObject({ code: "AUTH_FAILED", reference });
+    const page = await call("GET", `/helpdesk/${reference}`, { from: "127.0.0.10", auth: `agent1:${PASSWORD}` });
+    expect(page.body).toContain("Report 20261207T100000Z-NEW0");
+    // A second send of the same report is the same receipt, stored once.
+    expect((await runShipped(["report", "send", ...org, "--state-dir", state, "--json"])).status).toBe(0);
+    expect((await readdir(join(store, reference))).length).toBe(1);
+  });
+
+  it("says REPORT_SEND_FAILED (exit 4) when the address is unreachable or its certificate is not trusted, naming the saved report; no address is exit 2", async () => {
+    const state = join(await tempDir("ro-report-send-fail-"), "state");
+    const file = join(state, "report.json");
+    await mkdir(state, { recursive: true });
+    await writeFile(file, JSON.stringify(submission().report));
+    const closed = await orgFiles((p) => (p.config.organization.support = { reportUrl: "https://127.0.0.1:1/reports" }));
+    const unreachable = await runShipped(["report", "send", file, ...closed, "--state-dir", state, "--json"]);
+    expect(unreachable.status).toBe(4);
+    expect(JSON.parse(unreachable.stdout)).toMatchObject({ code: "REPORT_SEND_FAILED", message: expect.stringContaining(`the report is still saved at ${file}`) as unknown });
+    // The organisation's configuration pins another root: the receiver's certificate is trusted by nothing.
+    const other = await createRootCa("Another Org Root", TEST_CA_VALIDITY);
+    const untrusted = await orgFiles((p) => {
+      p.config.organization.support = { reportUrl: reportUrl() };
+      p.config.rootCa = { pem: other.certPem, sha256: sha256Hex(singleCertificateDer(other.certPem)) };
+    });
+    const refused = await runShipped(["report", "send", file, ...untrusted, "--state-dir", state, "--json"]);
+    expect(refused.status, refused.stdout).toBe(4);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ code: "REPORT_SEND_FAILED", message: expect.stringMatching(/certificate of 127\.0\.0\.1:\d+ is not trusted/) as unknown });
+    const none = await orgFiles((p) => delete p.config.organization.support);
+    const noAddress = await runShipped(["report", "send", file, ...none, "--state-dir", state, "--json"]);
+    expect(noAddress.status).toBe(2);
+    expect(noAddress.stdout).toContain("names no report address");
   });
 });
