@@ -1,12 +1,15 @@
 // `relay-onboard check`: the submission test and its diagnosis, from the configuration and/or flags.
+import { arch, release, type as osType } from "node:os";
 import { dirname } from "node:path";
 import type { Command } from "commander";
+import type { Report } from "../diagnostics/report.js";
 import { SASL_MECHANISMS } from "../config/mechanisms.js";
 import { RelayError } from "../errors.js";
 import { caFromFlag, optionalConfig, parseMechanisms, parsePort, parseSecurity, parseTimeout, type TargetFlags } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
 import { readPassword } from "./password.js";
 import { guardWrite } from "../fs/writeFailure.js";
+import { stateDirOfThisRun } from "./stateDir.js";
 
 export function registerCheckCommand(program: Command, io: CliIo, version: string): void {
   program
@@ -30,7 +33,8 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
     .option("--timeout-ms <n>", "deadline for the whole diagnosis", "30000")
     .option("--html <file>", "also write a self-contained HTML report")
     .option("--json", "print the JSON report")
-    .action(async (opts: TargetFlags & { user?: string; passwordEnv?: string; passwordStdin?: boolean; login: boolean; auth?: string; from?: string; to?: string; ports: string; timeoutMs: string; html?: string; json?: boolean }) => {
+    .option("--send-report", "send the report to the helpdesk's report address (the configuration's support.reportUrl)")
+    .action(async (opts: TargetFlags & { user?: string; passwordEnv?: string; passwordStdin?: boolean; login: boolean; auth?: string; from?: string; to?: string; ports: string; timeoutMs: string; html?: string; json?: boolean; sendReport?: boolean }) => {
       // Loaded here, not at start-up: `relay-onboard --help` or another command needs none of it.
       const [{ applyUsernameTemplate }, { runCheck }, { relayTarget }] = await Promise.all([import("../config/template.js"), import("../diagnostics/check.js"), import("../diagnostics/target.js")]);
       const gridPorts = opts.ports === "none" ? [] : opts.ports.split(",").map((p: string) => parsePort(p.trim(), "--ports")!);
@@ -46,6 +50,8 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
       if (opts.login && (user === undefined || password === undefined)) {
         throw new RelayError("USAGE", "no login to test: give --user with --password-env NAME or --password-stdin (or run it in a terminal to be asked), or --no-login to test only up to TLS");
       }
+      const reportUrl = config?.organization.support?.reportUrl;
+      if (opts.sendReport && !reportUrl) throw new RelayError("USAGE", "--send-report needs a configuration that names a report address (support.reportUrl)");
       const fromConfig = config ? relayTarget(config) : undefined;
       // Flags override the configuration's values, so check can point at any server.
       const security = parseSecurity(opts.security) ?? fromConfig?.security ?? "starttls";
@@ -59,7 +65,7 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
       const from = opts.from ?? email;
       const externalRecipient = opts.to ?? config?.probe?.externalRecipient;
       const domain = config?.organization.domains[0];
-      const report = await runCheck({
+      const checked = await runCheck({
         host, port, security, caPem, mechanisms, timeoutMs, version, gridPorts,
         ...(loaded ? { configuration: { issuer: loaded.payload.iss, version: loaded.payload.ver } } : {}),
         ...(credentials ? { credentials } : {}),
@@ -67,12 +73,36 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
         ...(externalRecipient ? { externalRecipient } : {}),
         ...(!email && domain ? { internalRecipient: `postmaster@${domain}` } : {}),
       });
+      // This installation's reference, the report's own id, the account tried and the computer (support/reference.ts).
+      const stateDir = opts.stateDir ?? (await stateDirOfThisRun(io.env));
+      const { installationReference, newReportId } = await import("../support/reference.js");
+      const report: Report = {
+        ...checked, reference: installationReference(stateDir, io.now()), reportId: newReportId(io.now()),
+        ...(user ? { account: { ...(email ? { email } : {}), login: user } } : {}),
+        os: { platform: process.platform, type: osType(), release: release(), arch: arch() },
+      };
+      let sent: Record<string, unknown> | undefined;
+      if (opts.sendReport && reportUrl) {
+        const { sendReport } = await import("../support/send.js");
+        const { currentRoots } = await import("../config/roots.js");
+        try {
+          sent = { ok: true, ...(await sendReport({ url: reportUrl, reference: report.reference!, report, version, orgRoots: currentRoots(config).map((r) => r.pem), now: io.now() })) };
+        } catch (err) {
+          if (!(err instanceof RelayError) || err.code !== "REPORT_SEND_FAILED") throw err;
+          sent = { ok: false, code: err.code, message: err.message };
+        }
+      }
       if (opts.html) {
         const [{ writeFileAtomic }, { renderHtmlReport }] = await Promise.all([import("../fs/atomic.js"), import("../diagnostics/htmlReport.js")]);
         await guardWrite("STATE_WRITE_FAILED", dirname(opts.html), "the HTML report", () => writeFileAtomic(opts.html!, renderHtmlReport(report)));
       }
-      if (opts.json) printJson(io, report);
-      else io.stdout((await import("../diagnostics/textReport.js")).renderTextReport(report));
+      if (opts.json) printJson(io, { ...report, ...(sent ? { sent } : {}) });
+      else {
+        io.stdout((await import("../diagnostics/textReport.js")).renderTextReport(report));
+        if (sent) io.stdout(sent["ok"] ? `Sent to the helpdesk: reference ${report.reference}, report ${report.reportId}.\n` : `Not sent to the helpdesk (REPORT_SEND_FAILED): ${String(sent["message"])}\n`);
+      }
+      // The report could not be handed over: an action failed (exit 4), whatever the verdict.
+      if (sent && !sent["ok"]) throw new CheckFailed(4);
       if (report.verdict === "fail") throw new CheckFailed(1);
     });
 }

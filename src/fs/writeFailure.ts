@@ -15,7 +15,8 @@ const CAUSES: Readonly<Record<string, string>> = {
   ENOTDIR: "a part of the path is not a folder",
   EISDIR: "a folder is in the way",
   ENAMETOOLONG: "the path is too long",
-  ELOOP: "a link loops",
+  // O_NOFOLLOW meeting a link (someone swapped one in), or a loop of links.
+  ELOOP: "a link is where a file should be, which is refused",
   EMFILE: "too many files are open",
   ENFILE: "too many files are open",
 };

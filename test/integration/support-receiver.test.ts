@@ -232,6 +232,21 @@ describe("report send: the user's side of the loop", () => {
     expect((await readdir(join(store, reference))).length).toBe(1);
   });
 
+  it("check --send-report: a real diagnosis (here, a relay that refuses connections) reaches the helpdesk, schema and all", { timeout: 60_000 }, async () => {
+    const org = await orgFiles((p) => {
+      p.config.organization.support = { reportUrl: reportUrl() };
+      p.config.submission = { ...p.config.submission, host: "127.0.0.1", port: 1 };
+    });
+    const state = join(await tempDir("ro-check-send-"), "state");
+    const ran = await runShipped(["check", ...org, "--state-dir", state, "--no-login", "--ports", "none", "--timeout-ms", "5000", "--send-report", "--json"]);
+    expect(ran.status, ran.stdout + ran.stderr).toBe(1); // the relay failed; the report went through
+    const out = JSON.parse(ran.stdout) as { reference: string; reportId: string; verdict: string; code: string; os: { platform: string }; sent: { ok: boolean; reportId: string } };
+    expect(out).toMatchObject({ verdict: "fail", code: "CONNECT_REFUSED", os: { platform: "linux" }, sent: { ok: true, reportId: out.reportId } });
+    const kept = JSON.parse(await readFile(join(store, out.reference, `${out.reportId}.json`), "utf8")) as { report: { code: string; checks: unknown[] } };
+    expect(kept.report.code).toBe("CONNECT_REFUSED");
+    expect(kept.report.checks.length).toBeGreaterThan(1);
+  });
+
   it("says REPORT_SEND_FAILED (exit 4) when the address is unreachable or its certificate is not trusted, naming the saved report; no address is exit 2", async () => {
     const state = join(await tempDir("ro-report-send-fail-"), "state");
     const file = join(state, "report.json");
