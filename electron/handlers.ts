@@ -41,6 +41,8 @@ export function createHandlers(service: AppService, deps: HandlerDeps): Handlers
     "relay:send-test": (arg) => service.sendTestMessage(arg),
     "app:offboard-plan": () => service.offboard(true),
     "app:offboard": () => service.offboard(false),
+    "report:send-plan": () => service.reportSendPlan(),
+    "report:send": () => service.sendReport(),
     "support:open-url": async () => {
       const url = service.supportUrl();
       if (!mayOpenExternal(url)) return false;

@@ -104,6 +104,8 @@ export const ARGUMENTS: { [C in Channel]: z.ZodType<ArgOf<C>> } = {
   "relay:send-test": z.strictObject({ password: password.optional() }),
   "app:offboard-plan": z.undefined(),
   "app:offboard": z.undefined(),
+  "report:send-plan": z.undefined(),
+  "report:send": z.undefined(),
 };
 
 export type Handlers = { [C in Channel]: (arg: ArgOf<C>, event: IpcMainInvokeEvent) => Promise<ResultOf<C>> };

@@ -70,6 +70,8 @@ export interface AppState {
   allowSkipCa: boolean;
   /** Diagnostics offers to remove the app's changes (managed policy allowOffboard, default true). */
   allowOffboard: boolean;
+  /** Diagnostics offers "Send to my helpdesk": the configuration names support.reportUrl and policy allows it. */
+  reportSending?: boolean;
   /** This run's reference for the helpdesk: the same on every screen and in the saved report. */
   reference: string;
   journey: Journey;
@@ -193,6 +195,28 @@ export interface OffboardView {
   items: OffboardItem[];
 }
 
+/** Exactly what "Send to my helpdesk" sends, shown before anything leaves the computer. */
+export interface ReportSendPlan {
+  /** Where it goes: the host of the configuration's support.reportUrl. */
+  host: string;
+  reference: string;
+  reportId: string;
+  bytes: number;
+  /** What the report holds, item by item (English, like a step's message); never a password. */
+  contains: string[];
+}
+
+/** The helpdesk's receipt, or why it could not be sent (the report stays saved). */
+export interface ReportSendOutcome {
+  sent: boolean;
+  reference: string;
+  reportId: string;
+  received?: string;
+  problem?: Problem;
+  /** The saved copy, still on this computer. */
+  reportPath?: string;
+}
+
 /** The one test message: sent, or why not (the window words it), or the failure. */
 export interface SendOutcome {
   sent: boolean;
@@ -232,6 +256,10 @@ export interface Api {
   "app:offboard-plan": [void, OffboardView];
   /** Removes the app's changes from this computer: roots, the mail account it created, the saved password, its state. */
   "app:offboard": [void, OffboardView];
+  /** What sending the last report to the helpdesk would send (changes nothing). */
+  "report:send-plan": [void, ReportSendPlan];
+  /** Sends the last report to the helpdesk, on the user's word. */
+  "report:send": [void, ReportSendOutcome];
 }
 
 export type Channel = keyof Api;
@@ -260,6 +288,8 @@ export const CHANNELS = [
   "relay:send-test",
   "app:offboard-plan",
   "app:offboard",
+  "report:send-plan",
+  "report:send",
 ] as const satisfies readonly Channel[];
 
 /** The event channel main uses to stream test progress to the renderer. */

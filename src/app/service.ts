@@ -22,7 +22,7 @@ import { CLIENT_TITLES, type Policy } from "../policy/policy.js";
 import { KEYCHAIN_SERVICE, type Keychain } from "../secrets/keychain.js";
 import type { TrustStore } from "../truststore/types.js";
 import type {
-  AppState, CaView, ClientName, ClientResult, ClientView, Journey, ManualSettings, OffboardView, OrganisationView, Problem, Security, SendOutcome, Summary, SummaryItem, SupportSummary, TestOutcome, TestProgress, TestRequest,
+  AppState, CaView, ClientName, ClientResult, ClientView, Journey, ManualSettings, OffboardView, OrganisationView, Problem, ReportSendOutcome, ReportSendPlan, Security, SendOutcome, Summary, SummaryItem, SupportSummary, TestOutcome, TestProgress, TestRequest,
 } from "./api.js";
 import { freshJourney, loadJourney, saveJourney } from "./journey.js";
 import { problemOf } from "./result.js";
@@ -170,7 +170,7 @@ export class AppService {
     }
     const allowSkipCa = this.policy?.allowSkipCa === true;
     const allowOffboard = this.policy?.allowOffboard !== false;
-    if (this.loaded) return { ...base(), organization: this.view(this.loaded), demoOffered: false, support: this.view(this.loaded).support, allowSkipCa, allowOffboard };
+    if (this.loaded) return { ...base(), organization: this.view(this.loaded), demoOffered: false, support: this.view(this.loaded).support, allowSkipCa, allowOffboard, reportSending: this.reportUrl() !== undefined };
     return { ...base(), demoOffered: !this.policy || this.policy.allowDemo === true, support, allowSkipCa, allowOffboard };
   }
 
@@ -439,6 +439,52 @@ export class AppService {
       delete j.finishedAt;
     });
     return results;
+  }
+
+  /** The helpdesk's report address, when the configuration names one and policy lets users send to it. */
+  private reportUrl(): string | undefined {
+    if (this.policy?.allowReportSending === false) return undefined;
+    return this.loaded?.payload.config.organization.support?.reportUrl;
+  }
+
+  private reportToSend(): { url: string; report: Report } {
+    const url = this.reportUrl();
+    if (!url) throw new RelayError("USAGE", this.policy?.allowReportSending === false ? `managed policy (${this.policy.source}) does not allow sending reports (allowReportSending)` : "the organisation's configuration names no report address (support.reportUrl)");
+    if (!this.lastReport) throw new RelayError("USAGE", "there is no report yet: run a test or a diagnosis first");
+    return { url, report: this.lastReport };
+  }
+
+  /** Exactly what "Send to my helpdesk" sends, before anything leaves the computer. */
+  async reportSendPlan(): Promise<ReportSendPlan> {
+    const { url, report } = this.reportToSend();
+    const { submissionOf } = await import("../support/send.js");
+    const { body, submission } = submissionOf({ reference: this.reference, report, version: this.options.version, now: this.now() });
+    const r = submission.report;
+    return {
+      host: new URL(url).host, reference: submission.reference, reportId: submission.reportId, bytes: Buffer.byteLength(body),
+      contains: [
+        `the reference ${submission.reference} and report ${submission.reportId}`,
+        ...(r.account ? [`the account tried: ${[r.account.email, r.account.login && r.account.login !== r.account.email ? `login ${r.account.login}` : undefined].filter(Boolean).join(", ")}`] : []),
+        `this computer: ${submission.os.type} ${submission.os.release} (${submission.os.arch}), Relay Onboard ${submission.tool.version}`,
+        `the result: ${r.verdict.toUpperCase()} ${r.code} for ${r.target.host} port ${r.target.port}, ${r.checks.length} steps`,
+        `the conversation with the server: ${r.transcript.length} lines, the password and login data hidden`,
+      ],
+    };
+  }
+
+  /** Sends the last report to the helpdesk (the user asked, having seen the plan); the saved copy stays. */
+  async sendReport(): Promise<ReportSendOutcome> {
+    const { url, report } = this.reportToSend();
+    const { sendReport } = await import("../support/send.js");
+    const { currentRoots } = await import("../config/roots.js");
+    const reportPath = this.reportPath("json");
+    try {
+      const receipt = await sendReport({ url, reference: this.reference, report, version: this.options.version, orgRoots: currentRoots(this.loaded!.payload.config).map((r) => r.pem), now: this.now() });
+      return { sent: true, reference: receipt.reference, reportId: receipt.reportId, received: receipt.received, reportPath };
+    } catch (err) {
+      if (!(err instanceof RelayError) || err.code !== "REPORT_SEND_FAILED") throw err;
+      return { sent: false, reference: this.reference, reportId: report.reportId ?? "", problem: await this.problem(err), reportPath };
+    }
   }
 
   /**

@@ -25,6 +25,8 @@ export interface Policy {
   allowSkipCa?: boolean;
   /** Whether the app offers to remove its changes from this computer (default true). */
   allowOffboard?: boolean;
+  /** Whether a user may send reports to the configuration's support.reportUrl (default: yes, when it names one). */
+  allowReportSending?: boolean;
   /** The app's language instead of the OS's (a BCP 47 tag: en, de, fr, …). */
   language?: string;
   /** Overrides the configuration's support contact shown to users. */
@@ -33,7 +35,7 @@ export interface Policy {
 
 export type RawPolicy = Record<string, unknown>;
 
-const SETTINGS = ["configUrl", "trustedKeys", "clients", "caStore", "allowDemo", "allowSkipCa", "allowOffboard", "supportEmail", "supportUrl", "supportPhone", "language"] as const;
+const SETTINGS = ["configUrl", "trustedKeys", "clients", "caStore", "allowDemo", "allowSkipCa", "allowOffboard", "allowReportSending", "supportEmail", "supportUrl", "supportPhone", "language"] as const;
 
 function bad(source: string, name: string, why: string): RelayError {
   return new RelayError("BAD_INPUT", `managed policy setting "${name}" (${source}) ${why}`);
@@ -95,6 +97,7 @@ export async function validatePolicy(raw: RawPolicy, source: string): Promise<Po
   if (raw["allowDemo"] !== undefined) policy.allowDemo = asBoolean(source, "allowDemo", raw["allowDemo"]);
   if (raw["allowSkipCa"] !== undefined) policy.allowSkipCa = asBoolean(source, "allowSkipCa", raw["allowSkipCa"]);
   if (raw["allowOffboard"] !== undefined) policy.allowOffboard = asBoolean(source, "allowOffboard", raw["allowOffboard"]);
+  if (raw["allowReportSending"] !== undefined) policy.allowReportSending = asBoolean(source, "allowReportSending", raw["allowReportSending"]);
   if (raw["language"] !== undefined) {
     const tag = asText(source, "language", raw["language"], 35);
     let canonical: string | undefined;

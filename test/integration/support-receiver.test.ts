@@ -18,6 +18,9 @@ import { axeViolations, launchChromium } from "../helpers/appHarness.js";
 import { jwksText, makeKey, signed, tempDir, TEST_CA_VALIDITY, testCa, unsignedPayload } from "../helpers/org.js";
 import { testClockEnv } from "../helpers/realClock.js";
 import { runShipped, SEA } from "../helpers/shipped.js";
+import { AppService } from "../../src/app/service.js";
+import { loadConfig } from "../../src/config/load.js";
+import type { Policy } from "../../src/policy/policy.js";
 
 const REF = "RO-7K2Q-0A1B";
 const PASSWORD = "correct horse battery staple";
@@ -269,5 +272,57 @@ describe("report send: the user's side of the loop", () => {
     const noAddress = await runShipped(["report", "send", file, ...none, "--state-dir", state, "--json"]);
     expect(noAddress.status).toBe(2);
     expect(noAddress.stdout).toContain("names no report address");
+  });
+});
+
+describe("the app's side: Send to my helpdesk (service and IPC surface)", () => {
+  async function appWith(org: string[], policy?: Policy) {
+    const dir = await tempDir("ro-app-send-");
+    const s = new AppService({ version: "test", stateDir: join(dir, "state"), policy: () => Promise.resolve(policy), stores: () => Promise.resolve([]), bundledOrgFile: join(dir, "none.json") });
+    await s.state();
+    (s as unknown as { loaded: unknown }).loaded = await loadConfig({ config: org[1]!, trust: org[3]!, stateDir: join(dir, "state") });
+    return { s, dir };
+  }
+  const orgWith = async (reportUrl: string | undefined) => {
+    const key = await makeKey();
+    const payload = await unsignedPayload();
+    if (reportUrl) payload.config.organization.support = { reportUrl };
+    payload.config.submission = { ...payload.config.submission, host: "127.0.0.1", port: 1 };
+    const at = await tempDir("ro-app-send-org-");
+    await writeFile(join(at, "config.jws"), await signed(key, { payload, now: new Date() }));
+    await writeFile(join(at, "trust.json"), jwksText([key]));
+    return ["--config", join(at, "config.jws"), "--trust", join(at, "trust.json")];
+  };
+
+  it("shows exactly what goes before sending, sends on the user's word, and says what the helpdesk received", { timeout: 60_000 }, async () => {
+    const { s } = await appWith(await orgWith(`https://127.0.0.1:${port}/relay-onboard/reports`));
+    expect((await s.state()).reportSending).toBe(true);
+    await expect(s.reportSendPlan()).rejects.toMatchObject({ code: "USAGE", message: expect.stringContaining("no report yet") as unknown });
+    const report = await s.diagnose();
+    const plan = await s.reportSendPlan();
+    expect(plan).toMatchObject({ host: `127.0.0.1:${port}`, reference: s.reference, reportId: report.reportId });
+    expect(plan.contains.join("\n")).toMatch(/the result: FAIL CONNECT_REFUSED for 127\.0\.0\.1 port 1/);
+    expect(plan.bytes).toBeLessThan(256 * 1024);
+    expect(await readdir(join(store)).then((refs) => refs.includes(s.reference))).toBe(false); // the plan sent nothing
+    const outcome = await s.sendReport();
+    expect(outcome).toMatchObject({ sent: true, reference: s.reference, reportId: report.reportId, received: expect.any(String) as unknown });
+    expect(await readdir(join(store, s.reference))).toEqual([`${report.reportId}.json`]);
+  });
+
+  it("not offered without a report address or when policy says no; an unreachable helpdesk is REPORT_SEND_FAILED with the saved copy named", { timeout: 60_000 }, async () => {
+    const { s: none } = await appWith(await orgWith(undefined));
+    expect((await none.state()).reportSending).toBe(false);
+    await none.diagnose();
+    await expect(none.sendReport()).rejects.toMatchObject({ code: "USAGE", message: expect.stringContaining("names no report address") as unknown });
+    const { s: withheld } = await appWith(await orgWith(`https://127.0.0.1:${port}/r`), { source: "test policy", allowReportSending: false });
+    expect((await withheld.state()).reportSending).toBe(false);
+    await withheld.diagnose();
+    await expect(withheld.sendReport()).rejects.toMatchObject({ code: "USAGE", message: expect.stringContaining("allowReportSending") as unknown });
+    const { s: down } = await appWith(await orgWith("https://127.0.0.1:1/reports"));
+    await down.diagnose();
+    const failed = await down.sendReport();
+    expect(failed).toMatchObject({ sent: false, problem: { code: "REPORT_SEND_FAILED" } });
+    expect(failed.reportPath).toMatch(/reports\/relay-onboard-RO-.+\.json$/);
+    await expect(stat(failed.reportPath!)).resolves.toBeTruthy();
   });
 });

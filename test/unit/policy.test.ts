@@ -28,10 +28,10 @@ describe("validatePolicy", () => {
   it("accepts every setting in its native and registry forms", async () => {
     const key = await makeKey();
     const policy = await validatePolicy(
-      { configUrl: "https://c.example.org/c.jws", trustedKeys: jwksText([key]), clients: "thunderbird, outlook", caStore: "nss", allowDemo: 0, allowSkipCa: true, allowOffboard: 0, supportEmail: "help@example.org", supportUrl: "https://help.example.org", supportPhone: "+1 555" },
+      { configUrl: "https://c.example.org/c.jws", trustedKeys: jwksText([key]), clients: "thunderbird, outlook", caStore: "nss", allowDemo: 0, allowSkipCa: true, allowOffboard: 0, allowReportSending: 0, supportEmail: "help@example.org", supportUrl: "https://help.example.org", supportPhone: "+1 555" },
       "test",
     );
-    expect(policy).toMatchObject({ configUrl: "https://c.example.org/c.jws", clients: ["thunderbird", "outlook"], caStore: "nss", allowDemo: false, allowSkipCa: true, allowOffboard: false, support: { email: "help@example.org", url: "https://help.example.org", phone: "+1 555" } });
+    expect(policy).toMatchObject({ configUrl: "https://c.example.org/c.jws", clients: ["thunderbird", "outlook"], caStore: "nss", allowDemo: false, allowSkipCa: true, allowOffboard: false, allowReportSending: false, support: { email: "help@example.org", url: "https://help.example.org", phone: "+1 555" } });
     expect(policy.trustedKeys?.keys.has(key.kid)).toBe(true);
     expect((await validatePolicy({ trustedKeys: JSON.parse(jwksText([key])) as unknown, clients: ["apple-mail"] }, "t")).clients).toEqual(["apple-mail"]);
   });
@@ -50,6 +50,7 @@ describe("validatePolicy", () => {
       [{ allowDemo: "yes" }, /"allowDemo".*true or false/],
       [{ allowSkipCa: 2 }, /"allowSkipCa"/],
       [{ allowOffboard: "no" }, /"allowOffboard".*true or false/],
+      [{ allowReportSending: "yes" }, /"allowReportSending".*true or false/],
       [{ trustedKeys: "{not json" }, /"trustedKeys"/],
       [{ supportUrl: "ftp://x" }, /"supportUrl"/],
       [{ caStor: "system" }, /"caStor" .*not a known setting/],
