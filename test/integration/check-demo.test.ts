@@ -47,7 +47,9 @@ describe("check against the demo relay (smtp-server)", () => {
     const result = await cli(flags(["--json"]), { PW: env.user.password });
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout) as Record<string, unknown>;
-    expect(Object.keys(report).sort()).toEqual(["checks", "code", "finishedAt", "startedAt", "target", "tls", "tool", "transcript", "trustAnchor", "verdict"]);
+    expect(Object.keys(report).sort()).toEqual(["account", "checks", "code", "finishedAt", "os", "reference", "reportId", "startedAt", "target", "tls", "tool", "transcript", "trustAnchor", "verdict"]);
+    // The helpdesk's handles (issue 25): this installation's reference, the report's own id, the account tried, the computer.
+    expect(report).toMatchObject({ reference: expect.stringMatching(/^RO-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/) as unknown, reportId: expect.stringMatching(/^\d{8}T\d{6}Z-[0-9A-HJKMNP-TV-Z]{4}$/) as unknown, account: { email: env.user.email, login: env.user.email }, os: { platform: process.platform } });
     // When it ran, ISO 8601 with the local offset; and the root it was judged against.
     const [startedAt, finishedAt] = [String(report.startedAt), String(report.finishedAt)];
     for (const at of [startedAt, finishedAt]) expect(at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
