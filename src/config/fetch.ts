@@ -81,19 +81,27 @@ function parseHttpsUrl(text: string, base?: URL): URL {
   return url;
 }
 
+/** Why a local file cannot be read, in words (a local file is the user's input, never the network's fault). */
+export function fileProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = { ENOENT: "file not found", EACCES: "permission denied", EPERM: "permission denied", EISDIR: "a folder, not a file", ENOTDIR: "a part of the path is not a folder" };
+  return (code && words[code]) ?? code ?? (err as Error).message;
+}
+
 async function readCapped(path: string, maxBytes: number): Promise<Buffer> {
+  const unreadable = (why: string, cause?: unknown) => new RelayError("BAD_INPUT", `the configuration file ${path}: ${why}`, { cause });
   let handle;
   try {
     // Check before opening (opening a FIFO would block), and open non-blocking where the OS has it.
-    if (!(await stat(path)).isFile()) throw failed(`${path} is not a regular file`);
+    if (!(await stat(path)).isFile()) throw unreadable("not a regular file");
     handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
     if (err instanceof RelayError) throw err;
-    throw failed(`cannot open ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, err);
+    throw unreadable(fileProblem(err), err);
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw failed(`${path} is not a regular file`);
+    if (!info.isFile()) throw unreadable("not a regular file");
     if (info.size > maxBytes) throw tooLarge(maxBytes);
     // Read one byte beyond the cap in case the file grew after stat().
     const buffer = Buffer.alloc(maxBytes + 1);

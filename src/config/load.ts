@@ -3,7 +3,7 @@
 import { readTextFile } from "../fs/text.js";
 import { RelayError } from "../errors.js";
 import { userStateDir } from "../paths.js";
-import { fetchConfig, type FetchOptions } from "./fetch.js";
+import { fetchConfig, fileProblem, type FetchOptions } from "./fetch.js";
 import { RollbackState } from "./rollbackState.js";
 import { parseTrustedKeys, type TrustedKeys } from "./trustedKeys.js";
 import { verifyConfig, type VerifiedConfig } from "./verify.js";
@@ -30,7 +30,7 @@ export async function readTrustedKeysFile(path: string): Promise<TrustedKeys> {
   try {
     text = await readTextFile(path);
   } catch (err) {
-    throw new RelayError("BAD_INPUT", `cannot read the trusted keys ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new RelayError("BAD_INPUT", `cannot read the trusted keys ${path}: ${fileProblem(err)}`);
   }
   return parseTrustedKeys(text, path);
 }

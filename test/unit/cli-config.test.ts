@@ -11,7 +11,7 @@ import { run } from "../../src/cli/main.js";
 import type { CliIo } from "../../src/cli/io.js";
 import { FAILURE_CODES } from "../../src/errors.js";
 import { runShipped } from "../helpers/shipped.js";
-import { NOW, fullPayload, header, makeKey, rawSign, tempDir, testCa, unsignedPayload } from "../helpers/org.js";
+import { NOW, fullPayload, header, jwksText, makeKey, rawSign, tempDir, testCa, unsignedPayload } from "../helpers/org.js";
 
 interface Ran {
   status: number;
@@ -313,6 +313,20 @@ describe("the command line itself", () => {
     expect(missing.status).toBe(2);
     expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, code: "USAGE" });
     expect((await cli([])).status).toBe(2);
+  });
+
+  it("a local --config or --trust file that is missing is BAD_INPUT (exit 2) saying “file not found”, never advice about the internet", async () => {
+    const dir = await tempDir();
+    const key = await makeKey();
+    await writeFile(join(dir, "trusted.json"), jwksText([key]));
+    const noConfig = await cli(["config", "verify", "--config", join(dir, "absent.jws"), "--trust", join(dir, "trusted.json"), "--json"]);
+    expect(noConfig.status).toBe(2);
+    const said = JSON.parse(noConfig.stdout) as { code: string; message: string; hint: string };
+    expect(said).toMatchObject({ code: "BAD_INPUT", message: `the configuration file ${join(dir, "absent.jws")}: file not found` });
+    expect(said.hint).not.toMatch(/internet|https/i);
+    const noTrust = await cli(["config", "verify", "--config", join(dir, "absent.jws"), "--trust", join(dir, "absent.json"), "--json"]);
+    expect(noTrust.status).toBe(2);
+    expect(JSON.parse(noTrust.stdout)).toMatchObject({ code: "BAD_INPUT", message: `cannot read the trusted keys ${join(dir, "absent.json")}: file not found` });
   });
 
   it("runs as a real process with the same exit statuses", async () => {

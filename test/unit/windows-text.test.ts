@@ -106,7 +106,7 @@ describe("JSON inputs saved by Windows tools", () => {
 
   it("a trusted-keys file that cannot be read is named with the reason's code", async () => {
     const missing = join(await tempDir("ro-wintext-missing-"), "trusted-keys.json");
-    await expect(readTrustedKeysFile(missing)).rejects.toMatchObject({ code: "BAD_INPUT", message: `cannot read the trusted keys ${missing}: ENOENT` });
+    await expect(readTrustedKeysFile(missing)).rejects.toMatchObject({ code: "BAD_INPUT", message: `cannot read the trusted keys ${missing}: file not found` });
   });
 
   it("trusted keys and policy.json in UTF-8 with a BOM or UTF-16 are read", async () => {
