@@ -1,7 +1,7 @@
 // What several commands share: the flags that name the configuration and the target, their
 // parsing, the managed policy in force, and the verified configuration from policy, flags or a
 // bundled org file.
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import type { LoadedConfig } from "../config/load.js";
 import { SASL_MECHANISMS, type SaslMechanism } from "../config/mechanisms.js";
 import { inspectCaCertificate } from "../certs/pem.js";
@@ -39,6 +39,14 @@ export async function optionalConfig(opts: TargetFlags, io: CliIo, readOnly = fa
   const { resolveConfigSource } = await import("../policy/resolve.js");
   const source = await resolveConfigSource(opts, await currentPolicy(io), io.bundledOrgFile);
   if (!source) return undefined;
+  // A --config flag naming a local file that is not there is a mistake in the command: BAD_INPUT
+  // (exit 2) in words, not a fetch failure with advice about the internet.
+  if (opts.config !== undefined && source.config === opts.config && !/^[a-z][a-z0-9+.-]+:\/\//i.test(opts.config)) {
+    const { fileProblem } = await import("../config/fetch.js");
+    await stat(opts.config).catch((err: unknown) => {
+      throw new RelayError("BAD_INPUT", `the configuration file ${opts.config}: ${fileProblem(err)}`);
+    });
+  }
   // jose and zod are loaded only when a configuration is actually used.
   const { loadConfig } = await import("../config/load.js");
   const { stateDirOfThisRun } = await import("./stateDir.js");

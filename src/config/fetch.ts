@@ -81,7 +81,7 @@ function parseHttpsUrl(text: string, base?: URL): URL {
   return url;
 }
 
-/** Why a local file cannot be read, in words (a local file is the user's input, never the network's fault). */
+/** Why a local file cannot be read, in words. */
 export function fileProblem(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   const words: Record<string, string> = { ENOENT: "file not found", EACCES: "permission denied", EPERM: "permission denied", EISDIR: "a folder, not a file", ENOTDIR: "a part of the path is not a folder" };
@@ -89,7 +89,9 @@ export function fileProblem(err: unknown): string {
 }
 
 async function readCapped(path: string, maxBytes: number): Promise<Buffer> {
-  const unreadable = (why: string, cause?: unknown) => new RelayError("BAD_INPUT", `the configuration file ${path}: ${why}`, { cause });
+  // Still CONFIG_FETCH_FAILED here: a file MDM drops may simply not have arrived yet (the app offers
+  // Try again). A --config flag naming a missing file is the user's input: cli/common.ts says so first.
+  const unreadable = (why: string, cause?: unknown) => failed(`the configuration file ${path}: ${why}`, cause);
   let handle;
   try {
     // Check before opening (opening a FIFO would block), and open non-blocking where the OS has it.

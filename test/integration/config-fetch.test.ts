@@ -266,8 +266,7 @@ describe("fetchConfig from files (MDM-dropped copies)", () => {
   });
 
   it("a Windows drive path is a path, not a URL scheme; a file: URL naming another host is refused", async () => {
-    // A missing local file is the user's input (BAD_INPUT, exit 2), never advice about the internet.
-    await expectCode(fetchConfig("C:\\ProgramData\\RelayOnboard\\config.jws"), "BAD_INPUT", /^the configuration file C:\\ProgramData\\RelayOnboard\\config\.jws: file not found$/);
+    await expectCode(fetchConfig("C:\\ProgramData\\RelayOnboard\\config.jws"), "CONFIG_FETCH_FAILED", /^the configuration file C:\\ProgramData\\RelayOnboard\\config\.jws: file not found$/);
     await expectCode(fetchConfig("file://fileserver/share/config.jws"), "CONFIG_FETCH_FAILED", /^"file:\/\/fileserver\/share\/config\.jws" is not a usable file: URL$/);
     await expectCode(fetchConfig("HTTPS://127.0.0.1:1/x"), "CONFIG_FETCH_FAILED", /refused the connection/);
   });
@@ -287,12 +286,12 @@ describe("fetchConfig from files (MDM-dropped copies)", () => {
     const big = join(dir, "big.jws");
     await writeFile(big, Buffer.alloc(MAX_CONFIG_BYTES + 1, 0x61));
     await expectCode(fetchConfig(big), "CONFIG_TOO_LARGE");
-    // A local file that cannot be read is the user's input: BAD_INPUT, in words.
-    await expectCode(fetchConfig("/dev/zero"), "BAD_INPUT", /^the configuration file \/dev\/zero: not a regular file$/);
+    // Said in words (a --config flag naming a missing file is BAD_INPUT before this: cli-config.test.ts).
+    await expectCode(fetchConfig("/dev/zero"), "CONFIG_FETCH_FAILED", /^the configuration file \/dev\/zero: not a regular file$/);
     const fifo = join(dir, "fifo");
     execFileSync("mkfifo", [fifo]);
     // No writer ever appears: a blocking open() would hang here.
-    await expectCode(fetchConfig(fifo), "BAD_INPUT", /not a regular file/);
-    await expectCode(fetchConfig(join(dir, "absent.jws")), "BAD_INPUT", /absent\.jws: file not found$/);
+    await expectCode(fetchConfig(fifo), "CONFIG_FETCH_FAILED", /not a regular file/);
+    await expectCode(fetchConfig(join(dir, "absent.jws")), "CONFIG_FETCH_FAILED", /absent\.jws: file not found$/);
   });
 });
