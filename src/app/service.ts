@@ -15,7 +15,7 @@ import { formatFingerprint } from "../certs/fingerprint.js";
 import { manualSettings } from "../clients/manual.js";
 import { formatTimestamp } from "../time.js";
 import { FAILURE_CODES, RelayError } from "../errors.js";
-import type { Report } from "../diagnostics/report.js";
+import { describeAccount, thisComputer, type Report } from "../diagnostics/report.js";
 import type { CheckResult } from "../diagnostics/steps.js";
 import type { DemoEnvironment } from "../demo/environment.js";
 import { CLIENT_TITLES, type Policy } from "../policy/policy.js";
@@ -47,11 +47,6 @@ export interface ServiceOptions {
   osLocale?: string;
   /** This computer's CA bundle (Linux), to recognise a local program's interception root. */
   systemBundle?: string;
-}
-
-/** The computer a report comes from, for the helpdesk (never a user or host name). */
-function thisComputer(platform: NodeJS.Platform = process.platform): NonNullable<Report["os"]> {
-  return { platform, type: osType(), release: release(), arch: arch() };
 }
 
 const BLOCKED: ReadonlySet<string> = new Set(["CONNECT_TIMEOUT", "CONNECT_REFUSED"]);
@@ -464,7 +459,7 @@ export class AppService {
       host: new URL(url).host, reference: submission.reference, reportId: submission.reportId, bytes: Buffer.byteLength(body),
       contains: [
         `the reference ${submission.reference} and report ${submission.reportId}`,
-        ...(r.account ? [`the account tried: ${[r.account.email, r.account.login && r.account.login !== r.account.email ? `login ${r.account.login}` : undefined].filter(Boolean).join(", ")}`] : []),
+        ...(r.account ? [`the account tried: ${describeAccount(r.account)}`] : []),
         `this computer: ${submission.os.type} ${submission.os.release} (${submission.os.arch}), Relay Onboard ${submission.tool.version}`,
         `the result: ${r.verdict.toUpperCase()} ${r.code} for ${r.target.host} port ${r.target.port}, ${r.checks.length} steps`,
         `the conversation with the server: ${r.transcript.length} lines, the password and login data hidden`,

@@ -1,8 +1,7 @@
 // `relay-onboard check`: the submission test and its diagnosis, from the configuration and/or flags.
-import { arch, release, type as osType } from "node:os";
 import { dirname } from "node:path";
 import type { Command } from "commander";
-import type { Report } from "../diagnostics/report.js";
+import { thisComputer, type Report } from "../diagnostics/report.js";
 import { SASL_MECHANISMS } from "../config/mechanisms.js";
 import { RelayError } from "../errors.js";
 import { caFromFlag, optionalConfig, parseMechanisms, parsePort, parseSecurity, parseTimeout, type TargetFlags } from "./common.js";
@@ -79,7 +78,7 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
       const report: Report = {
         ...checked, reference: installationReference(stateDir, io.now()), reportId: newReportId(io.now()),
         ...(user ? { account: { ...(email ? { email } : {}), login: user } } : {}),
-        os: { platform: process.platform, type: osType(), release: release(), arch: arch() },
+        os: thisComputer(),
       };
       let sent: Record<string, unknown> | undefined;
       if (opts.sendReport && reportUrl) {

@@ -2,7 +2,7 @@
 // escaped (a hostile server writes part of this page through its replies).
 import { formatFingerprint } from "../certs/fingerprint.js";
 import { readableIso } from "../time.js";
-import type { Report } from "./report.js";
+import { describeAccount, type Report } from "./report.js";
 import { headline } from "./textReport.js";
 
 export function escapeHtml(text: string): string {
@@ -39,7 +39,7 @@ export function renderHtmlReport(report: Report, passLine?: string): string {
     ["Configuration", report.configuration ? `${report.configuration.issuer}, version ${report.configuration.version}` : "none (flags only)"],
     ...(report.reference ? ([["Reference", report.reference]] as Array<[string, string]>) : []),
     ...(report.reportId ? ([["Report", report.reportId]] as Array<[string, string]>) : []),
-    ...(report.account ? ([["Account", [report.account.email, report.account.login && report.account.login !== report.account.email ? `login ${report.account.login}` : undefined].filter(Boolean).join(", ")]] as Array<[string, string]>) : []),
+    ...(report.account ? ([["Account", describeAccount(report.account)]] as Array<[string, string]>) : []),
     ...(report.os ? ([["Computer", `${report.os.type} ${report.os.release} (${report.os.arch})`]] as Array<[string, string]>) : []),
   ];
   const anchor = report.trustAnchor ? `<dt>Organisation root</dt><dd>${e(report.trustAnchor.subject)}<br>${fp(report.trustAnchor.sha256)}</dd>` : "";

@@ -1,4 +1,5 @@
 // The JSON report of DESIGN.md, and the verdict rules.
+import { arch, release, type as osType } from "node:os";
 import type { FailureCode } from "../errors.js";
 import type { CheckResult } from "./steps.js";
 import type { TlsInfo } from "../smtp/tlsCheck.js";
@@ -27,6 +28,16 @@ export interface Report {
   checks: CheckResult[];
   tls?: TlsInfo;
   transcript: TranscriptEntry[];
+}
+
+/** The account a report tried, in words: the address, and the login name where it differs. */
+export function describeAccount(account: NonNullable<Report["account"]>): string {
+  return [account.email, account.login && account.login !== account.email ? `login ${account.login}` : undefined].filter(Boolean).join(", ");
+}
+
+/** The computer a report comes from (never a user or host name). */
+export function thisComputer(platform: NodeJS.Platform = process.platform): NonNullable<Report["os"]> {
+  return { platform, type: osType(), release: release(), arch: arch() };
 }
 
 /** Checks that inform (the port grid beyond the configured port) do not change the verdict. */

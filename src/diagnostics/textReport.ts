@@ -2,7 +2,7 @@
 import { formatFingerprint } from "../certs/fingerprint.js";
 import { readableIso } from "../time.js";
 import { FAILURE_CODES } from "../errors.js";
-import type { Report } from "./report.js";
+import { describeAccount, type Report } from "./report.js";
 import type { CheckResult } from "./steps.js";
 
 const MARK: Record<CheckResult["status"], string> = { pass: "[ OK ]", warn: "[WARN]", fail: "[FAIL]", skip: "[SKIP]" };
@@ -20,7 +20,7 @@ export function renderTextReport(report: Report, passLine?: string): string {
   const { host, port, security } = report.target;
   out.push(`Relay ${host} port ${port} (${security === "tls" ? "implicit TLS" : "STARTTLS"}), relay-onboard ${report.tool.version}`);
   out.push(`Date: ${readableIso(report.startedAt)}${report.configuration ? `; configuration ${report.configuration.issuer} version ${report.configuration.version}` : ""}${report.reference ? `; reference ${report.reference}` : ""}${report.reportId ? `, report ${report.reportId}` : ""}`);
-  if (report.account) out.push(`Account: ${[report.account.email, report.account.login && report.account.login !== report.account.email ? `login ${report.account.login}` : undefined].filter(Boolean).join(", ")}`);
+  if (report.account) out.push(`Account: ${describeAccount(report.account)}`);
   if (report.os) out.push(`Computer: ${report.os.type} ${report.os.release} (${report.os.arch})`);
   for (const c of report.checks) {
     out.push(`  ${MARK[c.status]} ${c.title.padEnd(40)} ${String(c.durationMs).padStart(5)} ms  ${c.message}`);

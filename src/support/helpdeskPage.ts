@@ -2,6 +2,7 @@
 // from a user's computer or a hostile server, so all of it is escaped text — the page has no script,
 // and its Content-Security-Policy forbids any (and any request elsewhere) should escaping ever fail.
 import { escapeHtml as e } from "../diagnostics/htmlReport.js";
+import { describeAccount } from "../diagnostics/report.js";
 import type { StoredReport } from "./submission.js";
 
 export const HELPDESK_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -15,7 +16,7 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;pad
 
 function one(r: StoredReport): string {
   const rep = r.report;
-  const account = rep.account ? [rep.account.email, rep.account.login && rep.account.login !== rep.account.email ? `login ${rep.account.login}` : undefined].filter(Boolean).join(", ") : "not given";
+  const account = rep.account ? describeAccount(rep.account) : "not given";
   const rows = rep.checks.map((c) => `<tr><td class="${c.status === "fail" ? "fail" : c.status === "warn" ? "warn" : "pass"}">${e(c.status.toUpperCase())}</td><td>${e(c.title)}</td><td><code>${e(c.code)}</code></td><td>${e(c.message)}${c.hint ? `<br><em>${e(c.hint)}</em>` : ""}</td></tr>`).join("");
   const transcript = rep.transcript.map((t) => `${t.dir === "client" ? "C:" : t.dir === "server" ? "S:" : "* "} ${t.text}`).join("\n");
   const verdictClass = rep.verdict === "fail" ? "fail" : rep.verdict === "warn" ? "warn" : "pass";

@@ -4,10 +4,9 @@
 // no credential, no redirect followed, at most 256 KiB, and a short answer expected. The report is
 // the saved one: it carries no password and no AUTH line (the redaction invariant).
 import { request } from "node:https";
-import { platform as osPlatform, arch, release, type as osType } from "node:os";
 import { rootCertificates } from "node:tls";
 import { systemAnchors } from "../config/fetch.js";
-import type { Report } from "../diagnostics/report.js";
+import { thisComputer, type Report } from "../diagnostics/report.js";
 import { RelayError } from "../errors.js";
 import { newReportId } from "./reference.js";
 import { MAX_REPORT_BYTES, REPORT_ID_PATTERN, type Submission } from "./submission.js";
@@ -38,7 +37,7 @@ const failed = (why: string, cause?: unknown) => new RelayError("REPORT_SEND_FAI
 export function submissionOf(options: Pick<SendOptions, "reference" | "report" | "version" | "now">): { submission: Submission; body: string } {
   const now = options.now ?? new Date();
   const reportId = options.report.reportId && REPORT_ID_PATTERN.test(options.report.reportId) ? options.report.reportId : newReportId(now);
-  const os = options.report.os ?? { platform: osPlatform(), type: osType(), release: release(), arch: arch() };
+  const os = options.report.os ?? thisComputer();
   const envelope = (report: Report) => ({ reference: options.reference, reportId, sentAt: now.toISOString(), tool: { name: "relay-onboard" as const, version: options.version }, os, report: { ...report, reference: options.reference, reportId } });
   let submission = envelope(options.report) as Submission;
   let body = JSON.stringify(submission);
