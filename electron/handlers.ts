@@ -3,13 +3,16 @@
 // so the UI tests drive exactly these handlers through an Electron-like boundary.
 import type { TestProgress } from "../src/app/api.js";
 import type { AppService } from "../src/app/service.js";
+import { RelayError } from "../src/errors.js";
 import { writeFileAtomic } from "../src/fs/atomic.js";
 import { mayOpenExternal, type Handlers } from "./security.js";
 
 export interface HandlerDeps {
   openExternal(url: string): Promise<void>;
-  /** Opens a file the app wrote with the system's handler (Apple Mail's profile → System Settings). */
-  openPath(path: string): Promise<void>;
+  /** Opens a file the app wrote with the system's handler (Apple Mail's profile → System Settings, the report → the browser); the failure in words, or undefined. */
+  openPath(path: string): Promise<string | undefined>;
+  /** Shows a file the app wrote in the system's file manager. */
+  showInFolder(path: string): void;
   /** Asks the user where to save; undefined when they cancel. */
   chooseSavePath(format: "json" | "html"): Promise<string | undefined>;
   sendProgress(step: TestProgress): void;
@@ -34,7 +37,8 @@ export function createHandlers(service: AppService, deps: HandlerDeps): Handlers
     "clients:open-profile": async () => {
       const path = await service.appleMailProfile();
       if (!path) return false;
-      await deps.openPath(path);
+      const failure = await deps.openPath(path);
+      if (failure) throw new RelayError("CLIENT_WRITE_FAILED", `the profile could not be opened: ${failure}`);
       return true;
     },
     "support:summary": () => service.supportSummary(),
@@ -42,7 +46,18 @@ export function createHandlers(service: AppService, deps: HandlerDeps): Handlers
     "app:offboard-plan": () => service.offboard(true),
     "app:offboard": () => service.offboard(false),
     "report:send-plan": () => service.reportSendPlan(),
-    "report:send": () => service.sendReport(),
+    "report:send": ({ reportId }) => service.sendReport(reportId),
+    "report:open": async () => {
+      const path = await service.savedReport("html");
+      // Nothing to open, or no program here opens it: the window then names the file.
+      return path !== undefined && (await deps.openPath(path)) === undefined;
+    },
+    "report:show-in-folder": async () => {
+      const path = await service.savedReport("html");
+      if (!path) return false;
+      deps.showInFolder(path);
+      return true;
+    },
     "support:open-url": async () => {
       const url = service.supportUrl();
       if (!mayOpenExternal(url)) return false;

@@ -7,7 +7,6 @@ import { pathToFileURL } from "node:url";
 import { PROGRESS_EVENT } from "../src/app/api.js";
 import { AppService } from "../src/app/service.js";
 import { VERSION } from "../src/version.js";
-import { RelayError } from "../src/errors.js";
 import { userStateDir } from "../src/paths.js";
 import { loadPolicy } from "../src/policy/sources.js";
 import { osKeychain } from "../src/secrets/keychain.js";
@@ -34,11 +33,9 @@ async function start(): Promise<void> {
   denyPermissions(window.webContents.session);
   const handlers = createHandlers(service, {
     openExternal: (url) => shell.openExternal(url),
-    openPath: async (path) => {
-      // shell.openPath reports failure as a message, not a rejection.
-      const failure = await shell.openPath(path);
-      if (failure) throw new RelayError("CLIENT_WRITE_FAILED", `the profile could not be opened: ${failure}`);
-    },
+    // shell.openPath reports failure as a message, not a rejection.
+    openPath: async (path) => (await shell.openPath(path)) || undefined,
+    showInFolder: (path) => shell.showItemInFolder(path),
     chooseSavePath: async (format) => {
       const choice = await dialog.showSaveDialog(window, { defaultPath: `relay-onboard-${service.reference}.${format}`, filters: [{ name: format.toUpperCase(), extensions: [format] }] });
       return choice.canceled ? undefined : choice.filePath;

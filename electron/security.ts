@@ -8,6 +8,7 @@ import { isDisplayName, isEmailAddress } from "../src/address.js";
 import { CHANNELS, type ArgOf, type Channel, type Result, type ResultOf } from "../src/app/api.js";
 import { problemOf, settle } from "../src/app/result.js";
 import { RelayError } from "../src/errors.js";
+import { REPORT_ID_PATTERN } from "../src/support/submission.js";
 
 export function windowOptions(preload: string): BrowserWindowConstructorOptions {
   return {
@@ -105,7 +106,9 @@ export const ARGUMENTS: { [C in Channel]: z.ZodType<ArgOf<C>> } = {
   "app:offboard-plan": z.undefined(),
   "app:offboard": z.undefined(),
   "report:send-plan": z.undefined(),
-  "report:send": z.undefined(),
+  "report:send": z.strictObject({ reportId: z.string().regex(REPORT_ID_PATTERN, "not a report id") }),
+  "report:open": z.undefined(),
+  "report:show-in-folder": z.undefined(),
 };
 
 export type Handlers = { [C in Channel]: (arg: ArgOf<C>, event: IpcMainInvokeEvent) => Promise<ResultOf<C>> };

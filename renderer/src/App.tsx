@@ -168,6 +168,8 @@ function Wizard({ state, setState }: { state: AppState | undefined; setState: (s
                 active={diagnostics}
                 latest={report}
                 allowOffboard={state.allowOffboard}
+                reportSending={state.reportSending === true}
+                configured={org?.relay}
                 onOffboarded={() => {
                   // The wizard starts afresh behind the list, which stays open to be read.
                   void call("app:state").then((r) => r.ok && setState(r.value));

@@ -6,6 +6,7 @@ import type { Report } from "../../src/diagnostics/report.js";
 import { api, call } from "./api.js";
 import { CopyButton, Fingerprint, ProblemBox } from "./common.js";
 import { Offboard } from "./Offboard.js";
+import { SendReport } from "./SendReport.js";
 import { useDates, useT, type MessageId } from "./i18n.js";
 
 /** A check's title in the UI language, from its stable id (DESIGN.md); unknown ids keep main's English title. */
@@ -17,7 +18,15 @@ function checkTitle(t: ReturnType<typeof useT>, check: { id: string; title: stri
 }
 const KNOWN = new Set(["dns", "connect", "greeting", "ehlo", "starttls", "tls", "certificate", "ehlo-tls", "auth", "auth-offered", "mail-from", "rcpt-internal", "rcpt-external", "quit", "session"].map((id) => `check.${id}`));
 
-export function Diagnostics({ active, latest, allowOffboard, onOffboarded }: { active: boolean; latest: Report | undefined; allowOffboard: boolean; onOffboarded: () => void }) {
+export function Diagnostics({ active, latest, allowOffboard, reportSending, configured, onOffboarded }: {
+  active: boolean;
+  latest: Report | undefined;
+  allowOffboard: boolean;
+  reportSending: boolean;
+  /** The relay as the configuration names it, to say when the tested port differs. */
+  configured: { port: number; security: "starttls" | "tls" } | undefined;
+  onOffboarded: () => void;
+}) {
   const t = useT();
   const dates = useDates();
   const [report, setReport] = useState<Report | undefined>(latest);
@@ -25,10 +34,12 @@ export function Diagnostics({ active, latest, allowOffboard, onOffboarded }: { a
   const [busy, setBusy] = useState(false);
   const [summary, setSummary] = useState<SupportSummary | undefined>();
   const [saved, setSaved] = useState<string | undefined>();
+  const [notOpened, setNotOpened] = useState(false);
   const [problem, setProblem] = useState<Problem | undefined>();
   const busyRef = useRef(false);
   useEffect(() => api().onProgress((p) => busyRef.current && setProgress((list) => [...list, p])), []);
-  // The wizard's latest test is shown here as soon as it exists; a diagnosis run here replaces it.
+  // The wizard's latest test is shown here as soon as it exists; a diagnosis run here is shown
+  // instead, as its own report (the earlier one stays saved under the same reference).
   useEffect(() => setReport(latest), [latest]);
   const refreshSummary = () => void call("support:summary").then((r) => (r.ok ? setSummary(r.value) : setProblem(r.problem)));
   useEffect(() => {
@@ -94,16 +105,32 @@ export function Diagnostics({ active, latest, allowOffboard, onOffboarded }: { a
             {t("diag.referencePhone")} <strong className="reference" data-raw>{summary.reference}</strong>
           </p>
           <p className="small">{summary.reportPath ? t("diag.reportSaved", { path: summary.reportPath }) : t("diag.noTest")}</p>
+          {summary.reportPath && (
+            <div className="actions">
+              <button type="button" onClick={() => void call("report:open").then((r) => setNotOpened(!(r.ok && r.value)))}>
+                {t("diag.open")}
+              </button>
+              <button type="button" onClick={() => void call("report:show-in-folder").then((r) => setNotOpened(!(r.ok && r.value)))}>
+                {t("diag.showInFolder")}
+              </button>
+              <CopyButton text={summary.text} label={t("diag.summaryLabel")} fallbackId="summary" visible={t("diag.copySummary")} />
+            </div>
+          )}
+          {notOpened && summary.reportPath && <p role="status">{t("diag.notOpened", { path: summary.reportPath.replace(/\.json$/, ".html") })}</p>}
           <label htmlFor="summary">{t("diag.summaryLabel")}</label>
           <textarea id="summary" readOnly rows={9} value={summary.text} onFocus={(e) => e.target.select()} data-raw lang="en" />
-          <CopyButton text={summary.text} label={t("diag.summaryLabel")} fallbackId="summary" />
+          {!summary.reportPath && <CopyButton text={summary.text} label={t("diag.summaryLabel")} fallbackId="summary" visible={t("diag.copySummary")} />}
         </div>
       )}
+      {reportSending && report && <SendReport reportId={report.reportId} />}
       {report && (
         <>
           <p className={`verdict ${report.verdict}`} role="status">
             {t("diag.verdict", { verdict: t(`diag.verdict.${report.verdict}`), code: report.code, host: report.target.host, port: report.target.port, security: t(`security.${report.target.security}`) })}
           </p>
+          {configured && report.target.port !== configured.port && (
+            <p className="hint">{t("diag.provenPort", { port: report.target.port, security: t(`security.${report.target.security}`), configured: configured.port, configuredSecurity: t(`security.${configured.security}`) })}</p>
+          )}
           <div className="table-wrap">
             <table className="checks">
               <caption>{t("diag.stepsCaption")}</caption>

@@ -37,7 +37,7 @@ export function ProblemBox({ problem, title, children }: { problem: Problem; tit
 }
 
 /** Copies text; says "Copied", or — when the clipboard refuses — selects the text beside it for Ctrl+C. */
-export function CopyButton({ text, label, fallbackId }: { text: string; label: string; fallbackId?: string }) {
+export function CopyButton({ text, label, fallbackId, visible }: { text: string; label: string; fallbackId?: string; visible?: string }) {
   const t = useT();
   const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
   const timer = useRef<number | undefined>(undefined);
@@ -59,9 +59,15 @@ export function CopyButton({ text, label, fallbackId }: { text: string; label: s
   };
   return (
     <span className="copy">
-      <button type="button" className="small-button" onClick={() => void copy()} aria-label={t("copy.label", { what: label })}>
-        {t("copy.button")}
-      </button>
+      {visible ? (
+        <button type="button" onClick={() => void copy()}>
+          {visible}
+        </button>
+      ) : (
+        <button type="button" className="small-button" onClick={() => void copy()} aria-label={t("copy.label", { what: label })}>
+          {t("copy.button")}
+        </button>
+      )}
       <span role="status" className="copy-state">
         {state === "copied" ? t("copy.done") : state === "failed" ? t(fallbackId ? "copy.failedSelected" : "copy.failed") : ""}
       </span>

@@ -202,8 +202,19 @@ export interface ReportSendPlan {
   reference: string;
   reportId: string;
   bytes: number;
-  /** What the report holds, item by item (English, like a step's message); never a password. */
-  contains: string[];
+  /** What the report holds, item by item (the window words it in the user's language); never a password. */
+  contains: {
+    account?: { email?: string; login?: string };
+    computer: string;
+    version: string;
+    verdict: Report["verdict"];
+    code: string;
+    target: { host: string; port: number };
+    steps: number;
+    transcriptLines: number;
+  };
+  /** The exact text that goes (JSON, indented for reading); only `sentAt` is set again when it is sent. */
+  preview: string;
 }
 
 /** The helpdesk's receipt, or why it could not be sent (the report stays saved). */
@@ -258,8 +269,12 @@ export interface Api {
   "app:offboard": [void, OffboardView];
   /** What sending the last report to the helpdesk would send (changes nothing). */
   "report:send-plan": [void, ReportSendPlan];
-  /** Sends the last report to the helpdesk, on the user's word. */
-  "report:send": [void, ReportSendOutcome];
+  /** Sends the report the plan showed (named by its id) to the helpdesk, on the user's word. */
+  "report:send": [{ reportId: string }, ReportSendOutcome];
+  /** Opens the saved report (HTML) with the system's browser. */
+  "report:open": [void, boolean];
+  /** Shows the saved report in the file manager. */
+  "report:show-in-folder": [void, boolean];
 }
 
 export type Channel = keyof Api;
@@ -290,6 +305,8 @@ export const CHANNELS = [
   "app:offboard",
   "report:send-plan",
   "report:send",
+  "report:open",
+  "report:show-in-folder",
 ] as const satisfies readonly Channel[];
 
 /** The event channel main uses to stream test progress to the renderer. */

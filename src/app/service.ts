@@ -15,7 +15,7 @@ import { formatFingerprint } from "../certs/fingerprint.js";
 import { manualSettings } from "../clients/manual.js";
 import { formatTimestamp } from "../time.js";
 import { FAILURE_CODES, RelayError } from "../errors.js";
-import { describeAccount, thisComputer, type Report } from "../diagnostics/report.js";
+import { thisComputer, type Report } from "../diagnostics/report.js";
 import type { CheckResult } from "../diagnostics/steps.js";
 import type { DemoEnvironment } from "../demo/environment.js";
 import { CLIENT_TITLES, type Policy } from "../policy/policy.js";
@@ -359,8 +359,24 @@ export class AppService {
   }
 
   /** The full diagnosis for the helpdesk: DNS, the port grid, and the session (logged in if the keychain has the password). */
+  /**
+   * The submission port the user's own test proved here, when it is not the configured one (the
+   * configured port was blocked and the other one passed) — kept across restarts in the journey.
+   */
+  private async provenSubmission(): Promise<{ port: number; security: Security } | undefined> {
+    if (this.submission) return this.submission;
+    const configured = this.config().payload.config.submission;
+    const test = (await this.currentJourney()).test;
+    const alternative = this.alternativePort(this.config().payload.config);
+    if (test && test.verdict !== "fail" && test.port !== configured.port && test.port === alternative.port && test.security === alternative.security) return alternative;
+    return undefined;
+  }
+
+  /** Diagnoses the port the user's test proved (saying so when it is not the configured one). */
   async diagnose(onProgress?: (step: TestProgress) => void): Promise<Report> {
-    const c = this.config().payload.config;
+    const configured = this.config().payload.config;
+    const proven = await this.provenSubmission();
+    const c = proven ? { ...configured, submission: { ...configured.submission, ...proven } } : configured;
     const password = this.email && this.options.keychain ? await this.options.keychain.load(this.email).catch(() => undefined) : undefined;
     const run = this.startRun();
     try {
@@ -371,7 +387,12 @@ export class AppService {
         ...(this.email && password ? userSubmission(c, this.email, password) : relayTarget(c)),
         version: this.options.version, timeoutMs, signal: run.signal, onStep: this.progress(onProgress, timeoutMs), configuration: this.configurationId(),
       });
-      this.lastReport = this.stamped(report, this.email && password ? userSubmission(c, this.email, password).credentials!.user : undefined);
+      const why = proven && {
+        t: 0, dir: "info" as const,
+        text: `tested port ${proven.port} (${proven.security}), the port the sending test proved on this network; the configuration names port ${configured.submission.port} (${configured.submission.security}), which did not answer here`,
+      };
+      const noted = why ? { ...report, transcript: [why, ...report.transcript] } : report;
+      this.lastReport = this.stamped(noted, this.email && password ? userSubmission(c, this.email, password).credentials!.user : undefined);
       await this.saveReport();
       return this.lastReport;
     } finally {
@@ -449,6 +470,13 @@ export class AppService {
     return { url, report: this.lastReport };
   }
 
+  /** The saved report's file (HTML or JSON), when there is one on disk. */
+  async savedReport(format: "json" | "html"): Promise<string | undefined> {
+    if (!this.lastReport) return undefined;
+    const path = this.reportPath(format);
+    return access(path).then(() => path, () => undefined);
+  }
+
   /** Exactly what "Send to my helpdesk" sends, before anything leaves the computer. */
   async reportSendPlan(): Promise<ReportSendPlan> {
     const { url, report } = this.reportToSend();
@@ -457,19 +485,21 @@ export class AppService {
     const r = submission.report;
     return {
       host: new URL(url).host, reference: submission.reference, reportId: submission.reportId, bytes: Buffer.byteLength(body),
-      contains: [
-        `the reference ${submission.reference} and report ${submission.reportId}`,
-        ...(r.account ? [`the account tried: ${describeAccount(r.account)}`] : []),
-        `this computer: ${submission.os.type} ${submission.os.release} (${submission.os.arch}), Relay Onboard ${submission.tool.version}`,
-        `the result: ${r.verdict.toUpperCase()} ${r.code} for ${r.target.host} port ${r.target.port}, ${r.checks.length} steps`,
-        `the conversation with the server: ${r.transcript.length} lines, the password and login data hidden`,
-      ],
+      contains: {
+        ...(r.account ? { account: r.account } : {}), computer: `${submission.os.type} ${submission.os.release} (${submission.os.arch})`, version: submission.tool.version,
+        verdict: r.verdict, code: r.code, target: { host: r.target.host, port: r.target.port }, steps: r.checks.length, transcriptLines: r.transcript.length,
+      },
+      preview: JSON.stringify(submission, null, 2),
     };
   }
 
-  /** Sends the last report to the helpdesk (the user asked, having seen the plan); the saved copy stays. */
-  async sendReport(): Promise<ReportSendOutcome> {
+  /**
+   * Sends the last report to the helpdesk (the user asked, having seen the plan); the saved copy
+   * stays. `reportId` is the plan's: a diagnosis run since then is not sent unseen.
+   */
+  async sendReport(reportId?: string): Promise<ReportSendOutcome> {
     const { url, report } = this.reportToSend();
+    if (reportId !== undefined && reportId !== report.reportId) throw new RelayError("USAGE", "a newer report was made since this one was shown: look at what will be sent again");
     const { sendReport } = await import("../support/send.js");
     const { currentRoots } = await import("../config/roots.js");
     const reportPath = this.reportPath("json");

@@ -38,7 +38,12 @@ export function registerDemoCommand(program: Command, io: CliIo, version: string
           fetch: { ca: env.org.ca.certPem },
         });
         const sub = loaded.payload.config.submission;
-        const report = await runCheck({ ...userSubmission(loaded.payload.config, env.user.email, env.user.password), timeoutMs: 15_000, version });
+        const checked = await runCheck({ ...userSubmission(loaded.payload.config, env.user.email, env.user.password), timeoutMs: 15_000, version });
+        // The helpdesk loop: the report under this installation's reference, sent to the demo helpdesk.
+        const [{ installationReference, newReportId }, { sendReport }, { thisComputer }] = await Promise.all([import("../support/reference.js"), import("../support/send.js"), import("../diagnostics/report.js")]);
+        const report = { ...checked, reference: installationReference(join(dir, "state"), io.now()), reportId: newReportId(io.now()), account: { email: env.user.email, login: env.user.email }, os: thisComputer() };
+        const receipt = await sendReport({ url: env.helpdesk.reportUrl, reference: report.reference, report, version, orgRoots: [env.org.ca.certPem], now: io.now() });
+        const helpdeskPage = `${env.helpdesk.pageUrl}/${receipt.reference}`;
         const audit = await runAudit({
           inbound: { host: env.inbound.host, port: env.inbound.port },
           relay: { host: sub.host, port: sub.port, security: sub.security },
@@ -50,7 +55,11 @@ export function registerDemoCommand(program: Command, io: CliIo, version: string
           version,
         });
         if (opts.json) {
-          printJson(io, { ok: report.verdict !== "fail" && audit.verdict !== "fail", audit, demo: { dir, configUrl: env.configUrl, relay: `${env.relay.host}:${env.relay.port}`, inbound: `${env.inbound.host}:${env.inbound.port}` }, check: report });
+          printJson(io, {
+            ok: report.verdict !== "fail" && audit.verdict !== "fail", audit,
+            demo: { dir, configUrl: env.configUrl, relay: `${env.relay.host}:${env.relay.port}`, inbound: `${env.inbound.host}:${env.inbound.port}`, helpdesk: { reportUrl: env.helpdesk.reportUrl, page: helpdeskPage, user: env.helpdesk.user, passwordFile: env.helpdesk.passwordFile } },
+            check: report, sent: receipt,
+          });
         } else {
           io.stdout(
             [
@@ -60,6 +69,7 @@ export function registerDemoCommand(program: Command, io: CliIo, version: string
               `  secure relay:     ${env.relay.host} port ${env.relay.port} (STARTTLS and login required)`,
               `  inbound server:   ${env.inbound.host} port ${env.inbound.port} (anonymous, no relaying)`,
               `  demo user:        ${env.user.email}`,
+              `  helpdesk:         ${env.helpdesk.pageUrl} (sign in as ${env.helpdesk.user}; password in ${env.helpdesk.passwordFile})`,
               "",
               "1. Verify the signed configuration",
               describeConfig(loaded),
@@ -67,13 +77,18 @@ export function registerDemoCommand(program: Command, io: CliIo, version: string
               renderTextReport(report),
               "3. Audit the organisation's servers (TLS and login required, no open relay)",
               renderTextReport({ ...audit, transcript: [] }, AUDIT_PASS),
+              "4. Send the test's report to the helpdesk (what the user's \"Send to my helpdesk\" does)",
+              `Received by the helpdesk at ${receipt.received}: reference ${receipt.reference}, report ${receipt.reportId}.`,
+              `The helpdesk finds it by the reference the user reads out: ${helpdeskPage}`,
+              `(sign in as ${env.helpdesk.user} with the password in ${env.helpdesk.passwordFile}; the page's certificate is from the demo root ${env.org.files.caCert}, so a browser warns unless it trusts that root${opts.keepRunning ? "" : "; run the demo with --keep-running to keep the page up"})`,
+              "",
             ].join("\n"),
           );
         }
         failed = report.verdict === "fail" || audit.verdict === "fail";
         if (opts.keepRunning) {
           io.stderr(
-            `Demo servers are running; press Ctrl-C to stop. Try:\n  RELAY_PASSWORD='${env.user.password}' npx relay-onboard check --host ${env.relay.host} --port ${env.relay.port} --ca ${env.org.files.caCert} --user ${env.user.email} --password-env RELAY_PASSWORD\n`,
+            `Demo servers are running; press Ctrl-C to stop. Try (in a source checkout, put npx before relay-onboard):\n  RELAY_PASSWORD='${env.user.password}' relay-onboard check --host ${env.relay.host} --port ${env.relay.port} --ca ${env.org.files.caCert} --user ${env.user.email} --password-env RELAY_PASSWORD\n`,
           );
           await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
         }

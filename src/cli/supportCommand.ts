@@ -3,8 +3,7 @@
 // `add-user` adds a helpdesk account to the users file; `show` prints a reference's reports from
 // the store folder, as the helpdesk page shows them.
 import type { Command } from "commander";
-import { mkdir, readFile } from "node:fs/promises";
-import { createServer } from "node:https";
+import { readFile } from "node:fs/promises";
 import { RelayError } from "../errors.js";
 import { readPassword } from "./password.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
@@ -44,28 +43,11 @@ export function registerSupportCommand(program: Command, io: CliIo): void {
       const host = m[1]!.replace(/^\[(.*)\]$/, "$1");
       const [cert, key] = [await readText(opts.tlsCert, "the TLS certificate"), await readText(opts.tlsKey, "the TLS key")];
       const users = opts.helpdeskUsers ? await readText(opts.helpdeskUsers, "the helpdesk users file") : undefined;
-      const { createReceiver } = await import("../support/receiver.js");
-      await mkdir(opts.store, { recursive: true, mode: 0o700 });
-      const receiver = createReceiver({ store: opts.store, ...(users !== undefined ? { users } : {}), maxBytes: positive(opts.maxReportKb, "--max-report-kb", 256, 256) * 1024, keepDays: positive(opts.keepDays, "--keep-days", 90, 3650), now: io.now });
-      let server;
-      try {
-        // Slow clients are cut off: headers within 10 s, the whole request within 20 s, checked every second.
-        server = createServer({ cert, key, minVersion: "TLSv1.2", headersTimeout: 10_000, requestTimeout: 20_000, connectionsCheckingInterval: 1_000, keepAliveTimeout: 5_000 }, receiver.handle);
-      } catch (err) {
-        throw new RelayError("BAD_INPUT", `the TLS certificate and key cannot be used: ${(err as Error).message}`);
-      }
-      server.maxHeadersCount = 50;
-      await receiver.prune();
-      setInterval(() => void receiver.prune(), 3_600_000).unref();
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", (err: NodeJS.ErrnoException) => reject(new RelayError("USAGE", `cannot listen on ${opts.listen}: ${err.code ?? err.message}`)));
-        server.listen(port, host, resolve);
-      });
-      const address = server.address();
-      const shown = typeof address === "object" && address ? `${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}` : opts.listen;
-      io.stdout(`Receiving reports at https://${shown}/ (POST); ${users !== undefined ? `helpdesk pages at https://${shown}/helpdesk` : "helpdesk pages off (no --helpdesk-users)"}; reports kept in ${opts.store}\n`);
+      const { listenReceiver } = await import("../support/listen.js");
+      const running = await listenReceiver({ cert, key, host, port, store: opts.store, ...(users !== undefined ? { users } : {}), maxBytes: positive(opts.maxReportKb, "--max-report-kb", 256, 256) * 1024, keepDays: positive(opts.keepDays, "--keep-days", 90, 3650), now: io.now });
+      io.stdout(`Receiving reports at ${running.origin}/ (POST); ${users !== undefined ? `helpdesk pages at ${running.origin}/helpdesk` : "helpdesk pages off (no --helpdesk-users)"}; reports kept in ${opts.store}\n`);
       await new Promise<void>((resolve) => {
-        const stop = () => server.close(() => resolve());
+        const stop = () => void running.close().then(resolve);
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
       });

@@ -14,6 +14,8 @@ export const DEMO_DOMAIN = "internal.test";
 export interface DemoEndpoints {
   relay: Endpoint;
   inbound: Endpoint;
+  /** The demo helpdesk's report receiver (support.reportUrl), when it runs. */
+  reportUrl?: string;
 }
 
 export interface DemoOrg {
@@ -33,7 +35,7 @@ export function demoPayload(caPem: string, endpoints: DemoEndpoints = DEFAULT_EN
       organization: {
         name: "Relay Onboard Demo Org",
         domains: [DEMO_DOMAIN],
-        support: { email: `helpdesk@${DEMO_DOMAIN}`, url: `https://help.${DEMO_DOMAIN}`, phone: "+1 555 0100" },
+        support: { email: `helpdesk@${DEMO_DOMAIN}`, url: `https://help.${DEMO_DOMAIN}`, phone: "+1 555 0100", ...(endpoints.reportUrl ? { reportUrl: endpoints.reportUrl } : {}) },
       },
       rootCa: { pem: caPem, sha256: sha256Hex(singleCertificateDer(caPem)) },
       submission: { ...endpoints.relay, security: "starttls", auth: ["PLAIN", "LOGIN"], username: "{email}" },

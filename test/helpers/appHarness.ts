@@ -49,6 +49,7 @@ export interface AppPage {
   saved: string[];
   /** Files main was asked to open (Apple Mail's profile). */
   opened: string[];
+  shownInFolder: string[];
   close(): Promise<void>;
 }
 
@@ -89,12 +90,14 @@ export async function openApp(browser: Browser, url: string, service: AppService
   const cspViolations: string[] = [];
   const saved: string[] = [];
   const opened: string[] = [];
+  const shownInFolder: string[] = [];
   page.on("console", (msg) => {
     if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
   });
   const boundary = electronBoundary(service, {
     openExternal: () => Promise.resolve(),
-    openPath: (path) => (opened.push(path), Promise.resolve()),
+    openPath: (path) => (opened.push(path), Promise.resolve(undefined)),
+    showInFolder: (path) => void shownInFolder.push(path),
     chooseSavePath: (format) => Promise.resolve(options.saveDir ? join(options.saveDir, `report.${format}`) : undefined),
     sendProgress: (step: TestProgress) => void page.evaluate((s) => (globalThis as unknown as { __progress?: (s: unknown) => void }).__progress?.(s), step).catch(() => undefined),
   }, url);
@@ -121,7 +124,7 @@ export async function openApp(browser: Browser, url: string, service: AppService
     };
   });
   await page.goto(url);
-  return { page, cspViolations, saved, opened, close: () => context.close() };
+  return { page, cspViolations, saved, opened, shownInFolder, close: () => context.close() };
 }
 
 /** axe-core on the current screen: the serious and critical violations (must be none). */

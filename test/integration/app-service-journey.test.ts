@@ -150,7 +150,7 @@ describe("the Electron-like boundary of the tests", () => {
   it("passes a Result through the structured clone, and reduces a thrown error to Electron's message string", async () => {
     const { s } = await service();
     const app = "http://127.0.0.1:1/index.html";
-    const deps = { openExternal: () => Promise.resolve(), openPath: () => Promise.resolve(), chooseSavePath: () => Promise.resolve(undefined), sendProgress: () => undefined };
+    const deps = { openExternal: () => Promise.resolve(), openPath: () => Promise.resolve(undefined), showInFolder: () => undefined, chooseSavePath: () => Promise.resolve(undefined), sendProgress: () => undefined };
     const boundary = electronBoundary(s, deps, app);
     expect(await boundary.invoke("app:state", undefined, app)).toMatchObject({ value: { ok: true, value: { demoOffered: true, reference: s.reference } } });
     expect(await boundary.invoke("ca:details", undefined, app)).toMatchObject({ value: { ok: false, problem: { code: "CONFIG_FETCH_FAILED" } } });
@@ -163,7 +163,7 @@ describe("the Electron-like boundary of the tests", () => {
     const { s, dir } = await service();
     const app = "http://127.0.0.1:1/index.html";
     const opened: string[] = [];
-    const deps = { openExternal: () => Promise.resolve(), openPath: (p: string) => Promise.resolve(void opened.push(p)), chooseSavePath: () => Promise.resolve(undefined), sendProgress: () => undefined };
+    const deps = { openExternal: () => Promise.resolve(), openPath: (p: string) => Promise.resolve(void opened.push(p)), showInFolder: () => undefined, chooseSavePath: () => Promise.resolve(undefined), sendProgress: () => undefined };
     const boundary = electronBoundary(s, deps, app);
     expect(await boundary.invoke("clients:open-profile", undefined, app)).toEqual({ value: { ok: true, value: false } });
     const profile = join(dir, "relay-onboard.mobileconfig");

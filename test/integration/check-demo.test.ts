@@ -1,6 +1,6 @@
 // `relay-onboard check` and the reports, against the demo organisation's real smtp-server relay
 // and against scripted hostile servers; plus the secret scan over every output.
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
@@ -196,10 +196,21 @@ describe("relay-onboard demo", () => {
     expect(JSON.parse(out)).toMatchObject({ code: "USAGE", message: expect.stringMatching(/allowDemo/) as unknown });
   });
 
-  it("verifies the configuration and passes the check end to end", async () => {
-    const result = await cli(["demo", "--dir", await tempDir("ro-demo-"), "--json"]);
+  it("verifies the configuration, passes the check end to end, and hands the report to its helpdesk by reference", async () => {
+    const dir = await tempDir("ro-demo-");
+    const result = await cli(["demo", "--dir", dir, "--json"]);
     expect(result.status).toBe(0);
-    const out = JSON.parse(result.stdout) as { ok: boolean; check: { verdict: string }; audit: { verdict: string; checks: Array<{ id: string; status: string }> } };
+    const out = JSON.parse(result.stdout) as {
+      ok: boolean; check: { verdict: string; reference: string; reportId: string }; audit: { verdict: string; checks: Array<{ id: string; status: string }> };
+      sent: { reference: string; reportId: string }; demo: { helpdesk: { page: string; user: string; passwordFile: string } };
+    };
+    // The reference is this installation's (kept in the demo's state folder); the helpdesk's store holds the report under it.
+    expect(out.sent).toMatchObject({ reference: out.check.reference, reportId: out.check.reportId });
+    expect(JSON.parse(await readFile(join(dir, "state", "reference.json"), "utf8"))).toMatchObject({ reference: out.check.reference });
+    const stored = JSON.parse(await readFile(join(dir, "helpdesk-reports", out.sent.reference, `${out.sent.reportId}.json`), "utf8")) as { report: { verdict: string } };
+    expect(stored.report.verdict).toBe("pass");
+    expect(out.demo.helpdesk.page).toMatch(new RegExp(`^https://127\\.0\\.0\\.1:\\d+/helpdesk/${out.sent.reference}$`));
+    expect((await stat(out.demo.helpdesk.passwordFile)).mode & 0o777).toBe(0o600);
     expect(out.ok).toBe(true);
     expect(out.check.verdict).toBe("pass");
     expect(out.audit.verdict).toBe("pass");

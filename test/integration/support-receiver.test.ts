@@ -301,12 +301,20 @@ describe("the app's side: Send to my helpdesk (service and IPC surface)", () => 
     const report = await s.diagnose();
     const plan = await s.reportSendPlan();
     expect(plan).toMatchObject({ host: `127.0.0.1:${port}`, reference: s.reference, reportId: report.reportId });
-    expect(plan.contains.join("\n")).toMatch(/the result: FAIL CONNECT_REFUSED for 127\.0\.0\.1 port 1/);
+    expect(plan.contains).toMatchObject({ verdict: "fail", code: "CONNECT_REFUSED", target: { host: "127.0.0.1", port: 1 }, version: expect.any(String) as unknown });
+    expect(plan.contains.steps).toBe(report.checks.length);
+    // The preview is the exact text that goes: the stored copy equals it but for the time it was sent.
+    const previewed = JSON.parse(plan.preview) as Record<string, unknown>;
     expect(plan.bytes).toBeLessThan(256 * 1024);
     expect(await readdir(join(store)).then((refs) => refs.includes(s.reference))).toBe(false); // the plan sent nothing
     const outcome = await s.sendReport();
     expect(outcome).toMatchObject({ sent: true, reference: s.reference, reportId: report.reportId, received: expect.any(String) as unknown });
     expect(await readdir(join(store, s.reference))).toEqual([`${report.reportId}.json`]);
+    const kept = JSON.parse(await readFile(join(store, s.reference, `${report.reportId}.json`), "utf8")) as Record<string, unknown>;
+    expect({ ...kept, sentAt: "", received: "" }).toMatchObject({ ...previewed, sentAt: "" });
+    // A report made after the plan was shown is not sent unseen.
+    await s.diagnose();
+    await expect(s.sendReport(report.reportId)).rejects.toMatchObject({ code: "USAGE", message: expect.stringContaining("look at what will be sent again") as unknown });
   });
 
   it("not offered without a report address or when policy says no; an unreachable helpdesk is REPORT_SEND_FAILED with the saved copy named", { timeout: 60_000 }, async () => {
