@@ -62,9 +62,7 @@ export function SendReport({ reportId }: { reportId: string | undefined }) {
                 {t("send.item.account")} <span data-raw>{[c.account.email, c.account.login && c.account.login !== c.account.email ? c.account.login : undefined].filter(Boolean).join(" / ")}</span>
               </li>
             )}
-            <li>
-              {t("send.item.computer")} <span data-raw>{c.computer}</span>, Relay Onboard <span data-raw>{c.version}</span>
-            </li>
+            <li>{t("send.item.computer", { computer: c.computer, version: c.version })}</li>
             <li>{t("send.item.result", { verdict: t(`diag.verdict.${c.verdict}`), code: c.code, host: c.target.host, port: c.target.port, steps: c.steps })}</li>
             <li>{t("send.item.transcript", { lines: c.transcriptLines })}</li>
           </ul>
@@ -92,10 +90,9 @@ export function SendReport({ reportId }: { reportId: string | undefined }) {
         </p>
       )}
       {outcome && !outcome.sent && outcome.problem && (
-        <>
-          <ProblemBox problem={outcome.problem} />
-          <p role="status">{outcome.reportPath ? t("send.stillSaved", { path: outcome.reportPath, reference: outcome.reference }) : t("code.REPORT_SEND_FAILED.next")}</p>
-        </>
+        <ProblemBox problem={outcome.problem}>
+          <p>{outcome.reportPath ? t("send.stillSaved", { path: outcome.reportPath, reference: outcome.reference }) : t("code.REPORT_SEND_FAILED.next")}</p>
+        </ProblemBox>
       )}
     </section>
   );

@@ -154,6 +154,13 @@ async function tour(locale: Locale, tourName: string, options: OpenOptions) {
     await heading("diag.title");
     await page.locator(".verdict").waitFor();
     await check(page, locale, tourName, "08-diagnostics");
+    // The helpdesk loop in the user's language: what goes, then the receipt.
+    await click("send.show");
+    await page.locator(".send-list").waitFor();
+    await check(page, locale, tourName, "09-send-plan");
+    await click("send.confirm");
+    await page.locator(".send-report .verdict.pass").waitFor({ timeout: 30_000 });
+    await check(page, locale, tourName, "10-sent");
   } finally {
     await app.close();
   }

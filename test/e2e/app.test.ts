@@ -106,12 +106,13 @@ const main = (page: Page) => page.locator("main > div:not([hidden])");
 /** A signed configuration for a relay at `submission`, as managed policy would point the app at it. */
 async function policyFor(
   submission: { host: string; port: number; security?: "starttls" | "tls" },
-  options: { rootPem?: string; expired?: boolean; tamper?: boolean; write?: boolean; allowSkipCa?: boolean; clients?: Policy["clients"] } = {},
+  options: { rootPem?: string; expired?: boolean; tamper?: boolean; write?: boolean; allowSkipCa?: boolean; clients?: Policy["clients"]; reportUrl?: string } = {},
 ): Promise<{ policy: Policy; file: string; document: string }> {
   const dir = await tempDir("ro-app-org-");
   const key = await makeKey();
   const payload = await unsignedPayload();
   payload.config.submission = { ...payload.config.submission, ...submission };
+  if (options.reportUrl) payload.config.organization.support = { ...payload.config.organization.support, reportUrl: options.reportUrl };
   if (options.rootPem) payload.config.rootCa = { pem: options.rootPem, sha256: sha256Hex(singleCertificateDer(options.rootPem)) };
   const now = options.expired ? new Date(Date.now() - 10 * 86400_000) : new Date();
   let document = await signed(key, { payload, now, expiresIn: options.expired ? 86400 : 90 * 86400 });
@@ -295,6 +296,79 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     const everything = (await page.content()) + html + (await readFile(join(dir, "state", "app-journey.json"), "utf8"));
     for (const form of [demoLogin.password, Buffer.from(demoLogin.password).toString("base64")]) expect(everything).not.toContain(form);
     expect(app.cspViolations).toEqual([]);
+  });
+
+  it("the helpdesk loop: the user sees what goes, sends it, and the helpdesk finds it in a real browser by the reference on the screen", { timeout: 120_000 }, async () => {
+    const { service } = await makeService({ thunderbird: true });
+    const app = await open(service);
+    const { page } = app;
+    await button(page, "Use the demo organisation").click();
+    await toSignIn(page);
+    await demoTestPasses(page);
+    const ref = await reference(page);
+    await button(page, "Diagnostics").click();
+    await screen(page, "Diagnostics", "12-diagnostics-send-offered");
+    const send = page.locator(".send-report");
+    // Nothing goes before the user has seen it: the list, in words, then the exact text.
+    await send.getByRole("button", { name: "Show what will be sent" }).click();
+    const items = await send.getByRole("list", { name: "What the report contains" }).locator("li").allTextContents();
+    const demoLogin = service.demoUser()!;
+    expect(items).toEqual([
+      expect.stringMatching(new RegExp(`^your reference ${ref} \\(\\d{8}T\\d{6}Z-[0-9A-Z]{4}\\)$`)),
+      `the account that was tried: ${demoLogin.email}`,
+      expect.stringMatching(/^this computer: Linux .+, Relay Onboard e2e$/),
+      expect.stringMatching(/^the result: PASS OK for 127\.0\.0\.1 port \d+, \d+ steps$/),
+      expect.stringMatching(/^the conversation with the mail server: \d+ lines, with the password and login data hidden$/),
+    ]);
+    await send.getByText("The exact text that will be sent").click();
+    const preview = await send.locator("pre").textContent();
+    expect(JSON.parse(preview!)).toMatchObject({ reference: ref, report: { verdict: "pass", account: { email: demoLogin.email } } });
+    for (const form of [demoLogin.password, Buffer.from(demoLogin.password).toString("base64")]) expect(preview).not.toContain(form);
+    await screen(page, "Diagnostics", "13-send-plan");
+    const helpdesk = (service as unknown as { demo: { helpdesk: { store: string; pageUrl: string; user: string; password: string } } }).demo.helpdesk;
+    expect(await readdir(helpdesk.store)).toEqual([]); // shown, not sent
+    await send.getByRole("button", { name: "Send", exact: true }).click();
+    const receipt = await send.getByRole("status").filter({ hasText: "Your helpdesk received the report" }).textContent();
+    expect(receipt).toContain(`Tell them your reference: ${ref}.`);
+    await screen(page, "Diagnostics", "14-sent");
+
+    // The saved report: opened with the system's browser, shown in its folder.
+    await button(page, "Open report").click();
+    await expect.poll(() => app.opened).toEqual([expect.stringMatching(new RegExp(`reports/relay-onboard-${ref}-.+\\.html$`))]);
+    await button(page, "Show in folder").click();
+    await expect.poll(() => app.shownInFolder).toEqual(app.opened);
+
+    // The helpdesk agent, on the phone: signs in and types the reference as the user reads it out.
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, httpCredentials: { username: helpdesk.user, password: helpdesk.password } });
+    cleanups.push(() => context.close());
+    const agent = await context.newPage();
+    await agent.goto(helpdesk.pageUrl);
+    await agent.getByLabel("Reference the user reads out (RO-…)").fill(ref!.toLowerCase().replace(/-/g, " "));
+    await agent.getByRole("button", { name: "Show reports" }).click();
+    await agent.getByRole("heading", { name: `Reports for ${ref}` }).waitFor();
+    await expect(agent.getByText(demoLogin.email).first().isVisible()).resolves.toBe(true);
+    await expect(agent.locator("h2").first().textContent()).resolves.toContain("PASS OK");
+    expect(await agent.content()).not.toContain(demoLogin.password);
+    await agent.screenshot({ path: join(SCREENSHOTS, "15-helpdesk-page.png"), fullPage: true });
+    expect(await axeViolations(agent)).toEqual([]);
+  });
+
+  it("an unreachable helpdesk: REPORT_SEND_FAILED on screen, the report still saved and named", { timeout: 90_000 }, async () => {
+    const relay = await goodRelay();
+    const { policy } = await policyFor({ host: "127.0.0.1", port: relay.port }, { reportUrl: "https://127.0.0.1:1/reports" });
+    const { service } = await makeService({ policy, thunderbird: true });
+    const { page } = await open(service);
+    await toSignIn(page);
+    await signIn(page, "user@internal.test", "correct horse");
+    await page.getByText("Sending works").waitFor({ timeout: 30_000 });
+    await button(page, "Diagnostics").click();
+    const send = page.locator(".send-report");
+    await send.getByRole("button", { name: "Show what will be sent" }).click();
+    await send.getByRole("button", { name: "Send", exact: true }).click();
+    await send.getByRole("alert").getByText("Your report could not be sent to the helpdesk.").waitFor({ timeout: 30_000 });
+    await expect(send.locator(".code code").textContent()).resolves.toBe("REPORT_SEND_FAILED");
+    await expect(send.getByRole("alert").textContent()).resolves.toMatch(/The report is still saved on this computer as .*reports\/relay-onboard-RO-.+\.json\./);
+    await screen(page, "Diagnostics", "16-send-failed");
   });
 
   it("copy gives feedback, and when the clipboard refuses, the text is selected for Ctrl+C", { timeout: 60_000 }, async () => {
