@@ -36,6 +36,7 @@ export function SignIn({ email, onEmail, demoLogin, deadlineMs, onReport, onDeta
   const busyRef = useRef(false);
   const result = useRef<HTMLDivElement>(null);
   const passwordField = useRef<HTMLInputElement>(null);
+  const progressBox = useRef<HTMLDivElement>(null);
 
   useEffect(() => api().onProgress((p) => busyRef.current && setProgress((list) => [...list, p])), []);
   useEffect(() => {
@@ -55,7 +56,10 @@ export function SignIn({ email, onEmail, demoLogin, deadlineMs, onReport, onDeta
     const r = await call("relay:test", { email, password, remember, ...(onPort ? { port: onPort } : {}) });
     busyRef.current = false;
     setBusy(false);
-    setPassword("");
+    // The password leaves the field once it has done its work (the test passed) or the server
+    // refused it; when it never reached the server (network, certificate), it stays for the next try.
+    const report = r.ok ? r.value.report : undefined;
+    if (report && (report.verdict !== "fail" || report.code === "AUTH_FAILED")) setPassword("");
     if (r.ok) {
       setOutcome(r.value);
       if (r.value.report) onReport(r.value.report);
@@ -63,6 +67,10 @@ export function SignIn({ email, onEmail, demoLogin, deadlineMs, onReport, onDeta
     } else setProblem(r.problem);
     setSettled((n) => n + 1);
   };
+  // While it runs, the step under way, the time and Cancel come into view (a small window, zoomed).
+  useEffect(() => {
+    if (busy) progressBox.current?.scrollIntoView({ block: "nearest" });
+  }, [busy]);
   // The result is what the user waited for: once it is on screen, bring it into view and focus it.
   useEffect(() => {
     if (settled === 0) return;
@@ -130,19 +138,30 @@ export function SignIn({ email, onEmail, demoLogin, deadlineMs, onReport, onDeta
         <label className="check">
           <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} disabled={busy} /> {t("signIn.remember")}
         </label>
+        {/* After "Try port N instead" with an empty field: the instruction beside the button it names. */}
+        {!busy && port !== undefined && port === outcome?.alternative?.port && !password && (
+          <p className="note" id="port-note">
+            {t("signIn.portNote", { port, button: outcome || problem ? t("signIn.testAgain") : t("signIn.test") })}
+          </p>
+        )}
         {!busy && (
-          <button type="submit" className="primary">
+          <button type="submit" className="primary" aria-describedby={port !== undefined && !password ? "port-note" : undefined}>
             {outcome || problem ? t("signIn.testAgain") : t("signIn.test")}
           </button>
         )}
       </form>
       {(busy || report) && (
-        <div className="test-progress">
+        <div className="test-progress" ref={progressBox}>
           {busy && (
-            <p role="status" className="running">
-              {current ? t("signIn.now", { step: t(`phase.${current.id}`) }) : t("signIn.starting")}{" "}
-              <span className="small">{t("signIn.time", { elapsed: Math.floor(elapsed), left: Math.max(0, Math.ceil(deadlineMs / 1000 - elapsed)) })}</span>
-            </p>
+            <div className="running-line">
+              <p role="status" className="running">
+                {current ? t("signIn.now", { step: t(`phase.${current.id}`) }) : t("signIn.starting")}{" "}
+                <span className="small">{t("signIn.time", { elapsed: Math.floor(elapsed), left: Math.max(0, Math.ceil(deadlineMs / 1000 - elapsed)) })}</span>
+              </p>
+              <button type="button" onClick={() => void call("relay:cancel")}>
+                {t("signIn.cancel")}
+              </button>
+            </div>
           )}
           <ol className="phases" aria-label={t("signIn.stepsLabel")}>
             {phases.map((p) => (
@@ -151,11 +170,6 @@ export function SignIn({ email, onEmail, demoLogin, deadlineMs, onReport, onDeta
               </li>
             ))}
           </ol>
-          {busy && (
-            <button type="button" onClick={() => void call("relay:cancel")}>
-              {t("signIn.cancel")}
-            </button>
-          )}
         </div>
       )}
       <div ref={result} tabIndex={-1} className="result">
@@ -195,14 +209,15 @@ export function SignIn({ email, onEmail, demoLogin, deadlineMs, onReport, onDeta
                   {t("signIn.tryPort", { port: outcome.alternative.port })}
                 </button>
               )}
-              <button type="button" onClick={() => passwordField.current?.focus()}>
-                {t("signIn.enterAgain")}
-              </button>
+              {failed.code === "AUTH_FAILED" && (
+                <button type="button" onClick={() => passwordField.current?.focus()}>
+                  {t("signIn.enterAgain")}
+                </button>
+              )}
               <button type="button" onClick={onDetails}>
                 {t("signIn.showDetails")}
               </button>
             </div>
-            {port !== undefined && port === outcome?.alternative?.port && !password && <p className="note">{t("signIn.portNote", { port })}</p>}
           </>
         )}
       </div>

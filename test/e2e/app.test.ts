@@ -307,7 +307,7 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await demoTestPasses(page);
     const ref = await reference(page);
     await button(page, "Diagnostics").click();
-    await screen(page, "Diagnostics", "12-diagnostics-send-offered");
+    await screen(page, "Diagnostics", "40-diagnostics-send-offered");
     const send = page.locator(".send-report");
     // Nothing goes before the user has seen it: the list, in words, then the exact text.
     await send.getByRole("button", { name: "Show what will be sent" }).click();
@@ -324,13 +324,13 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     const preview = await send.locator("pre").textContent();
     expect(JSON.parse(preview!)).toMatchObject({ reference: ref, report: { verdict: "pass", account: { email: demoLogin.email } } });
     for (const form of [demoLogin.password, Buffer.from(demoLogin.password).toString("base64")]) expect(preview).not.toContain(form);
-    await screen(page, "Diagnostics", "13-send-plan");
+    await screen(page, "Diagnostics", "41-send-plan");
     const helpdesk = (service as unknown as { demo: { helpdesk: { store: string; pageUrl: string; user: string; password: string } } }).demo.helpdesk;
     expect(await readdir(helpdesk.store)).toEqual([]); // shown, not sent
     await send.getByRole("button", { name: "Send", exact: true }).click();
     const receipt = await send.getByRole("status").filter({ hasText: "Your helpdesk received the report" }).textContent();
     expect(receipt).toContain(`Tell them your reference: ${ref}.`);
-    await screen(page, "Diagnostics", "14-sent");
+    await screen(page, "Diagnostics", "42-sent");
 
     // The saved report: opened with the system's browser, shown in its folder.
     await button(page, "Open report").click();
@@ -349,7 +349,7 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await expect(agent.getByText(demoLogin.email).first().isVisible()).resolves.toBe(true);
     await expect(agent.locator("h2").first().textContent()).resolves.toContain("PASS OK");
     expect(await agent.content()).not.toContain(demoLogin.password);
-    await agent.screenshot({ path: join(SCREENSHOTS, "15-helpdesk-page.png"), fullPage: true });
+    await agent.screenshot({ path: join(SCREENSHOTS, "43-helpdesk-page.png"), fullPage: true });
     expect(await axeViolations(agent)).toEqual([]);
   });
 
@@ -368,7 +368,7 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await send.getByRole("alert").getByText("Your report could not be sent to the helpdesk.").waitFor({ timeout: 30_000 });
     await expect(send.locator(".code code").textContent()).resolves.toBe("REPORT_SEND_FAILED");
     await expect(send.getByRole("alert").textContent()).resolves.toMatch(/The report is still saved on this computer as .*reports\/relay-onboard-RO-.+\.json\./);
-    await screen(page, "Diagnostics", "16-send-failed");
+    await screen(page, "Diagnostics", "44-send-failed");
   });
 
   it("copy gives feedback, and when the clipboard refuses, the text is selected for Ctrl+C", { timeout: 60_000 }, async () => {
@@ -378,7 +378,7 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
       const { page } = await open(service, { clipboard });
       await button(page, "Diagnostics").click();
       await page.locator("#summary").waitFor();
-      await page.getByRole("button", { name: "Support summary: copy" }).click();
+      await page.getByRole("button", { name: "Copy summary", exact: true }).click();
       if (clipboard === "granted") {
         await page.getByText("Copied", { exact: true }).waitFor();
         expect(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())).toContain(`reference ${service.reference}`);
@@ -473,14 +473,34 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await shot(page, "20-test-running");
     await main(page).getByText("CONNECT_TIMEOUT", { exact: true }).waitFor({ timeout: 30_000 });
     await button(page, `Try port ${alternative.port} instead`).waitFor();
+    // The password never reached a server: it stays, and nothing asks to type it again.
+    expect(await page.getByLabel("Password", { exact: true }).inputValue()).toBe("correct horse");
+    expect(await button(page, "Enter the password again").count()).toBe(0);
     await screen(page, "Sign in and test", "21-port-blocked");
+    // Had the user emptied the field: the instruction sits beside the button it names, by its real label.
+    await page.getByLabel("Password", { exact: true }).fill("");
     await button(page, `Try port ${alternative.port} instead`).click();
     expect(await focused(page, "id")).toBe("password");
+    await expect(page.locator("#port-note + button[type=submit]").textContent()).resolves.toBe("Test again");
+    await expect(page.locator("#port-note").textContent()).resolves.toBe(`Type your password again, then choose “Test again”: the test will use port ${alternative.port}.`);
+    await shot(page, "21b-port-note");
     await page.getByLabel("Password", { exact: true }).fill("correct horse");
     await page.getByLabel("Password", { exact: true }).press("Enter");
     await page.getByText(`Sending works`).waitFor({ timeout: 30_000 });
     await expect(page.locator(".result").textContent()).resolves.toContain(`through port ${alternative.port}`);
     await shot(page, "22-other-port-works");
+    // The full diagnosis tests the port the test proved, and says why it is not the configured one.
+    await button(page, "Diagnostics").click();
+    await button(page, "Run full diagnosis").click();
+    await page.locator(".diagnostics .verdict").waitFor({ timeout: 40_000 });
+    await button(page, "Run full diagnosis").waitFor({ timeout: 40_000 });
+    await expect(page.locator(".diagnostics .verdict").textContent()).resolves.toBe(`WARNING LOGIN_NOT_TESTED — 127.0.0.1:${alternative.port} (SSL/TLS)`); // the password was not kept, so no login
+    await expect(page.locator(".diagnostics .hint").first().textContent()).resolves.toBe(
+      `Tested on port ${alternative.port} (SSL/TLS): your sending test proved this port works on this network. Your organisation's settings name port ${blocked} (STARTTLS), which did not answer here.`,
+    );
+    await expect(page.locator(".diagnostics .transcript").textContent()).resolves.toContain(`tested port ${alternative.port} (tls), the port the sending test proved`);
+    await shot(page, "23-diagnosis-proven-port");
+    await button(page, "Back to setup").click();
     await button(page, "Continue").click();
     await button(page, "Set up the selected apps").click();
     await page.locator(".results").getByText("✓ Set up").waitFor();
@@ -488,6 +508,31 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     expect(prefs).toContain(`.port", ${alternative.port})`);
     expect(prefs).toMatch(/try_ssl", 3\)|socketType", 3\)/);
   });
+
+  for (const [name, viewport, deviceScaleFactor] of [["1366×768 at 125 %", { width: 1093, height: 614 }, 1.25], ["800×600", { width: 800, height: 600 }, 1]] as const) {
+    it(`while a test runs at ${name}, the step under way, the time and Cancel are in view without scrolling`, { timeout: 60_000 }, async () => {
+      const blocked = await blackhole();
+      const { policy } = await policyFor({ host: "127.0.0.1", port: blocked });
+      const { service } = await makeService({ policy, extra: { testTimeoutMs: 8_000 } });
+      const { page } = await open(service, { viewport, deviceScaleFactor });
+      await toSignIn(page);
+      await signIn(page, "user@internal.test", "correct horse");
+      const running = page.getByText(/Now: Reach the server… \d+ seconds? so far, at most \d+ seconds? left/);
+      await running.waitFor();
+      const inView = async (what: ReturnType<Page["locator"]>) => {
+        const box = await what.boundingBox();
+        return box !== null && box.y >= 0 && box.y + box.height <= viewport.height && box.x >= 0 && box.x + box.width <= viewport.width;
+      };
+      await expect.poll(() => inView(running)).toBe(true);
+      await expect.poll(() => inView(button(page, "Cancel the test"))).toBe(true);
+      await mkdir(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: join(SCREENSHOTS, `24-test-running-${viewport.width}x${viewport.height}.png`) }); // the window as seen: no scrolling
+      await button(page, "Cancel the test").click();
+      await page.getByText("The test was cancelled. Nothing was changed.").waitFor({ timeout: 5000 });
+      // Cancelled before any login: the password is still there for the next try.
+      expect(await page.getByLabel("Password", { exact: true }).inputValue()).toBe("correct horse");
+    });
+  }
 
   it("cancel stops a running test at once and changes nothing", { timeout: 60_000 }, async () => {
     const blocked = await blackhole();
