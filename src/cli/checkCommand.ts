@@ -44,11 +44,6 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
       // With a configuration and an email address, the login name comes from its template.
       const user = config && email ? applyUsernameTemplate(config.submission.username, email) : opts.user;
       if (!opts.login && (opts.passwordEnv !== undefined || opts.passwordStdin)) throw new RelayError("USAGE", "--no-login contradicts --password-env/--password-stdin: choose one");
-      const password = opts.login ? await readPassword(io, opts, user) : undefined;
-      // A verdict of pass must mean the login was tried (DESIGN.md, the command line).
-      if (opts.login && (user === undefined || password === undefined)) {
-        throw new RelayError("USAGE", "no login to test: give --user with --password-env NAME or --password-stdin (or run it in a terminal to be asked), or --no-login to test only up to TLS");
-      }
       const reportUrl = config?.organization.support?.reportUrl;
       if (opts.sendReport && !reportUrl) throw new RelayError("USAGE", "--send-report needs a configuration that names a report address (support.reportUrl)");
       const fromConfig = config ? relayTarget(config) : undefined;
@@ -60,6 +55,13 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
       const caPem = opts.ca ? await caFromFlag(opts.ca) : fromConfig?.caPem;
       if (!caPem) throw new RelayError("USAGE", "give --ca (the organisation's root certificate): the test trusts nothing else");
       const mechanisms = parseMechanisms(opts.auth) ?? fromConfig?.mechanisms ?? ["PLAIN", "LOGIN"];
+      // Asked only now that the configuration and the target are known to be usable: nobody types a
+      // password for a run that then fails on a flag or a file.
+      const password = opts.login ? await readPassword(io, opts, user) : undefined;
+      // A verdict of pass must mean the login was tried (DESIGN.md, the command line).
+      if (opts.login && (user === undefined || password === undefined)) {
+        throw new RelayError("USAGE", "no login to test: give --user with --password-env NAME or --password-stdin (or run it in a terminal to be asked), or --no-login to test only up to TLS");
+      }
       const credentials = user && password !== undefined ? { user, secret: password } : undefined;
       const from = opts.from ?? email;
       const externalRecipient = opts.to ?? config?.probe?.externalRecipient;
