@@ -4,6 +4,7 @@
 // in place changes nothing and succeeds.
 import { dirname, join } from "node:path";
 import type { LoadedConfig } from "./config/load.js";
+import type { Report } from "./diagnostics/report.js";
 import { FAILURE_CODES, RelayError, type FailureCode } from "./errors.js";
 import { CLIENT_TITLES, type CaStoreSetting, type ClientName } from "./policy/policy.js";
 import { guardWrite } from "./fs/writeFailure.js";
@@ -51,6 +52,8 @@ export interface OnboardResult {
   changed: boolean;
   /** 0 everything in place; 1 the relay test found a problem; 4 an action failed. */
   exitStatus: 0 | 1 | 4;
+  /** The relay test's report, when the test ran (for `--send-report`). */
+  report?: Report;
 }
 
 export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
@@ -114,11 +117,13 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
     });
   }
 
+  let testReport: Report | undefined;
   if (options.password !== undefined) {
     const { runCheck } = await import("./diagnostics/check.js");
     const { userSubmission } = await import("./diagnostics/target.js");
     const sub = config.submission;
     const report = await runCheck({ ...userSubmission(config, options.email, options.password), gridPorts: [], version: options.version });
+    testReport = report;
     const failed = report.checks.find((c) => c.status === "fail");
     record(
       failed
@@ -208,5 +213,5 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
 
   const failedAction = steps.some((s) => s.status === "failed" && s.id !== "test");
   const failedTest = steps.some((s) => s.status === "failed" && s.id === "test");
-  return { steps, changed: steps.some((s) => s.status === "done" && s.id !== "test"), exitStatus: failedAction ? 4 : failedTest ? 1 : 0 };
+  return { steps, changed: steps.some((s) => s.status === "done" && s.id !== "test"), exitStatus: failedAction ? 4 : failedTest ? 1 : 0, ...(testReport ? { report: testReport } : {}) };
 }

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { thisComputer, type Report } from "../diagnostics/report.js";
 import { SASL_MECHANISMS } from "../config/mechanisms.js";
 import { RelayError } from "../errors.js";
-import { caFromFlag, optionalConfig, parseMechanisms, parsePort, parseSecurity, parseTimeout, type TargetFlags } from "./common.js";
+import { caFromFlag, optionalConfig, reportAddress, parseMechanisms, parsePort, parseSecurity, parseTimeout, type TargetFlags } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
 import { readPassword } from "./password.js";
 import { guardWrite } from "../fs/writeFailure.js";
@@ -44,8 +44,7 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
       // With a configuration and an email address, the login name comes from its template.
       const user = config && email ? applyUsernameTemplate(config.submission.username, email) : opts.user;
       if (!opts.login && (opts.passwordEnv !== undefined || opts.passwordStdin)) throw new RelayError("USAGE", "--no-login contradicts --password-env/--password-stdin: choose one");
-      const reportUrl = config?.organization.support?.reportUrl;
-      if (opts.sendReport && !reportUrl) throw new RelayError("USAGE", "--send-report needs a configuration that names a report address (support.reportUrl)");
+      const reportUrl = opts.sendReport ? await reportAddress(loaded, io, "--send-report") : undefined;
       const fromConfig = config ? relayTarget(config) : undefined;
       // Flags override the configuration's values, so check can point at any server.
       const security = parseSecurity(opts.security) ?? fromConfig?.security ?? "starttls";
@@ -83,7 +82,7 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
         os: thisComputer(),
       };
       let sent: Record<string, unknown> | undefined;
-      if (opts.sendReport && reportUrl) {
+      if (reportUrl && config) {
         const { sendReport } = await import("../support/send.js");
         const { currentRoots } = await import("../config/roots.js");
         try {

@@ -54,6 +54,18 @@ export async function optionalConfig(opts: TargetFlags, io: CliIo, readOnly = fa
 }
 
 
+/**
+ * Where reports go: the configuration's `support.reportUrl` — unless managed policy withholds
+ * sending (allowReportSending false), which binds the command line as it binds the app.
+ */
+export async function reportAddress(loaded: LoadedConfig | undefined, io: CliIo, flag: string): Promise<string> {
+  const policy = await currentPolicy(io);
+  if (policy?.allowReportSending === false) throw new RelayError("USAGE", `managed policy (${policy.source}) does not allow sending reports (allowReportSending)`);
+  const url = loaded?.payload.config.organization.support?.reportUrl;
+  if (!url) throw new RelayError("USAGE", `${flag} needs a configuration that names a report address (support.reportUrl)`);
+  return url;
+}
+
 export async function caFromFlag(path: string): Promise<string> {
   let pem: string;
   try {

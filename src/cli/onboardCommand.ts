@@ -8,7 +8,7 @@ import { RelayError, asRelayError } from "../errors.js";
 import { requireDisplayName, requireEmailAddress } from "../address.js";
 import { stateDirFor } from "../paths.js";
 import { CA_STORES, CLIENT_NAMES, type CaStoreSetting, type ClientName } from "../policy/policy.js";
-import { currentPolicy, optionalConfig, type TargetFlags } from "./common.js";
+import { currentPolicy, optionalConfig, reportAddress, type TargetFlags } from "./common.js";
 import { CheckFailed, printJson, type CliIo } from "./io.js";
 import { readPassword } from "./password.js";
 import type { OnboardResult, OnboardStep } from "../onboarding.js";
@@ -25,6 +25,7 @@ interface OnboardFlags extends TargetFlags {
   yes?: boolean;
   dryRun?: boolean;
   json?: boolean;
+  sendReport?: boolean;
 }
 
 export function registerOnboardCommand(program: Command, io: CliIo, version: string): void {
@@ -45,8 +46,10 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
     .option("--yes", "required (but for --dry-run): consent to install and configure without asking")
     .option("--dry-run", "plan every step against this machine, print the plan, change nothing")
     .option("--json", "print one JSON document")
+    .option("--send-report", "send the relay test's report to the helpdesk (the configuration's support.reportUrl); needs --password-env or --password-stdin")
     .action(async (opts: OnboardFlags) => {
       if (!opts.yes && !opts.dryRun) throw new RelayError("USAGE", "onboard changes this machine without asking: pass --yes (or --dry-run to see the plan)");
+      if (opts.sendReport && opts.passwordEnv === undefined && !opts.passwordStdin) throw new RelayError("USAGE", "--send-report sends the relay test's report: give --password-env NAME or --password-stdin so the test runs");
       if (!opts.email) throw new RelayError("USAGE", "give --email with the user's address");
       const email = requireEmailAddress(opts.email, "--email address", "USAGE");
       if (opts.name !== undefined) requireDisplayName(opts.name, "USAGE");
@@ -93,13 +96,40 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
       async function onboardWith(dryRun: boolean, onStep?: (step: OnboardStep) => void): Promise<OnboardResult> {
         const loaded = await optionalConfig({ ...opts, stateDir }, io, dryRun);
         if (!loaded) throw new RelayError("USAGE", "no configuration: give --config and --trust, or set them by managed policy");
+        // Refused before anything changes: where would the report go?
+        const url = opts.sendReport ? await reportAddress(loaded, io, "--send-report") : undefined;
         const password = opts.passwordEnv !== undefined || opts.passwordStdin ? await readPassword(io, opts, undefined) : undefined;
         const { onboard } = await import("../onboarding.js");
-        return onboard({
+        const result = await onboard({
           loaded, email, ...(dryRun ? { dryRun: true } : {}), ...(opts.name ? { fullName: opts.name } : {}), ...(password !== undefined ? { password } : {}),
           ...(clients ? { clients: clients as ClientName[] } : {}), caStore: caStore as CaStoreSetting, outDir: opts.outDir ?? stateDir, now: io.now(), version, stateDir,
           ...(onStep ? { onStep } : {}),
         });
+        if (url === undefined) return result;
+        const step = dryRun || !result.report
+          ? { id: "report", title: "Report to the helpdesk", status: "planned" as const, message: `the relay test's report would be sent to ${new URL(url).host}` }
+          : await sendTestReport(url, result.report, loaded);
+        onStep?.(step);
+        const failed = step.status === "failed";
+        return { ...result, steps: [...result.steps, step], exitStatus: failed ? 4 : result.exitStatus };
+      }
+
+      /** The test's report under this installation's reference, handed to the helpdesk: a step like the others. */
+      async function sendTestReport(url: string, checked: NonNullable<OnboardResult["report"]>, loaded: NonNullable<Awaited<ReturnType<typeof optionalConfig>>>): Promise<OnboardStep> {
+        const [{ installationReference, newReportId }, { sendReport }, { currentRoots }, { thisComputer }, { applyUsernameTemplate }] = await Promise.all([
+          import("../support/reference.js"), import("../support/send.js"), import("../config/roots.js"), import("../diagnostics/report.js"), import("../config/template.js"),
+        ]);
+        const config = loaded.payload.config;
+        const reference = installationReference(stateDir, io.now());
+        const report = { ...checked, reference, reportId: newReportId(io.now()), account: { email, login: applyUsernameTemplate(config.submission.username, email) }, os: thisComputer() };
+        const title = "Report to the helpdesk";
+        try {
+          const receipt = await sendReport({ url, reference, report, version, orgRoots: currentRoots(config).map((r) => r.pem), now: io.now() });
+          return { id: "report", title, status: "done", message: `received by ${new URL(url).host} at ${receipt.received}: reference ${receipt.reference}, report ${receipt.reportId}` };
+        } catch (err) {
+          if (!(err instanceof RelayError) || err.code !== "REPORT_SEND_FAILED") throw err;
+          return { id: "report", title, status: "failed", message: err.message, code: err.code };
+        }
       }
 
       /** One JSON document, or a line per step and the summary; the exit status onboarding ended with. */

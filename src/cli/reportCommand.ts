@@ -7,7 +7,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Report } from "../diagnostics/report.js";
 import { RelayError } from "../errors.js";
-import { optionalConfig, type TargetFlags } from "./common.js";
+import { optionalConfig, reportAddress, type TargetFlags } from "./common.js";
 import { printJson, type CliIo } from "./io.js";
 import { stateDirOfThisRun } from "./stateDir.js";
 
@@ -47,8 +47,7 @@ export function registerReportCommand(program: Command, io: CliIo, version: stri
     .action(async (file: string | undefined, opts: SendFlags) => {
       const loaded = await optionalConfig(opts, io, true);
       if (!loaded) throw new RelayError("USAGE", "no configuration: give --config and --trust (or set them by managed policy)");
-      const url = loaded.payload.config.organization.support?.reportUrl;
-      if (!url) throw new RelayError("USAGE", "the organisation's configuration names no report address (support.reportUrl): give the report to the helpdesk another way");
+      const url = await reportAddress(loaded, io, "report send");
       const stateDir = opts.stateDir ?? (await stateDirOfThisRun(io.env));
       const path = file ?? (await lastSavedReport(stateDir));
       if (!path) throw new RelayError("USAGE", `no saved report in ${join(stateDir, "reports")}: give a report file (check --json > report.json)`);

@@ -250,6 +250,37 @@ describe("report send: the user's side of the loop", () => {
     expect(kept.report.checks.length).toBeGreaterThan(1);
   });
 
+  it("onboard --send-report (MDM): the relay test's report reaches the helpdesk under the installation's reference; a send that fails is a failed step, exit 4", { timeout: 60_000 }, async () => {
+    const home = await tempDir("ro-onboard-send-home-");
+    const state = join(home, "state");
+    const onboard = async (url: string, extra: string[] = []) => {
+      const org = await orgFiles((p) => {
+        p.config.organization.support = { reportUrl: url };
+        p.config.submission = { ...p.config.submission, host: "127.0.0.1", port: 1 };
+      });
+      return runShipped(["onboard", ...org, "--email", "alice@internal.test", "--password-env", "RELAY_PASSWORD", "--ca-store", "none", "--clients", "", "--state-dir", state, "--log-dir", join(home, "logs"), "--yes", "--send-report", "--json", ...extra], { env: { RELAY_PASSWORD: "s3cret-Pass", HOME: home } });
+    };
+    const ran = await onboard(reportUrl());
+    expect(ran.status, ran.stdout + ran.stderr).toBe(1); // the relay refused; the report still went to the helpdesk
+    const out = JSON.parse(ran.stdout) as { steps: Array<{ id: string; status: string; message: string; code?: string }> };
+    const step = out.steps.find((s) => s.id === "report")!;
+    expect(step.status).toBe("done");
+    const reference = (JSON.parse(await readFile(join(state, "reference.json"), "utf8")) as { reference: string }).reference;
+    const [reportId] = new RegExp(`reference ${reference}, report (\\S+)$`).exec(step.message)!.slice(1);
+    const kept = await readFile(join(store, reference, `${reportId}.json`), "utf8");
+    expect(JSON.parse(kept)).toMatchObject({ report: { code: "CONNECT_REFUSED", account: { email: "alice@internal.test", login: "alice@internal.test" } } });
+    expect(kept).not.toContain("s3cret-Pass");
+    // The helpdesk unreachable: the step fails with its code, the run is exit 4.
+    const failed = await onboard("https://127.0.0.1:1/reports");
+    expect(failed.status).toBe(4);
+    expect((JSON.parse(failed.stdout) as typeof out).steps.find((s) => s.id === "report")).toMatchObject({ status: "failed", code: "REPORT_SEND_FAILED" });
+    // No password source: no test, so no report to send — refused before anything changes.
+    const org = await orgFiles((p) => (p.config.organization.support = { reportUrl: reportUrl() }));
+    const refused = await runShipped(["onboard", ...org, "--email", "alice@internal.test", "--ca-store", "none", "--clients", "", "--state-dir", join(home, "other"), "--yes", "--send-report", "--json"], { env: { HOME: home } });
+    expect(refused.status).toBe(2);
+    expect(refused.stdout).toContain("--send-report sends the relay test's report");
+  });
+
   it("says REPORT_SEND_FAILED (exit 4) when the address is unreachable or its certificate is not trusted, naming the saved report; no address is exit 2", async () => {
     const state = join(await tempDir("ro-report-send-fail-"), "state");
     const file = join(state, "report.json");
@@ -271,7 +302,7 @@ describe("report send: the user's side of the loop", () => {
     const none = await orgFiles((p) => delete p.config.organization.support);
     const noAddress = await runShipped(["report", "send", file, ...none, "--state-dir", state, "--json"]);
     expect(noAddress.status).toBe(2);
-    expect(noAddress.stdout).toContain("names no report address");
+    expect(noAddress.stdout).toContain("needs a configuration that names a report address");
   });
 });
 
