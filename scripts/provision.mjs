@@ -15,6 +15,9 @@ export const PACKAGES = [
   "libauthen-sasl-perl", // swaks: AUTH
   "libnss3-tools", // certutil: NSS databases (Thunderbird, Firefox, Chromium)
   "thunderbird", // reads back the profiles we write (headless, over Marionette)
+  "thunderbird-l10n-de", // Thunderbird's own German and French field names: the oracle of the manual settings' words
+  "thunderbird-l10n-fr",
+  "unzip", // reads those strings out of Thunderbird's omni.ja and language packs
   "chromium", // the desktop app's UI tests (playwright-core drives it)
   "gnome-keyring", // a real Secret Service for the keychain test
   "dbus", // dbus-run-session: a private D-Bus session for gnome-keyring

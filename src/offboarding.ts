@@ -222,7 +222,7 @@ async function appleMail(options: OffboardOptions, platform: NodeJS.Platform, dr
   if (!config || !options.email) return { status: "skipped", message: "give --config/--trust and --email to name Apple Mail's profile" };
   const { profileIdentifier } = await import("./clients/applemail/profile.js");
   const id = profileIdentifier(options.loaded!.payload.iss, options.email);
-  const steps = [`Open System Settings → General → Device Management (Privacy & Security → Profiles before macOS 13), select "${config.organization.name}: secure mail" and click Remove (−)`];
+  const steps = [`Open System Settings → General → Device Management (on macOS 13 and 14: Privacy & Security → Profiles), select "${config.organization.name}: secure mail" and click Remove (−)`];
   if (platform !== "darwin") return { status: "skipped", message: `on the Mac: ${steps[0]}`, instructions: steps };
   const run = options.run ?? (await import("./processRunner.js")).runCommand;
   const listed = await run("/usr/bin/profiles", ["list", "-o", "stdout-xml"]).catch(() => ({ code: 1, stdout: "", stderr: "" }));

@@ -94,7 +94,7 @@ function Wizard({ state, setState }: { state: AppState | undefined; setState: (s
       case 1:
         return <Trust active={step === 1 && !diagnostics} allowSkipCa={state.allowSkipCa} skipped={trustSkipped} onSkipped={() => setTrustSkipped(true)} onNext={() => go(2)} />;
       case 2:
-        return <SignIn email={email} onEmail={setEmail} demoLogin={org?.demoLogin} deadlineMs={state.testTimeoutMs} onReport={setReport} onDetails={() => setDiagnostics(true)} onNext={() => go(3)} />;
+        return <SignIn platform={state.platform ?? ""} email={email} onEmail={setEmail} demoLogin={org?.demoLogin} deadlineMs={state.testTimeoutMs} onReport={setReport} onDetails={() => setDiagnostics(true)} onNext={() => go(3)} />;
       case 3:
         return <MailApps active={step === 3 && !diagnostics} email={email} orgName={org?.name ?? ""} initialName={name} onName={setName} onNext={() => go(4)} />;
       default:

@@ -16,23 +16,25 @@ export function ManualPanel({ email }: { email: string }) {
   useEffect(() => {
     void call("clients:manual", { email }).then((r) => (r.ok ? setSettings(r.value) : setProblem(r.problem)));
   }, [email]);
-  const rows: Array<[string, string | number, boolean]> = [];
+  // [the setting as Thunderbird names it, its value, value is data, where classic Outlook has it]
+  const rows: Array<[string, string | number, boolean, string?]> = [];
   if (settings) {
     const { smtp, incoming } = settings;
     rows.push(
       [t("manual.email"), settings.email, true],
-      [t("manual.smtpHost"), smtp.host, true],
-      [t("manual.smtpPort"), smtp.port, true],
-      [t("manual.smtpSecurity"), t(`security.${smtp.security}`), false],
-      [t("manual.smtpAuth"), t("manual.smtpAuthValue"), false],
-      [t("manual.smtpUser"), smtp.user, true],
+      [t("manual.smtpHost"), smtp.host, true, t("manual.smtpHostOutlook")],
+      [t("manual.smtpPort"), smtp.port, true, t("manual.smtpPortOutlook")],
+      [t("manual.smtpSecurity"), t(`security.${smtp.security}`), false, t("manual.securityOutlook")],
+      [t("manual.smtpAuth"), t("manual.smtpAuthValue"), false, t("manual.smtpAuthOutlook")],
+      [t("manual.smtpUser"), smtp.user, true, t("manual.userOutlook")],
     );
     if (incoming) {
+      const protocol = incoming.protocol === "pop3" ? "POP3" : "IMAP";
       rows.push(
-        [t("manual.inHost", { protocol: incoming.protocol === "pop3" ? "POP3" : "IMAP" }), incoming.host, true],
-        [t("manual.inPort"), incoming.port, true],
-        [t("manual.inSecurity"), t(`security.${incoming.security}`), false],
-        [t("manual.inUser"), incoming.user, true],
+        [t("manual.inHost", { protocol }), incoming.host, true, t("manual.inHostOutlook")],
+        [t("manual.inPort"), incoming.port, true, t("manual.inPortOutlook", { protocol })],
+        [t("manual.inSecurity"), t(`security.${incoming.security}`), false, t("manual.securityOutlook")],
+        [t("manual.inUser"), incoming.user, true, t("manual.userOutlook")],
       );
     }
   }
@@ -45,9 +47,12 @@ export function ManualPanel({ email }: { email: string }) {
         <table className="settings">
           <caption>{t("manual.caption")}</caption>
           <tbody>
-            {rows.map(([label, value, raw]) => (
+            {rows.map(([label, value, raw, outlook]) => (
               <tr key={label}>
-                <th scope="row">{label}</th>
+                <th scope="row">
+                  {label}
+                  {outlook && <span className="small outlook-name">{outlook}</span>}
+                </th>
                 <td>
                   <code {...(raw ? { "data-raw": true } : {})}>{value}</code>
                 </td>

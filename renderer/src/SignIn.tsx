@@ -10,6 +10,8 @@ import { useT } from "./i18n.js";
 import { phasesOf } from "./phases.js";
 
 interface Props {
+  /** The OS, to name its keychain as it does. */
+  platform: string;
   email: string;
   onEmail: (e: string) => void;
   demoLogin: { email: string; password: string } | undefined;
@@ -19,7 +21,7 @@ interface Props {
   onNext: () => void;
 }
 
-export function SignIn({ email, onEmail, demoLogin, deadlineMs, onReport, onDetails, onNext }: Props) {
+export function SignIn({ platform, email, onEmail, demoLogin, deadlineMs, onReport, onDetails, onNext }: Props) {
   const t = useT();
   const [password, setPassword] = useState("");
   const [showPassword, setShowPassword] = useState(false);
@@ -136,7 +138,7 @@ export function SignIn({ email, onEmail, demoLogin, deadlineMs, onReport, onDeta
           </p>
         )}
         <label className="check">
-          <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} disabled={busy} /> {t("signIn.remember")}
+          <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} disabled={busy} /> {t("signIn.remember", { keychain: t("keychain.in", { platform }) })}
         </label>
         {/* After "Try port N instead" with an empty field: the instruction beside the button it names. */}
         {!busy && port !== undefined && port === outcome?.alternative?.port && !password && (
@@ -181,7 +183,7 @@ export function SignIn({ email, onEmail, demoLogin, deadlineMs, onReport, onDeta
               <span aria-hidden="true">✓ </span>
               {port ? t("signIn.worksPort", { host: report.target.host, port }) : t("signIn.works", { host: report.target.host })}
             </p>
-            {outcome?.keychainProblem && <ProblemBox problem={outcome.keychainProblem} title={t("signIn.keychainWarning")} />}
+            {outcome?.keychainProblem && <ProblemBox problem={outcome.keychainProblem} title={t("signIn.keychainWarning", { keychain: t("keychain.in", { platform }) })} />}
             <button type="button" className="primary" onClick={onNext}>
               {t("common.continue")}
             </button>

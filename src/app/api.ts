@@ -79,6 +79,8 @@ export interface AppState {
   testTimeoutMs: number;
   /** The UI language: the user's choice, else managed policy's, else the OS's (en, de, fr). */
   language: string;
+  /** The OS (Node's platform name), so the window names its keychain and stores as the OS does. */
+  platform?: string;
 }
 
 export interface CaView {

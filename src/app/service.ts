@@ -147,7 +147,7 @@ export class AppService {
   async state(): Promise<AppState> {
     const journey = await this.currentJourney();
     // Built at each return: the language depends on the policy, read below.
-    const base = () => ({ reference: this.reference, journey, testTimeoutMs: this.testTimeoutMs, language: this.language(journey) });
+    const base = () => ({ reference: this.reference, journey, testTimeoutMs: this.testTimeoutMs, language: this.language(journey), platform: this.options.platform ?? process.platform });
     let support = {};
     try {
       this.policy = await this.options.policy();

@@ -212,7 +212,8 @@ async function appleMail(io: CliIo, opts: ConfigureFlags, iss: string, config: O
   if (opts.json) printJson(io, { ok: true, code: "OK", client: "apple-mail", out: opts.out, signed: Boolean(opts.signCert) });
   else {
     io.stdout(`Apple Mail profile written to ${opts.out}${opts.signCert ? " (signed)" : ""}.\n`);
-    io.stdout(opts.open ? "macOS opened it: approve it in System Settings > Privacy & Security > Profiles.\n" : "Open it on the Mac (or deploy it through MDM) and approve it in System Settings > Privacy & Security > Profiles.\n");
+    const where = "System Settings > General > Device Management (on macOS 13 and 14: Privacy & Security > Profiles)";
+    io.stdout(opts.open ? `macOS opened it: approve it in ${where}.\n` : `Open it on the Mac (or deploy it through MDM) and approve it in ${where}.\n`);
   }
 }
 

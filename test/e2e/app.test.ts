@@ -222,7 +222,7 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
 
     await screen(page, "Sign in and test", "05-sign-in");
     await button(page, "fill in the demo login").click();
-    const keep = page.getByRole("checkbox", { name: /Keep the password in this computer's keychain for Relay Onboard/ });
+    const keep = page.getByRole("checkbox", { name: /^Keep the password in your desktop's password store \(such as GNOME Keyring or KWallet\) for Relay Onboard/ });
     expect(await keep.isChecked()).toBe(false);
     await keep.check();
     await button(page, "Test sending").click();
@@ -452,7 +452,14 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     await page.getByText("No mail app that Relay Onboard can set up was found").waitFor();
     const relay = (await service.state()).organization!.relay;
     const rows = await page.locator("table.settings tr").allTextContents();
-    expect(rows).toEqual(expect.arrayContaining([`Outgoing (SMTP) server${relay.host}Copy`, `Outgoing port${relay.port}Copy`, "Outgoing securitySTARTTLSCopy", "Outgoing user namedemo.user@internal.testCopy"]));
+    // Each setting as Thunderbird names it, and where classic Outlook has it.
+    expect(rows).toEqual(expect.arrayContaining([
+      `Outgoing Server — Server NameOutlook: Outgoing mail server (SMTP)${relay.host}Copy`,
+      `Outgoing Server — PortOutlook: More Settings → Advanced → Outgoing server (SMTP)${relay.port}Copy`,
+      "Outgoing Server — Connection securityOutlook: More Settings → Advanced → Use the following type of encrypted connectionSTARTTLSCopy",
+      "Outgoing Server — Authentication methodOutlook: More Settings → Outgoing Server → My outgoing server (SMTP) requires authenticationNormal passwordCopy",
+      "Outgoing Server — User NameOutlook: User Namedemo.user@internal.testCopy",
+    ]));
     await screen(page, "Set up your mail apps", "18-no-mail-app");
     await button(page, "Continue").click();
     await screen(page, "Not finished yet", "19-summary-by-hand");
@@ -597,6 +604,16 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     expect(await page.getByRole("alert").locator("> p").allTextContents()).not.toContain(NETWORK_ADVICE);
     await screen(page, "Sign in and test", "23b-antivirus-interception");
     expect(server.received.filter((r) => r.tls)).toEqual([]);
+  });
+
+  it("the keychain is named as each OS names it", { timeout: 60_000 }, async () => {
+    for (const [platform, name] of [["win32", "in Windows Credential Manager"], ["darwin", "in the macOS Keychain"]] as const) {
+      const { service } = await makeService({ extra: { platform } });
+      await service.useDemo();
+      const { page } = await open(service);
+      await toSignIn(page);
+      await page.getByRole("checkbox", { name: `Keep the password ${name} for Relay Onboard's later diagnostics (your mail app keeps its own)` }).waitFor();
+    }
   });
 
   it("the password field warns about Caps Lock and can be shown", { timeout: 60_000 }, async () => {

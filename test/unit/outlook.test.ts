@@ -71,10 +71,10 @@ describe("the PRF", () => {
 
   it("gives a short exact list for the new Outlook", () => {
     expect(manualSteps({ config, email: "alice@internal.test" })).toEqual([
-      "Add account → Advanced setup → IMAP; email address: alice@internal.test",
-      "Incoming server: imap.internal.test, port 993, SSL/TLS, user name alice@internal.test",
-      "Outgoing (SMTP) server: relay.internal.test, port 587, STARTTLS",
-      "Outgoing server requires sign-in: yes, user name alice@internal.test, your password",
+      "Add account → Advanced setup → IMAP; Email address: alice@internal.test",
+      "IMAP incoming server: imap.internal.test; Port: 993; Secure connection type: SSL/TLS; IMAP username: alice@internal.test",
+      "SMTP outgoing server: relay.internal.test; Port: 587; Secure connection type: STARTTLS",
+      "SMTP username: alice@internal.test; SMTP password: your password",
     ]);
   });
 });

@@ -144,16 +144,18 @@ export function encodePrf(text: string): Buffer {
   return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
 }
 
-/** What to type into new Outlook for Windows, which cannot import a PRF. */
+/** What to type into new Outlook for Windows, which cannot import a PRF — in the names its Advanced setup form uses. */
 export function manualSteps(request: OutlookRequest): string[] {
   const { config, email } = request;
   const sub = config.submission;
   const incoming = config.incoming;
-  const steps = [`Add account → Advanced setup → ${incoming?.protocol === "pop3" ? "POP" : "IMAP"}; email address: ${email}`];
+  const kind = incoming?.protocol === "pop3" ? "POP" : "IMAP";
+  const security = (s: "tls" | "starttls") => (s === "tls" ? "SSL/TLS" : "STARTTLS");
+  const steps = [`Add account → Advanced setup → ${kind}; Email address: ${email}`];
   if (incoming) {
-    steps.push(`Incoming server: ${incoming.host}, port ${incoming.port}, ${incoming.security === "tls" ? "SSL/TLS" : "STARTTLS"}, user name ${applyUsernameTemplate(incoming.username, email)}`);
+    steps.push(`${kind} incoming server: ${incoming.host}; Port: ${incoming.port}; Secure connection type: ${security(incoming.security)}; ${kind} username: ${applyUsernameTemplate(incoming.username, email)}`);
   }
-  steps.push(`Outgoing (SMTP) server: ${sub.host}, port ${sub.port}, ${sub.security === "tls" ? "SSL/TLS" : "STARTTLS"}`);
-  steps.push(`Outgoing server requires sign-in: yes, user name ${applyUsernameTemplate(sub.username, email)}, your password`);
+  steps.push(`SMTP outgoing server: ${sub.host}; Port: ${sub.port}; Secure connection type: ${security(sub.security)}`);
+  steps.push(`SMTP username: ${applyUsernameTemplate(sub.username, email)}; SMTP password: your password`);
   return steps;
 }
