@@ -95,6 +95,30 @@ describe("relay-onboard status", () => {
     expect((JSON.parse(outlook.stdout) as StatusJson).items.at(-1)).toMatchObject({ id: "client:outlook", state: "failed", code: "CLIENT_NOT_FOUND" });
   });
 
+  it("the Intune samples read only what status and onboard print (PowerShell cannot run here: the fields they use are checked against the real JSON)", async () => {
+    const box = await sandbox();
+    const common = ["--config", env.org.files.config, "--trust", env.org.files.trustedKeys, "--state-dir", join(box.home, "state"), "--ca-store", "none"];
+    const missing = JSON.parse((await run(process.execPath, [BIN, "status", "--email", env.user.email, ...common, "--json"], box)).stdout) as Record<string, unknown>;
+    const failed = JSON.parse((await run(process.execPath, [BIN, "status", ...common, "--clients", "outlook", "--json"], box)).stdout) as Record<string, unknown>;
+    const refused = JSON.parse((await run(process.execPath, [BIN, "status", "--config", join(box.home, "none.jws"), "--trust", env.org.files.trustedKeys, "--json"], box)).stdout) as Record<string, unknown>;
+    const onboarded = JSON.parse((await run(process.execPath, [BIN, "onboard", "--email", env.user.email, "--yes", "--json", "--log-dir", join(box.home, "logs"), ...common, "--clients", "outlook"], box)).stdout) as Record<string, unknown>;
+    const fieldsOf = (text: string, variable: string) => [...text.matchAll(new RegExp(`\\$${variable}\\.([A-Za-z]+)`, "g"))].map((m) => m[1]!);
+    const detect = await readFile(join(ROOT, "docs", "samples", "intune-detect.ps1"), "utf8");
+    const remediate = await readFile(join(ROOT, "docs", "samples", "intune-remediate.ps1"), "utf8");
+    const items = [...(missing["items"] as Array<Record<string, unknown>>), ...(failed["items"] as Array<Record<string, unknown>>)];
+    expect([fieldsOf(detect, "_").length, fieldsOf(detect, "status").length, fieldsOf(remediate, "_").length, fieldsOf(remediate, "result").length].every((n) => n > 0)).toBe(true);
+    // The states the detection script looks for are the ones status uses, and each has what it prints.
+    expect(detect).toContain("$_.state -eq 'missing' -or $_.state -eq 'failed'");
+    expect(items.filter((i) => i["state"] === "missing" || i["state"] === "failed").length).toBeGreaterThan(1);
+    for (const field of new Set(fieldsOf(detect, "_"))) expect(items.some((i) => field in i), `status items have ${field}`).toBe(true);
+    for (const field of new Set(fieldsOf(detect, "status"))) expect(field in missing || field in refused, `status JSON has ${field}`).toBe(true);
+    expect(refused).toMatchObject({ code: expect.any(String) as unknown, message: expect.any(String) as unknown });
+    const steps = onboarded["steps"] as Array<Record<string, unknown>>;
+    expect(steps.some((st) => st["status"] === "failed")).toBe(true);
+    for (const field of new Set(fieldsOf(remediate, "_"))) expect(steps.some((st) => field in st), `onboard steps have ${field}`).toBe(true);
+    for (const field of new Set(fieldsOf(remediate, "result"))) expect(field in onboarded, `onboard JSON has ${field}`).toBe(true);
+  });
+
   it("the Linux sample onboards a user who is not, and leaves one who is alone", async () => {
     const box = await sandbox();
     const args = `--config ${env.org.files.config} --trust ${env.org.files.trustedKeys} --state-dir ${join(box.home, "state")} --ca-store none`;
