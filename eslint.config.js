@@ -9,7 +9,7 @@ import { createTypeScriptImportResolver } from "eslint-import-resolver-typescrip
 // folders named as allowed below and any lower layer, never a higher one. With no-cycle this keeps
 // every dependency between src/ folders pointing one way.
 const LAYERS = [
-  ["src/errors.ts", "src/address.ts", "src/version.ts", "src/paths.ts", "src/pid.ts", "src/processRunner.ts", "src/internalLog.ts", "src/safeText.ts", "src/time.ts", "src/fs", "src/certs", "src/windows", "src/privilege/forUser.ts", "src/installRecord.ts"],
+  ["src/i18n", "src/errors.ts", "src/address.ts", "src/version.ts", "src/paths.ts", "src/pid.ts", "src/processRunner.ts", "src/internalLog.ts", "src/safeText.ts", "src/time.ts", "src/fs", "src/certs", "src/windows", "src/privilege/forUser.ts", "src/installRecord.ts"],
   ["src/config"],
   ["src/smtp", "src/truststore", "src/secrets", "src/policy"],
   ["src/diagnostics", "src/clients", "src/privilege/userJob.ts"],
@@ -72,7 +72,7 @@ export default tseslint.config(
           paths: [{ name: "electron", message: "the renderer talks to main only through window.relayOnboard." }],
           patterns: [
             // One exception: the pure fingerprint formatter, so every surface shows a fingerprint alike.
-            { regex: "^\\.\\./\\.\\./src/(?!certs/fingerprint\\.js$)", allowTypeImports: true, message: "the renderer may import only types from src/ (and the pure fingerprint formatter)." },
+            { regex: "^\\.\\./\\.\\./src/(?!certs/fingerprint\\.js$|i18n/[a-z]{2}\\.json$)", allowTypeImports: true, message: "the renderer may import only types from src/ (and the pure fingerprint formatter and the message catalogues)." },
             { group: ["node:*"], message: "no Node in the renderer." },
           ],
         },

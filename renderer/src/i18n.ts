@@ -4,9 +4,9 @@
 // menu choice, else managed policy's `language`, else the OS's — main decides (AppState.language).
 import type { MessageFormatElement } from "react-intl";
 import { useIntl } from "react-intl";
-import de from "./i18n/de.json";
-import en from "./i18n/en.json";
-import fr from "./i18n/fr.json";
+import de from "../../src/i18n/de.json";
+import en from "../../src/i18n/en.json";
+import fr from "../../src/i18n/fr.json";
 
 export type MessageId = keyof typeof en;
 export type Values = Record<string, string | number>;

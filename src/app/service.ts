@@ -648,7 +648,8 @@ export class AppService {
     if (!this.lastReport) throw new RelayError("USAGE", "run the test first");
     if (format === "json") return JSON.stringify(this.lastReport, null, 2) + "\n";
     const { renderHtmlReport } = await import("../diagnostics/htmlReport.js");
-    return renderHtmlReport(this.lastReport);
+    // The user's language: the report they open is theirs (the JSON the helpdesk gets has no language).
+    return renderHtmlReport(this.lastReport, undefined, this.language(await this.currentJourney()));
   }
 
   async dispose(): Promise<void> {

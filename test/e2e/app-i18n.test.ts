@@ -23,7 +23,7 @@ import { tempDir } from "../helpers/org.js";
 const hasChromium = existsSync("/usr/bin/chromium") && existsSync(join(RENDERER_DIR, "index.html"));
 if (!hasChromium) console.warn("app i18n e2e skipped: needs /usr/bin/chromium (npm test provisions it) and a built renderer (npm run build)");
 
-const I18N = join(import.meta.dirname, "..", "..", "renderer", "src", "i18n");
+const I18N = join(import.meta.dirname, "..", "..", "src", "i18n");
 type Locale = "en" | "de" | "fr" | "en-XA";
 const catalogues: Partial<Record<Locale, Record<string, string | MessageFormatElement[]>>> = {};
 let browser: Browser;
@@ -223,26 +223,35 @@ describe.skipIf(!hasChromium)("every screen in every language, theme and size", 
     expect((await fresh.state()).language).toBe("fr");
   });
 
-  it("the HTML report reads well on a phone and a desktop, light and dark: no sideways scroll, header cells, time with zone", { timeout: 60_000 }, async () => {
-    const s = await service("en", await tempDir("ro-i18n-report-"));
-    await s.state();
-    await s.useDemo();
-    const login = s.demoUser()!;
-    await s.test({ email: login.email, password: login.password, remember: false });
-    const html = await s.report("html");
-    expect(html).toMatch(/<dt>Date<\/dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC[+-]\d\d:\d\d/);
-    expect(html).toMatch(/<dt>Configuration<\/dt><dd>internal\.test, version 1<\/dd>/);
-    expect(html).toContain('<th scope="col">Step</th>');
-    for (const width of [375, 1280]) {
-      for (const colorScheme of ["light", "dark"] as const) {
-        const context = await browser.newContext({ viewport: { width, height: 800 }, colorScheme });
-        const page = await context.newPage();
-        await page.setContent(html);
-        const scroll = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
-        expect(scroll, `${width} ${colorScheme}`).toBeLessThanOrEqual(width);
-        expect(await axeViolations(page), `${width} ${colorScheme}`).toEqual([]);
-        await page.screenshot({ path: join(SCREENSHOTS, `report-${width}-${colorScheme}.png`), fullPage: true });
-        await context.close();
+  it("the HTML report reads well on a phone and a desktop, light and dark, in the user's language: no sideways scroll, every step legible, time with zone", { timeout: 90_000 }, async () => {
+    for (const locale of ["en", "de", "fr"] as const) {
+      const s = await service(locale, await tempDir("ro-i18n-report-"));
+      await s.state();
+      await s.useDemo();
+      const login = s.demoUser()!;
+      await s.test({ email: login.email, password: login.password, remember: false });
+      const html = await s.report("html");
+      expect(html).toContain(`<html lang="${locale}">`);
+      const words = { en: ["Date", "Configuration", "version", "Step", "took", "."], de: ["Datum", "Konfiguration", "Version", "Schritt", "Dauer", ","], fr: ["Date", "Configuration", "version", "Étape", "durée", ","] }[locale];
+      // Seconds with the language's decimal sign.
+      expect(html).toMatch(new RegExp(`<dt>${words[0]}</dt><dd>\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC[+-]\\d\\d:\\d\\d \\(${words[4]} \\d+\\${words[5]}\\d+ s\\)`));
+      expect(html).toContain(`<dt>${words[1]}</dt><dd>internal.test, ${words[2]} 1</dd>`);
+      expect(html).toContain(`<th scope="col">${words[3]}</th>`);
+      if (locale === "de") expect(html).toContain("Verschlüsselung starten (STARTTLS)"); // the step titles too
+      for (const width of [375, 1280]) {
+        for (const colorScheme of ["light", "dark"] as const) {
+          const context = await browser.newContext({ viewport: { width, height: 800 }, colorScheme });
+          const page = await context.newPage();
+          await page.setContent(html);
+          const scroll = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
+          expect(scroll, `${locale} ${width} ${colorScheme}`).toBeLessThanOrEqual(width);
+          // Every step's title on a line wide enough to read: never squeezed into a sliver.
+          const narrowest = await page.evaluate(() => Math.min(...[...(globalThis as any).document.querySelectorAll("td.step")].map((td: any) => td.getBoundingClientRect().width as number)));
+          expect(narrowest, `${locale} ${width}: step column`).toBeGreaterThanOrEqual(width < 640 ? width / 2 : 120);
+          expect(await axeViolations(page), `${locale} ${width} ${colorScheme}`).toEqual([]);
+          await page.screenshot({ path: join(SCREENSHOTS, `report-${locale}-${width}-${colorScheme}.png`), fullPage: true });
+          await context.close();
+        }
       }
     }
   });

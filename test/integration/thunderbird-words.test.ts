@@ -27,7 +27,7 @@ const field = (label: string | undefined) => label?.replace(/[\s\u00a0\u202f]*:$
 describe.skipIf(!ready)("Set up by hand names Thunderbird's fields as Thunderbird does", () => {
   for (const { lang, archive, chrome, l10n } of LOCALES) {
     it(`in ${lang}`, async () => {
-      const ours = JSON.parse(await readFile(join(import.meta.dirname, "..", "..", "renderer", "src", "i18n", `${lang}.json`), "utf8")) as Record<string, string>;
+      const ours = JSON.parse(await readFile(join(import.meta.dirname, "..", "..", "src", "i18n", `${lang}.json`), "utf8")) as Record<string, string>;
       const smtp = member(archive, `${chrome}/messenger/smtpEditOverlay.dtd`);
       const server = member(archive, `${chrome}/messenger/am-server-top.dtd`);
       const messenger = member(archive, `${chrome}/messenger/messenger.properties`);

@@ -8,7 +8,7 @@ import { parse, TYPE, type MessageFormatElement } from "@formatjs/icu-messagefor
 import { describe, expect, it } from "vitest";
 import { FAILURE_CODES } from "../../src/errors.js";
 
-const DIR = join(import.meta.dirname, "..", "..", "renderer", "src", "i18n");
+const DIR = join(import.meta.dirname, "..", "..", "src", "i18n");
 const load = async (locale: string) => JSON.parse(await readFile(join(DIR, `${locale}.json`), "utf8")) as Record<string, string>;
 
 /** Argument names a message uses ({host}, {n, plural, …}, …), recursively. */
@@ -25,10 +25,10 @@ function argumentsOf(elements: MessageFormatElement[], into = new Set<string>())
 }
 
 /** Messages that are the same in every language: names, technical tokens, pure placeholders. */
-const SAME_EVERYWHERE = new Set(["app.product", "security.starttls", "security.tls", "client.thunderbird", "client.outlook", "client.apple-mail", "check.ehlo", "diag.ms"]);
+const SAME_EVERYWHERE = new Set(["app.product", "security.starttls", "security.tls", "client.thunderbird", "client.outlook", "client.apple-mail", "check.ehlo", "diag.ms", "report.ms", "report.th.code"]);
 const SAME_IN: Record<string, Set<string>> = {
-  de: new Set(["app.helpdeskLabel", "app.helpdeskPhone", "steps.organisation", "org.name", "diag.th.port", "diag.th.details"]),
-  fr: new Set(["steps.organisation", "org.name", "org.serverValue", "diag.verdict", "diag.th.port", "summary.code"]),
+  de: new Set(["app.helpdeskLabel", "app.helpdeskPhone", "steps.organisation", "org.name", "diag.th.port", "diag.th.details", "report.relay", "report.computer"]),
+  fr: new Set(["steps.organisation", "org.name", "org.serverValue", "diag.verdict", "diag.th.port", "summary.code", "report.date", "report.relayValue", "report.configuration", "report.configurationValue"]),
 };
 
 describe("the app's catalogues", async () => {
