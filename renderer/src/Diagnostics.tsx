@@ -35,6 +35,8 @@ export function Diagnostics({ active, latest, allowOffboard, reportSending, conf
   const [summary, setSummary] = useState<SupportSummary | undefined>();
   const [saved, setSaved] = useState<string | undefined>();
   const [notOpened, setNotOpened] = useState(false);
+  // The report shown before this diagnosis: it stays saved, and the window says so.
+  const [keptEarlier, setKeptEarlier] = useState<string | undefined>();
   const [problem, setProblem] = useState<Problem | undefined>();
   const busyRef = useRef(false);
   useEffect(() => api().onProgress((p) => busyRef.current && setProgress((list) => [...list, p])), []);
@@ -51,11 +53,14 @@ export function Diagnostics({ active, latest, allowOffboard, reportSending, conf
     setBusy(true);
     setProgress([]);
     setProblem(undefined);
+    const previous = report?.reportId;
     const r = await call("relay:diagnose");
     busyRef.current = false;
     setBusy(false);
-    if (r.ok) setReport(r.value);
-    else setProblem(r.problem);
+    if (r.ok) {
+      setReport(r.value);
+      setKeptEarlier(previous);
+    } else setProblem(r.problem);
   };
   const end = Math.max(1, ...(report?.checks.map((c) => c.startMs + c.durationMs) ?? [1]));
   const ports = report?.checks.filter((c) => /port-\d+-ipv[46]$/.test(c.id)) ?? [];
@@ -128,6 +133,11 @@ export function Diagnostics({ active, latest, allowOffboard, reportSending, conf
           <p className={`verdict ${report.verdict}`} role="status">
             {t("diag.verdict", { verdict: t(`diag.verdict.${report.verdict}`), code: report.code, host: report.target.host, port: report.target.port, security: t(`security.${report.target.security}`) })}
           </p>
+          {keptEarlier && report.reportId && keptEarlier !== report.reportId && (
+            <p className="small" role="status">
+              {t("diag.ownReport", { reportId: report.reportId, previous: keptEarlier })}
+            </p>
+          )}
           {configured && report.target.port !== configured.port && (
             <p className="hint">{t("diag.provenPort", { port: report.target.port, security: t(`security.${report.target.security}`), configured: configured.port, configuredSecurity: t(`security.${configured.security}`) })}</p>
           )}

@@ -281,10 +281,16 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     expect(savedHtml).toContain(`<dt>Reference</dt><dd>${ref}</dd>`);
     expect(savedHtml.replace(/<[^>]+>/g, "")).toContain(shown);
 
+    const testReportId = (service as unknown as { lastReport: { reportId: string } }).lastReport.reportId;
     await button(page, "Run full diagnosis").click();
     await page.locator(".verdict").waitFor({ timeout: 40_000 });
     await button(page, "Run full diagnosis").waitFor({ timeout: 40_000 });
     await expect(page.locator("table.ports tbody tr").count()).resolves.toBeGreaterThan(2);
+    // The diagnosis did not replace the onboarding's report: both are saved, and the window says so.
+    const diagnosisId = (service as unknown as { lastReport: { reportId: string } }).lastReport.reportId;
+    expect(diagnosisId).not.toBe(testReportId);
+    await expect(page.getByText(`This diagnosis is its own report (${diagnosisId}); the earlier one (${testReportId}) stays saved under the same reference.`).isVisible()).resolves.toBe(true);
+    expect((await readdir(join(dir, "state", "reports"))).filter((f) => f.endsWith(".json")).sort()).toEqual([`relay-onboard-${ref}-${testReportId}.json`, `relay-onboard-${ref}-${diagnosisId}.json`].sort());
     await expect(page.locator(".transcript").textContent()).resolves.toContain("[hidden: PLAIN authentication data]");
     await button(page, "Save report (HTML)").click();
     await page.getByText(/Saved to .*report\.html/).waitFor();
