@@ -10,6 +10,7 @@ import type { IssuedCert } from "../../src/certs/generate.js";
 import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
 import type { SaslMechanism } from "../../src/config/mechanisms.js";
 import { runCheck } from "../../src/diagnostics/check.js";
+import { submissionOf } from "../../src/support/send.js";
 import { renderHtmlReport } from "../../src/diagnostics/htmlReport.js";
 import type { Report } from "../../src/diagnostics/report.js";
 import { renderTextReport } from "../../src/diagnostics/textReport.js";
@@ -83,8 +84,11 @@ describe("redaction by protocol state, for every mechanism", () => {
         const received = authLinesReceived(from);
         expect(received[0]).toMatch(new RegExp(`^AUTH ${mechanism}`));
         const forms = (s: string) => [s, Buffer.from(s).toString("base64")];
-        expectNoAuthData([JSON.stringify(report), renderTextReport(report), renderHtmlReport(report)], received, mechanism);
-        for (const output of [JSON.stringify(report), renderHtmlReport(report)]) for (const f of forms(secret)) expect(output).not.toContain(f);
+        // What "Send to my helpdesk" sends, and the report in each language, as much as what is saved.
+        const sent = submissionOf({ reference: "RO-0000-0000", report, version: "test" }).body;
+        const outputs = [JSON.stringify(report), renderTextReport(report), renderHtmlReport(report), renderHtmlReport(report, undefined, "de"), sent];
+        expectNoAuthData(outputs, received, mechanism);
+        for (const output of outputs) for (const f of forms(secret)) expect(output).not.toContain(f);
       });
     }
   }
