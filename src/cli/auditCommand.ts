@@ -9,6 +9,13 @@ import { guardWrite } from "../fs/writeFailure.js";
 
 export const AUDIT_PASS = "the relay requires TLS and a login, and the inbound server relays nothing.";
 
+/** The PASS line for what was audited — never a claim about a server that was not checked. */
+export function auditPassLine(checked: { relay: boolean; inbound: boolean }): string {
+  if (checked.relay && checked.inbound) return AUDIT_PASS;
+  if (checked.relay) return "the relay requires TLS and a login (no inbound server was given, so none was checked).";
+  return "the inbound server relays nothing (no relay was given, so none was checked).";
+}
+
 interface AuditFlags extends TargetFlags {
   inboundHost?: string;
   inboundPort?: string;
@@ -80,12 +87,13 @@ export function registerAuditCommand(program: Command, io: CliIo, version: strin
         timeoutMs,
         version,
       });
+      const passLine = auditPassLine({ relay: relayHost !== undefined, inbound: inboundHost !== undefined });
       if (opts.html) {
         const [{ writeFileAtomic }, { renderHtmlReport }] = await Promise.all([import("../fs/atomic.js"), import("../diagnostics/htmlReport.js")]);
-        await guardWrite("STATE_WRITE_FAILED", dirname(opts.html), "the HTML report", () => writeFileAtomic(opts.html!, renderHtmlReport(report, AUDIT_PASS)));
+        await guardWrite("STATE_WRITE_FAILED", dirname(opts.html), "the HTML report", () => writeFileAtomic(opts.html!, renderHtmlReport(report, passLine)));
       }
       if (opts.json) printJson(io, report);
-      else io.stdout((await import("../diagnostics/textReport.js")).renderTextReport(report, AUDIT_PASS));
+      else io.stdout((await import("../diagnostics/textReport.js")).renderTextReport(report, passLine));
       if (report.verdict === "fail") throw new CheckFailed(1);
     });
 }

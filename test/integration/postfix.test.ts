@@ -80,6 +80,14 @@ describe.skipIf(!available)("against real Postfix + Dovecot", () => {
     expect(report.checks.find((c) => c.id === "rcpt-external")?.status).toBe("pass");
   });
 
+  it("audit claims only what it checked: the relay alone passes without a word about an inbound server", async () => {
+    const ran = await runShipped(["audit", "--domain", "internal.test", "--relay-host", "127.0.0.1", "--relay-port", String(lab.ports.submission), "--ca", lab.caFile, "--user", LAB_USER, "--password-env", "PW", "--timeout-ms", "15000"], { env: { PW: LAB_PASSWORD } });
+    expect(ran.status, ran.stdout + ran.stderr).toBe(0);
+    expect(ran.stdout.split("\n")[0]).toBe("PASS: the relay requires TLS and a login (no inbound server was given, so none was checked).");
+    expect(ran.stdout).not.toMatch(/inbound server relays nothing/);
+    expect(ran.stdout).not.toMatch(/Inbound/);
+  });
+
   it("audit reports OPEN_RELAY, TLS_NOT_REQUIRED and AUTH_NOT_REQUIRED on misconfigured services", async () => {
     const open = await audit(["--inbound-host", "127.0.0.1", "--inbound-port", String(lab.ports.openRelay)]);
     expect(open.status).toBe(1);
