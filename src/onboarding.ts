@@ -171,7 +171,13 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
           const changed = result.changed || nss.changed;
           // Windows and macOS: Thunderbird reads the OS store, where the root step put the roots (rootTrust.ts).
           const roots = rootTrust === "os-store" ? "reads this computer's certificate store (security.enterprise_roots.enabled)" : `root ${nss.changed ? "added to" : "already in"} its certificate store`;
-          return { status: changed ? "done" : "unchanged", message: `profile ${profile.name}: ${result.changed ? `${result.changes.length + result.userJsChanges.length} preference(s) set${result.userJsChanges.length ? ` (${result.userJsChanges.length} in user.js, which overrode them)` : ""}` : "already set up"}; ${roots}` };
+          const message = `profile ${profile.name}: ${result.changed ? `${result.changes.length + result.userJsChanges.length} preference(s) set${result.userJsChanges.length ? ` (${result.userJsChanges.length} in user.js, which overrode them)` : ""}` : "already set up"}; ${roots}`;
+          if (result.needsAccount) {
+            // The configuration names no incoming server, so no account is made: the user adds theirs.
+            const add = `Thunderbird has no account for ${options.email}: add it in Thunderbird (Account Settings → Account Actions → Add Mail Account); it will send through ${config.submission.host}, now its default outgoing server`;
+            return { status: changed ? "done" : "unchanged", message: `${message}; ${add}`, instructions: [add] };
+          }
+          return { status: changed ? "done" : "unchanged", message };
         }
         case "apple-mail": {
           const { buildMobileconfig } = await import("./clients/applemail/profile.js");

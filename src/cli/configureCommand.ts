@@ -122,6 +122,7 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
         }
         const where = rootTrust === "os-store" ? `this computer's certificate store (${ca?.location ?? "the OS store"}), which Thunderbird is told to read` : "the profile's certificate store";
         if (ca) io.stdout(`  organisation's root in ${where}: ${ca.code ? `FAILED ${ca.code}: ${ca.message}` : ca.changed ? (opts.dryRun ? "would be added" : "added") : "already there"}\n`);
+        if (result.needsAccount) io.stdout(`  no account for ${opts.email ?? "this address"} here, and the configuration names no incoming server to make one: add the account in Thunderbird — it will send through the relay, now the default outgoing server\n`);
       }
       if (ca?.code) {
         // --json prints one document: the report above already carries the failure.

@@ -39,6 +39,9 @@ export function demoPayload(caPem: string, endpoints: DemoEndpoints = DEFAULT_EN
       },
       rootCa: { pem: caPem, sha256: sha256Hex(singleCertificateDer(caPem)) },
       submission: { ...endpoints.relay, security: "starttls", auth: ["PLAIN", "LOGIN"], username: "{email}" },
+      // Where the demo user's mail would be read: named so mail apps get a whole account (no
+      // server answers there — the demo keeps no mail).
+      incoming: { protocol: "imap", host: `imap.${DEMO_DOMAIN}`, port: 993, security: "tls", username: "{email}" },
       inbound: { ...endpoints.inbound },
       probe: { externalRecipient: "relay-probe@example.com" },
     },

@@ -32,10 +32,11 @@ export class Marionette {
   }
 
   /** Starts Thunderbird headless on `profile` with Marionette on a free port, and opens a session. */
-  static async start(profile: string, binary = "thunderbird"): Promise<Marionette> {
+  static async start(profile: string, binary = "thunderbird", options: { offline?: boolean } = {}): Promise<Marionette> {
     const port = await freePort();
     await appendFile(join(profile, "user.js"), `user_pref("marionette.port", ${port});\n`);
-    const child = spawn(binary, ["--headless", "--marionette", "--profile", profile, "-remote-allow-system-access", "--no-remote"], { stdio: "ignore", env: realClockEnv() });
+    // Offline: a profile whose accounts log in at start-up would otherwise try servers that do not exist.
+    const child = spawn(binary, ["--headless", "--marionette", "--profile", profile, "-remote-allow-system-access", "--no-remote", ...(options.offline ? ["-offline"] : [])], { stdio: "ignore", env: realClockEnv() });
     const deadline = Date.now() + 60_000;
     let socket: Socket | undefined;
     while (!socket) {

@@ -554,7 +554,11 @@ describe("profile lock and detection", () => {
 });
 
 describe("thunderbirdPending: is a profile sending through the relay? (read-only, for `status`)", () => {
-  const ESSENTIAL_NEW = ["mail.smtpservers", "mail.smtpserver.smtp1.hostname", "mail.smtpserver.smtp1.port", "mail.smtpserver.smtp1.try_ssl", "mail.smtpserver.smtp1.authMethod", "mail.smtpserver.smtp1.username", "mail.identity.id1.useremail", "mail.identity.id1.smtpServer"];
+  const ESSENTIAL_NEW = [
+    "mail.smtpservers", "mail.smtpserver.smtp1.hostname", "mail.smtpserver.smtp1.port", "mail.smtpserver.smtp1.try_ssl", "mail.smtpserver.smtp1.authMethod", "mail.smtpserver.smtp1.username", "mail.identity.id1.useremail", "mail.identity.id1.smtpServer",
+    // The account holding the identity, listed: an identity no listed account holds is never loaded.
+    "mail.accountmanager.accounts", "mail.account.account1.identities", "mail.account.account1.server",
+  ];
 
   it("lists exactly the essential preferences not yet set, and none once configure ran", async () => {
     const profile = await tempDir("ro-tb-pending-");
@@ -565,7 +569,7 @@ describe("thunderbirdPending: is a profile sending through the relay? (read-only
     const prefs = await readFile(join(profile, "prefs.js"));
     expect(await thunderbirdPending(profile, config, "alice@internal.test")).toEqual([]);
     // Another address logs in with its own name: its own outgoing server and identity are missing.
-    expect((await thunderbirdPending(profile, config, "bob@internal.test")).sort()).toEqual(ESSENTIAL_NEW.map((n) => n.replace("smtp1", "smtp2").replace("id1", "id2")).sort());
+    expect((await thunderbirdPending(profile, config, "bob@internal.test")).sort()).toEqual(ESSENTIAL_NEW.map((n) => n.replace("smtp1", "smtp2").replace("id1", "id2").replace("account1", "account2")).sort());
     // Read-only, even while Thunderbird holds the profile.
     await symlink(`127.0.0.1:+${process.pid}`, join(profile, "lock"));
     expect(await thunderbirdPending(profile, config, "alice@internal.test")).toEqual([]);
@@ -619,7 +623,8 @@ describe("prefs.js and user.js change as one unit: a run killed between the two 
     await configureThunderbird({ profile: killed, config, email: "alice@internal.test", policies: [] });
     await writeFile(join(killed, "user.js"), USER); // the user.js rename never happened
     // What Thunderbird would use now: smtp2 unlisted, yet named the default.
-    expect(await thunderbirdPending(killed, config, "alice@internal.test")).toEqual(["mail.smtpservers"]);
+    // …and the account holding the identity, unlisted: Thunderbird would load neither.
+    expect(await thunderbirdPending(killed, config, "alice@internal.test")).toEqual(["mail.smtpservers", "mail.accountmanager.accounts"]);
     expect(await thunderbirdPending(killed, config)).toEqual([`mail.smtpserver.*: no outgoing server for ${config.submission.host}:${config.submission.port}`, "mail.smtp.defaultserver: smtp2 is not a listed server"]);
 
     const rerun = await configureThunderbird({ profile: killed, config, email: "alice@internal.test", policies: [] });

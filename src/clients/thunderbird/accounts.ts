@@ -1,7 +1,13 @@
-// The Thunderbird preferences that make an account send through the relay: the outgoing server
-// (mail.smtpserver.*), the identity pointing at it, and — when the configuration has an incoming
-// section — the account and its incoming server. Existing entries for the same relay/user or the
-// same address are reused, so a second run changes nothing.
+// The Thunderbird preferences that make an account send through the relay, written as
+// Thunderbird's own account setup writes them (CreateInBackend in Thunderbird 153, compared in
+// test/integration/thunderbird-account-setup.test.ts): the outgoing server (mail.smtpserver.*),
+// and — when the configuration names an incoming server — an account with its incoming server and
+// an identity whose Sent, Drafts and Templates live on that server. An account the user already
+// has is never rewritten: only the account whose incoming server is the configured one (same type,
+// host and user) is reused; an account for the same address elsewhere stays as it is, and ours is
+// added beside it. Without an incoming server nothing Thunderbird cannot load is made: the relay
+// becomes the default outgoing server, and an existing account for the address sends through it.
+// Entries of a previous run are recognised, so a second run changes nothing.
 import type { OrgConfig } from "../../config/schema.js";
 import { applyUsernameTemplate } from "../../config/template.js";
 import type { PrefValue } from "./prefs.js";
@@ -53,7 +59,8 @@ export interface AccountRequest {
 export interface AccountPlan {
   updates: Map<string, PrefValue>;
   smtpKey: string;
-  identityKey: string;
+  /** Absent when there is no incoming server and no account of the address to attach to. */
+  identityKey?: string;
   accountKey?: string;
   serverKey?: string;
 }
@@ -84,52 +91,115 @@ export function planThunderbirdAccount(prefs: ReadonlyMap<string, PrefValue>, re
   const defaultServer = str("mail.smtp.defaultserver");
   if (!defaultServer || (defaultServer !== smtpKey && !smtpKeys.includes(defaultServer))) updates.set("mail.smtp.defaultserver", smtpKey);
 
-  // Identity: re-point an existing one for this address, otherwise a new one.
-  const identityKeys = keysUnder(prefs, "mail.identity.");
-  const identityKey = [...identityKeys].find((k) => str(`mail.identity.${k}.useremail`)?.toLowerCase() === email.toLowerCase()) ?? freeKey("id", identityKeys);
-  const id = `mail.identity.${identityKey}`;
-  updates.set(`${id}.useremail`, email);
-  if (request.fullName) updates.set(`${id}.fullName`, request.fullName);
-  else if (!str(`${id}.fullName`)) updates.set(`${id}.fullName`, email.slice(0, email.lastIndexOf("@")));
-  updates.set(`${id}.smtpServer`, smtpKey);
-  updates.set(`${id}.valid`, true);
-
-  const plan: AccountPlan = { updates, smtpKey, identityKey };
   const accounts = list(prefs.get("mail.accountmanager.accounts"));
   // Listed accounts first, then one a killed run wrote whose listing user.js hides.
   const accountKeys = [...accounts, ...[...keysUnder(prefs, "mail.account.")].filter((k) => /^account\d+$/.test(k) && !accounts.includes(k))];
-  const ownerOf = (identity: string) => accountKeys.find((a) => list(prefs.get(`mail.account.${a}.identities`)).includes(identity));
+  const identitiesOf = (account: string) => list(prefs.get(`mail.account.${account}.identities`));
+  const forAddress = (identity: string) => str(`mail.identity.${identity}.useremail`)?.toLowerCase() === email.toLowerCase();
+  // Keys in use: those with preferences, and those an account names (which may have none yet).
+  const identityKeys = new Set([...keysUnder(prefs, "mail.identity."), ...accountKeys.flatMap(identitiesOf)]);
+  const identity = (key: string) => {
+    const id = `mail.identity.${key}`;
+    updates.set(`${id}.useremail`, email);
+    if (request.fullName) updates.set(`${id}.fullName`, request.fullName);
+    else if (!str(`${id}.fullName`)) updates.set(`${id}.fullName`, email.slice(0, email.lastIndexOf("@")));
+    updates.set(`${id}.smtpServer`, smtpKey);
+    updates.set(`${id}.valid`, true);
+  };
+
   const incoming = config.incoming;
-  if (incoming) {
-    const incomingUser = applyUsernameTemplate(incoming.username, email);
-    let accountKey = ownerOf(identityKey);
-    const serverKeys = keysUnder(prefs, "mail.server.");
-    let serverKey = accountKey ? str(`mail.account.${accountKey}.server`) : undefined;
-    if (accountKey && !accounts.includes(accountKey)) updates.set("mail.accountmanager.accounts", [...accounts, accountKey].join(","));
-    if (!accountKey) {
-      // As Thunderbird's account manager does: the next number after lastKey and every key in use.
-      const used = [...accounts, ...keysUnder(prefs, "mail.account.")].map((k) => Number(/^account(\d+)$/.exec(k)?.[1] ?? 0));
-      const lastKey = prefs.get("mail.account.lastKey");
-      const n = Math.max(typeof lastKey === "number" ? lastKey : 0, ...used) + 1;
-      accountKey = `account${n}`;
-      updates.set("mail.accountmanager.accounts", [...accounts, accountKey].join(","));
-      updates.set(`mail.account.${accountKey}.identities`, identityKey);
-      updates.set("mail.account.lastKey", n);
-    }
-    serverKey ??= freeKey("server", serverKeys);
+  if (!incoming) {
+    // Nothing to make an account of: the relay is the default outgoing server, and the address's
+    // identity in an account Thunderbird loads (a listed one) sends through it. No identity is made
+    // for no account — Thunderbird would load neither.
+    if (str("mail.smtp.defaultserver") !== smtpKey) updates.set("mail.smtp.defaultserver", smtpKey);
+    const owner = accounts.find((a) => identitiesOf(a).some(forAddress));
+    const identityKey = owner ? identitiesOf(owner).find(forAddress) : undefined;
+    if (identityKey) identity(identityKey);
+    return { updates, smtpKey, ...(identityKey ? { identityKey } : {}), ...(owner ? { accountKey: owner } : {}) };
+  }
+
+  const incomingUser = applyUsernameTemplate(incoming.username, email);
+  const serverKeys = new Set([...keysUnder(prefs, "mail.server."), ...accountKeys.map((a) => str(`mail.account.${a}.server`)).filter((k): k is string => k !== undefined)]);
+  // The configured incoming server is an account's when type, host and user all match: Thunderbird's
+  // own account for it, or ours from an earlier run. Same address on another server is another account.
+  const isConfigured = (server: string | undefined) =>
+    server !== undefined && str(`mail.server.${server}.type`) === incoming.protocol && str(`mail.server.${server}.hostname`)?.toLowerCase() === incoming.host.toLowerCase() && str(`mail.server.${server}.userName`) === incomingUser;
+  let accountKey = accountKeys.find((a) => isConfigured(str(`mail.account.${a}.server`)));
+  let serverKey: string;
+  let identityKey: string;
+  const setIfUnset = (name: string, value: PrefValue) => {
+    if (prefs.get(name) === undefined) updates.set(name, value);
+  };
+  if (accountKey) {
+    // That account is updated in place: its type, host, user and local mail store stay as they are.
+    if (!accounts.includes(accountKey)) updates.set("mail.accountmanager.accounts", [...accounts, accountKey].join(","));
+    serverKey = str(`mail.account.${accountKey}.server`)!;
+    const held = identitiesOf(accountKey);
+    identityKey = held.find(forAddress) ?? freeKey("id", identityKeys);
+    if (!held.includes(identityKey)) updates.set(`mail.account.${accountKey}.identities`, [...held, identityKey].join(","));
+  } else {
+    // A new account beside any other, numbered as Thunderbird's account manager numbers it.
+    const used = [...accounts, ...keysUnder(prefs, "mail.account.")].map((k) => Number(/^account(\d+)$/.exec(k)?.[1] ?? 0));
+    const lastKey = prefs.get("mail.account.lastKey");
+    const n = Math.max(typeof lastKey === "number" ? lastKey : 0, ...used) + 1;
+    accountKey = `account${n}`;
+    serverKey = freeKey("server", serverKeys);
+    identityKey = freeKey("id", identityKeys);
+    updates.set("mail.accountmanager.accounts", [...accounts, accountKey].join(","));
+    updates.set(`mail.account.${accountKey}.identities`, identityKey);
     updates.set(`mail.account.${accountKey}.server`, serverKey);
-    const server = `mail.server.${serverKey}`;
+    updates.set("mail.account.lastKey", n);
+  }
+  const server = `mail.server.${serverKey}`;
+  if (!str(`${server}.type`)) {
     updates.set(`${server}.type`, incoming.protocol);
     updates.set(`${server}.hostname`, incoming.host);
-    updates.set(`${server}.port`, incoming.port);
-    updates.set(`${server}.socketType`, SOCKET_TYPE[incoming.security]);
-    updates.set(`${server}.authMethod`, 3);
     updates.set(`${server}.userName`, incomingUser);
-    updates.set(`${server}.name`, email);
-    const defaultAccount = str("mail.accountmanager.defaultaccount");
-    if (!defaultAccount || (defaultAccount !== accountKey && !accounts.includes(defaultAccount))) updates.set("mail.accountmanager.defaultaccount", accountKey);
-    plan.accountKey = accountKey;
-    plan.serverKey = serverKey;
   }
-  return plan;
+  updates.set(`${server}.port`, incoming.port);
+  updates.set(`${server}.socketType`, SOCKET_TYPE[incoming.security]);
+  updates.set(`${server}.authMethod`, 3);
+  // As Thunderbird's setup makes a new account: it logs in at start-up and checks for new mail;
+  // POP3 leaves mail on the server for 14 days (Thunderbird's own default would delete it).
+  // Settings the user already has on an existing account are theirs.
+  setIfUnset(`${server}.name`, uniqueName(prefs, serverKeys, email, incoming.protocol));
+  setIfUnset(`${server}.login_at_startup`, true);
+  setIfUnset(`${server}.check_new_mail`, true);
+  if (incoming.protocol === "pop3") {
+    setIfUnset(`${server}.leave_on_server`, true);
+    setIfUnset(`${server}.num_days_to_leave_on_server`, 14);
+    setIfUnset(`${server}.delete_by_age_from_server`, true);
+    setIfUnset(`${server}.delete_mail_left_on_server`, true);
+    setIfUnset(`${server}.download_on_biff`, true);
+  }
+  identity(identityKey);
+  // Sent, Drafts and Templates on the server, not in Local Folders on this computer.
+  const id = `mail.identity.${identityKey}`;
+  const serverUri = `${incoming.protocol === "imap" ? "imap" : "mailbox"}://${escapeUser(str(`${server}.userName`) ?? incomingUser)}@${str(`${server}.hostname`) ?? incoming.host}`;
+  for (const [folder, picker, name] of [["fcc_folder", "fcc_folder_picker_mode", "Sent"], ["draft_folder", "drafts_folder_picker_mode", "Drafts"], ["stationery_folder", "tmpl_folder_picker_mode", "Templates"]] as const) {
+    if (prefs.get(`${id}.${folder}`) === undefined) {
+      updates.set(`${id}.${folder}`, `${serverUri}/${name}`);
+      updates.set(`${id}.${picker}`, "0");
+    }
+  }
+  const defaultAccount = str("mail.accountmanager.defaultaccount");
+  if (!defaultAccount || (defaultAccount !== accountKey && !accounts.includes(defaultAccount))) updates.set("mail.accountmanager.defaultaccount", accountKey);
+  return { updates, smtpKey, identityKey, accountKey, serverKey };
+}
+
+/** The account's name as Thunderbird's setup picks it: the address, or "address (IMAP)" when taken. */
+function uniqueName(prefs: ReadonlyMap<string, PrefValue>, serverKeys: Set<string>, email: string, protocol: string): string {
+  const taken = new Set([...serverKeys].map((k) => prefs.get(`mail.server.${k}.name`)));
+  if (!taken.has(email)) return email;
+  const name = `${email} (${protocol.toUpperCase()})`;
+  if (!taken.has(name)) return name;
+  let n = 2;
+  while (taken.has(`${name}_${n}`)) n++;
+  return `${name}_${n}`;
+}
+
+/** The user name in a folder URI, escaped as Thunderbird escapes it there ("@" → "%40"). */
+function escapeUser(user: string): string {
+  return encodeURIComponent(user);
 }

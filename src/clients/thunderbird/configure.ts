@@ -49,9 +49,12 @@ export interface ThunderbirdResult {
   diff: string;
   backup?: string;
   smtpKey: string;
-  identityKey: string;
+  /** Absent when the configuration has no incoming server and the profile no account for the address. */
+  identityKey?: string;
   accountKey?: string;
   serverKey?: string;
+  /** No account of the address here and none to make (no incoming server): the user adds it in Thunderbird. */
+  needsAccount?: boolean;
 }
 
 const line = (name: string, value: PrefValue) => `user_pref(${formatValue(name).toString("latin1")}, ${formatValue(value).toString("utf8")});`;
@@ -85,9 +88,13 @@ async function effectiveValues(profile: string): Promise<{ prefs: ProfileFile; u
 
 /** What makes a profile send through the relay: the outgoing server's address and security, its login, the identity using it. */
 const ESSENTIAL = /\.(hostname|port|try_ssl|authMethod|username|smtpServer|useremail)$/;
-// The outgoing server must also be listed, or Thunderbird ignores it; incoming settings are not judged here.
-// The default server too, when it names no listed server (a run killed between the two files).
-const essential = (name: string) => name === "mail.smtpservers" || name === "mail.smtp.defaultserver" || (ESSENTIAL.test(name) && !name.startsWith("mail.server."));
+// The outgoing server must also be listed, or Thunderbird ignores it; so must the account holding
+// the identity (an identity no listed account holds is one Thunderbird never loads). Incoming
+// settings are not judged here. The default server too, when it names no listed server (a run
+// killed between the two files).
+const ACCOUNT_LINKS = /^mail\.account\.[^.]+\.(identities|server)$/;
+const essential = (name: string) =>
+  name === "mail.smtpservers" || name === "mail.smtp.defaultserver" || name === "mail.accountmanager.accounts" || ACCOUNT_LINKS.test(name) || (ESSENTIAL.test(name) && !name.startsWith("mail.server."));
 
 /**
  * Read-only: does this profile, as Thunderbird will read it, send `email` through the relay with the
@@ -134,7 +141,9 @@ function lockedByPolicy(rule: PrefPolicy, name: string, value: PrefValue): Relay
 function accountPending(effective: Map<string, PrefValue>, config: ThunderbirdRequest["config"], email?: string): string[] {
   if (email) {
     const plan = planThunderbirdAccount(effective, { config, email });
-    return [...plan.updates].filter(([name, value]) => essential(name) && effective.get(name) !== value).map(([name]) => name);
+    const pending = [...plan.updates].filter(([name, value]) => essential(name) && effective.get(name) !== value).map(([name]) => name);
+    // Without an incoming server there is nothing to make an account of: until the user adds one, the address sends nothing.
+    return plan.identityKey ? pending : [...pending, `mail.account.*: Thunderbird has no account for ${email} (add it in Thunderbird: it will send through the relay)`];
   }
   const sub = config.submission;
   const servers = String(effective.get("mail.smtpservers") ?? "").split(",").map((k) => k.trim()).filter(Boolean);
@@ -182,7 +191,7 @@ export async function configureThunderbird(request: ThunderbirdRequest): Promise
     userJsChanges: userEdit.changes,
     diff,
     smtpKey: plan.smtpKey,
-    identityKey: plan.identityKey,
+    ...(plan.identityKey ? { identityKey: plan.identityKey } : { needsAccount: true }),
     ...(plan.accountKey ? { accountKey: plan.accountKey } : {}),
     ...(plan.serverKey ? { serverKey: plan.serverKey } : {}),
   };

@@ -31,7 +31,7 @@ export function recordOfConfigure(result: ThunderbirdResult, email: string): Pro
   const listed = (list: string, key: string) => all.some(({ c }) => c.name === list && !splitList(c.before).includes(key) && splitList(c.after).includes(key));
   const created: ProfileInput["created"] = {};
   if (listed("mail.smtpservers", result.smtpKey)) created.smtp = result.smtpKey;
-  if (newly(`mail.identity.${result.identityKey}.useremail`)) created.identity = result.identityKey;
+  if (result.identityKey && newly(`mail.identity.${result.identityKey}.useremail`)) created.identity = result.identityKey;
   if (result.accountKey && listed("mail.accountmanager.accounts", result.accountKey)) created.account = result.accountKey;
   if (result.serverKey && newly(`mail.server.${result.serverKey}.type`)) created.server = result.serverKey;
   const prefs: RecordedPref[] = all.map(({ c, file }) => ({ file, name: c.name, ...(c.before !== undefined ? { before: c.before } : {}), after: c.after }));
