@@ -2,7 +2,8 @@
 // headless Thunderbird what it read from a profile: "<length>:<json>" frames over TCP.
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, type Socket } from "node:net";
-import { appendFile } from "node:fs/promises";
+import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { applyPrefs, prefsMap, type PrefValue } from "../../src/clients/thunderbird/prefs.js";
 import { join } from "node:path";
 import { freePort } from "./net.js";
 import { realClockEnv } from "./realClock.js";
@@ -12,6 +13,10 @@ export class Marionette {
   private buffer = "";
   private waiting: Array<(message: unknown) => void> = [];
   private id = 0;
+
+  /** The profile's start-up logins, as prefs.js had them (turned off for this session only). */
+  startupLogins = new Map<string, PrefValue>();
+  private restore: () => Promise<void> = () => Promise.resolve();
 
   private constructor(
     private readonly socket: Socket,
@@ -32,11 +37,26 @@ export class Marionette {
   }
 
   /** Starts Thunderbird headless on `profile` with Marionette on a free port, and opens a session. */
-  static async start(profile: string, binary = "thunderbird", options: { offline?: boolean } = {}): Promise<Marionette> {
+  /**
+   * Starts Thunderbird headless on `profile` with Marionette on a free port, and opens a session.
+   * An account that logs in at start-up makes a headless Thunderbird wait forever on a server that
+   * does not exist (a modal prompt; even offline, POP3 asks to go online): for the session only,
+   * user.js turns those logins off, and after quit prefs.js gets back the values it had
+   * (`startupLogins` says what they were). Thunderbird runs offline.
+   */
+  static async start(profile: string, binary = "thunderbird"): Promise<Marionette> {
     const port = await freePort();
-    await appendFile(join(profile, "user.js"), `user_pref("marionette.port", ${port});\n`);
-    // Offline: a profile whose accounts log in at start-up would otherwise try servers that do not exist.
-    const child = spawn(binary, ["--headless", "--marionette", "--profile", profile, "-remote-allow-system-access", "--no-remote", ...(options.offline ? ["-offline"] : [])], { stdio: "ignore", env: realClockEnv() });
+    const userJs = join(profile, "user.js");
+    const prefsJs = join(profile, "prefs.js");
+    await appendFile(userJs, `user_pref("marionette.port", ${port});\n`);
+    const original = await readFile(userJs, "utf8");
+    const logins = new Map([...prefsMap(await readFile(prefsJs, "utf8").catch(() => ""))].filter(([name]) => /^mail\.server\.[^.]+\.login_at_startup$/.test(name)));
+    await appendFile(userJs, [...logins.keys()].map((name) => `user_pref("${name}", false);\n`).join(""));
+    const restore = async () => {
+      await writeFile(userJs, original);
+      if (logins.size > 0) await writeFile(prefsJs, applyPrefs(await readFile(prefsJs), logins).data);
+    };
+    const child = spawn(binary, ["--headless", "--marionette", "--profile", profile, "-remote-allow-system-access", "--no-remote", "-offline"], { stdio: "ignore", env: realClockEnv() });
     const deadline = Date.now() + 60_000;
     let socket: Socket | undefined;
     while (!socket) {
@@ -52,6 +72,8 @@ export class Marionette {
       if (!socket) await new Promise((r) => setTimeout(r, 250));
     }
     const m = new Marionette(socket, child);
+    m.startupLogins = logins;
+    m.restore = restore;
     await m.next(); // the server's hello
     await m.send("WebDriver:NewSession", {});
     await m.send("Marionette:SetContext", { value: "chrome" });
@@ -84,6 +106,7 @@ export class Marionette {
     const timer = setTimeout(() => this.child.kill("SIGKILL"), 30_000);
     await exited;
     clearTimeout(timer);
+    await this.restore();
   }
 }
 

@@ -6,10 +6,9 @@
 // Also with accounts the user already has, made by Thunderbird's setup: another address, the same
 // address on older servers, the same address as POP3 — kept as they were, ours added beside them.
 import { spawnSync } from "node:child_process";
-import { cp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { applyPrefs, prefsMap } from "../../src/clients/thunderbird/prefs.js";
 import type { UnsignedPayload } from "../../src/config/schema.js";
 import { Marionette } from "../helpers/marionette.js";
 import { jwksText, makeKey, signed, tempDir, unsignedPayload } from "../helpers/org.js";
@@ -67,33 +66,16 @@ const READ = `
 `;
 type View = { servers: unknown[]; defaultServer: string | null; accounts: Array<Record<string, unknown> & { identities: Array<Record<string, unknown>> }>; identities: number; localFolders: boolean };
 
-/**
- * Runs `script` in a headless Thunderbird on `profile`. An account that logs in at start-up would
- * have it wait on a server that does not exist (even offline, POP3 asks to go online), so for the
- * session only, user.js turns that off — and afterwards prefs.js gets back the values it had (the
- * flag Thunderbird reports is taken from prefs.js as written).
- */
+/** Runs `script` in a headless Thunderbird on `profile` (start-up logins off for the session: helpers/marionette.ts). */
 async function thunderbird<T>(profile: string, script: string, async = false): Promise<{ value: T; atStartup: Map<string, unknown> }> {
-  const userJs = join(profile, "user.js");
-  const prefsJs = join(profile, "prefs.js");
-  const original = await readFile(userJs, "utf8").catch(() => undefined);
-  const prefs = prefsMap(await readFile(prefsJs, "utf8").catch(() => ""));
-  const atStartup = new Map([...prefs].filter(([n]) => /^mail\.server\.[^.]+\.login_at_startup$/.test(n)));
-  await writeFile(userJs, (original ?? "") + [...atStartup.keys()].map((n) => `user_pref("${n}", false);\n`).join(""));
-  try {
-    const m = await Marionette.start(profile, "thunderbird", { offline: true });
-    running.push(m);
-    const value = async
-      ? ((await m.send("WebDriver:ExecuteAsyncScript", { script, args: [] })) as { value: T }).value
-      : await m.execute<T>(script);
-    await m.quit();
-    running.splice(running.indexOf(m), 1);
-    return { value, atStartup };
-  } finally {
-    if (original === undefined) await rm(userJs, { force: true });
-    else await writeFile(userJs, original);
-    if (atStartup.size > 0) await writeFile(prefsJs, applyPrefs(await readFile(prefsJs), atStartup).data);
-  }
+  const m = await Marionette.start(profile);
+  running.push(m);
+  const value = async
+    ? ((await m.send("WebDriver:ExecuteAsyncScript", { script, args: [] })) as { value: T }).value
+    : await m.execute<T>(script);
+  await m.quit();
+  running.splice(running.indexOf(m), 1);
+  return { value, atStartup: m.startupLogins };
 }
 
 /** Thunderbird's view of a profile, with the start-up login flag as prefs.js has it. */
