@@ -177,7 +177,8 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
             const add = `Thunderbird has no account for ${options.email}: add it in Thunderbird (Account Settings → Account Actions → Add Mail Account); it will send through ${config.submission.host}, now its default outgoing server`;
             return { status: changed ? "done" : "unchanged", message: `${message}; ${add}`, instructions: [add] };
           }
-          return { status: changed ? "done" : "unchanged", message };
+          // The password is not written into Thunderbird's own login store (yet): it asks once.
+          return { status: changed ? "done" : "unchanged", message: `${message}; Thunderbird asks for the password once, the first time it checks or sends mail (its Password Manager can keep it)` };
         }
         case "apple-mail": {
           const { buildMobileconfig } = await import("./clients/applemail/profile.js");

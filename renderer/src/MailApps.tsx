@@ -156,6 +156,8 @@ export function MailApps({ active, email, orgName, initialName, onName, onNext }
           <li key={r.client}>
             <span className={`badge ${BADGE_CLASS[r.status]}`}>{t(`client.badge.${r.status}`)}</span> <strong>{t(`client.${r.client}`)}</strong>
             {(r.status === "done" || r.status === "unchanged") && <> {t(`client.${r.status}`)}</>}
+            {r.client === "thunderbird" && (r.status === "done" || r.status === "unchanged") && <p className="note">{t("mail.tbAsksPassword")}</p>}
+            {r.client === "thunderbird" && r.status === "manual" && <p>{t("mail.tbNoAccount", { email })}</p>}
             {r.problem && <ProblemBox problem={r.problem} />}
             {r.client === "apple-mail" && r.status === "manual" && (
               <>

@@ -317,7 +317,9 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     const send = page.locator(".send-report");
     // Nothing goes before the user has seen it: the list, in words, then the exact text.
     await send.getByRole("button", { name: "Show what will be sent" }).click();
-    const items = await send.getByRole("list", { name: "What the report contains" }).locator("li").allTextContents();
+    const list = send.getByRole("list", { name: "What the report contains" });
+    await list.waitFor();
+    const items = await list.locator("li").allTextContents();
     const demoLogin = service.demoUser()!;
     expect(items).toEqual([
       expect.stringMatching(new RegExp(`^your reference ${ref} \\(\\d{8}T\\d{6}Z-[0-9A-Z]{4}\\)$`)),

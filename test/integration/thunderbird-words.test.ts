@@ -51,6 +51,10 @@ describe.skipIf(!ready)("Set up by hand names Thunderbird's fields as Thunderbir
         inSecurity: `${incoming} — ${field(entity(server, "connectionSecurity.label"))}`,
         inUser: `${incoming} — ${field(entity(server, "userName.label"))}`,
       });
+      // Where Thunderbird asks for the password, the box to tick is named as Thunderbird names it.
+      const remember = keyed(member(archive, `${l10n}/messenger/msgAuthPrompt.ftl`), "remember-password-checkbox-label");
+      expect(remember).toBeTruthy();
+      expect(ours["mail.tbAsksPassword"]).toContain(remember!.replace(/\.$/, ""));
       // The security values are Thunderbird's menu items too.
       for (const value of [ours["security.starttls"], ours["security.tls"]]) expect(smtp + server).toContain(`"${value}"`);
     });

@@ -78,8 +78,9 @@ describe("acceptCa", () => {
 
   it("wraps the PEM body exactly when it fills its last line (a DER length divisible by 48)", async () => {
     let ca: Awaited<ReturnType<typeof createRootCa>> | undefined;
-    for (let n = 1; n < 200 && !ca; n++) {
-      const candidate = await createRootCa(`Wrap ${"x".repeat(n % 60)}`);
+    // Each longer name adds a byte to the DER: 150 consecutive lengths hold a multiple of 48 whatever the key's size.
+    for (let n = 1; n < 300 && !ca; n++) {
+      const candidate = await createRootCa(`Wrap ${"x".repeat(n % 150)}`);
       if (singleCertificateDer(candidate.certPem).length % 48 === 0) ca = candidate;
     }
     expect(ca, "a certificate whose base64 fills whole lines").toBeDefined();
