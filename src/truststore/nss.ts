@@ -217,15 +217,22 @@ export class NssStore implements TrustStore {
   }
 }
 
-/** NSS databases in the user's home: Thunderbird and Firefox profiles (also snap and flatpak), Chromium's. */
+/**
+ * NSS databases in the user's home: Thunderbird and Firefox profiles — in the classic places, the
+ * XDG ones new profiles use (`~/.config/mozilla/firefox`, where Firefox 153 ESR makes them; `~/.config/thunderbird`),
+ * snap and flatpak — and Chromium's (also snap's and flatpak's).
+ */
 export async function findNssDatabases(home = homedir()): Promise<string[]> {
   const profileRoots = [
     ".thunderbird",
+    ".config/thunderbird",
     "snap/thunderbird/common/.thunderbird",
     ".var/app/org.mozilla.Thunderbird/.thunderbird",
     ".mozilla/firefox",
+    ".config/mozilla/firefox",
     "snap/firefox/common/.mozilla/firefox",
     ".var/app/org.mozilla.firefox/.mozilla/firefox",
+    ".var/app/org.mozilla.firefox/.config/mozilla/firefox",
   ].map((p) => join(home, p));
   const found: string[] = [];
   const hasDb = (dir: string) => stat(join(dir, "cert9.db")).then((s) => s.isFile(), () => false);
@@ -235,7 +242,8 @@ export async function findNssDatabases(home = homedir()): Promise<string[]> {
       if (await hasDb(dir)) found.push(dir);
     }
   }
-  for (const dir of [join(home, ".pki", "nssdb"), join(home, ".local", "share", "pki", "nssdb")]) {
+  const chromium = [".pki/nssdb", ".local/share/pki/nssdb", "snap/chromium/current/.pki/nssdb", ".var/app/org.chromium.Chromium/.pki/nssdb"].map((p) => join(home, p));
+  for (const dir of chromium) {
     if (await hasDb(dir)) found.push(dir);
   }
   return found;
