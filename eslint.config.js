@@ -72,7 +72,7 @@ export default tseslint.config(
           paths: [{ name: "electron", message: "the renderer talks to main only through window.relayOnboard." }],
           patterns: [
             // One exception: the pure fingerprint formatter, so every surface shows a fingerprint alike.
-            { regex: "^\\.\\./\\.\\./src/(?!certs/fingerprint\\.js$|i18n/[a-z]{2}\\.json$)", allowTypeImports: true, message: "the renderer may import only types from src/ (and the pure fingerprint formatter and the message catalogues)." },
+            { regex: "^\\.\\./\\.\\./src/(?!certs/fingerprint\\.js$|i18n/[a-z]{2}\\.json$|i18n/checkTitle\\.js$)", allowTypeImports: true, message: "the renderer may import only types from src/ (and the pure fingerprint formatter, check titles and the message catalogues)." },
             { group: ["node:*"], message: "no Node in the renderer." },
           ],
         },

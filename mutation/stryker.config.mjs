@@ -33,6 +33,8 @@ export default {
     "src/clients/thunderbird/offboard.ts",
     "src/fs/leftovers.ts",
     "src/fs/pidLock.ts",
+    "src/clients/thunderbird/accounts.ts",
+    "src/config/load.ts",
   ],
   // dist/ is copied into the sandbox: a few CLI tests run the built command as a process.
   ignorePatterns: ["test-output", "coverage", ".stryker-tmp", ".mutation-tmp", "reports"],

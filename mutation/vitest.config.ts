@@ -1,15 +1,19 @@
 // The tests mutation testing runs: those that exercise the security-critical modules (unit tests
 // and the integration tests against scripted servers). The Thunderbird, Postfix, browser and trust
 // store tests are left to `npm test`: they need system services and add minutes per run.
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "vitest/config";
 
 // Mutants of code that deletes (the leftover cleaner, the locks) must only ever reach the tests'
 // own folders: a mutant of src/fs/leftovers.ts once emptied the machine's /tmp of root's files.
 // Every temporary folder of the mutation run — the tests' and the code's — is under this one.
-const TMP = join(import.meta.dirname, "..", ".mutation-tmp");
+// It is a folder of its own under /tmp, not inside Stryker's sandbox: the sandbox is private to
+// root (mode 0700), and the root-for-a-user tests hand files in it to another account.
+const TMP = join(tmpdir(), "relay-onboard-mutation");
 mkdirSync(TMP, { recursive: true });
+chmodSync(TMP, 0o755);
 
 export default defineConfig({
   test: {

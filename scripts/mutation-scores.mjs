@@ -24,6 +24,8 @@ const ROLES = {
   "src/config/verify.ts": "signed configuration",
   "src/config/schema.ts": "configuration schema",
   "src/config/fetch.ts": "fetching the configuration",
+  "src/config/load.ts": "loading the configuration (policy, cache, rollback)",
+  "src/clients/thunderbird/accounts.ts": "the account written as Thunderbird's setup writes it",
   "src/config/roots.ts": "the rotation's roots and the relay's anchors",
   "src/clients/thunderbird/prefs.ts": "prefs.js reader and editor",
   "src/clients/thunderbird/configure.ts": "judging what Thunderbird will use",

@@ -5,18 +5,10 @@ import type { Problem, SupportSummary, TestProgress } from "../../src/app/api.js
 import type { Report } from "../../src/diagnostics/report.js";
 import { api, call } from "./api.js";
 import { CopyButton, Fingerprint, ProblemBox } from "./common.js";
+import { checkTitle } from "../../src/i18n/checkTitle.js";
 import { Offboard } from "./Offboard.js";
 import { SendReport } from "./SendReport.js";
-import { useDates, useT, type MessageId } from "./i18n.js";
-
-/** A check's title in the UI language, from its stable id (DESIGN.md); unknown ids keep main's English title. */
-function checkTitle(t: ReturnType<typeof useT>, check: { id: string; title: string }, target: { host: string; port: number }): string {
-  const port = /port-(\d+)-(ipv[46])$/.exec(check.id);
-  if (port) return t("check.port", { port: port[1]!, family: port[2] === "ipv6" ? "IPv6" : "IPv4" });
-  const id = `check.${check.id}`;
-  return KNOWN.has(id) ? t(id as MessageId, target) : check.title;
-}
-const KNOWN = new Set(["dns", "connect", "greeting", "ehlo", "starttls", "tls", "certificate", "ehlo-tls", "auth", "auth-offered", "mail-from", "rcpt-internal", "rcpt-external", "quit", "session"].map((id) => `check.${id}`));
+import { useDates, useT } from "./i18n.js";
 
 export function Diagnostics({ active, latest, allowOffboard, reportSending, configured, onOffboarded }: {
   active: boolean;

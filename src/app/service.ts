@@ -15,7 +15,7 @@ import { formatFingerprint } from "../certs/fingerprint.js";
 import { manualSettings } from "../clients/manual.js";
 import { formatTimestamp } from "../time.js";
 import { FAILURE_CODES, RelayError } from "../errors.js";
-import { thisComputer, type Report } from "../diagnostics/report.js";
+import type { Report } from "../diagnostics/report.js";
 import type { CheckResult } from "../diagnostics/steps.js";
 import type { DemoEnvironment } from "../demo/environment.js";
 import { CLIENT_TITLES, type Policy } from "../policy/policy.js";
@@ -26,7 +26,7 @@ import type {
 } from "./api.js";
 import { freshJourney, loadJourney, saveJourney } from "./journey.js";
 import { problemOf } from "./result.js";
-import { installationReference, newReportId } from "../support/reference.js";
+import { installationReference, stampReport } from "../support/reference.js";
 
 export interface ServiceOptions {
   version: string;
@@ -71,11 +71,8 @@ export class AppService {
 
   /** A finished check as a report of its own: the reference, its own id, the account tried and this computer. */
   private stamped(report: Report, login?: string): Report {
-    return {
-      ...report, reference: this.reference, reportId: newReportId(this.now()),
-      ...(this.email || login ? { account: { ...(this.email ? { email: this.email } : {}), ...(login ? { login } : {}) } } : {}),
-      os: thisComputer(this.options.platform),
-    };
+    const account = this.email || login ? { ...(this.email ? { email: this.email } : {}), ...(login ? { login } : {}) } : undefined;
+    return stampReport(report, { reference: this.reference, now: this.now(), ...(account ? { account } : {}), ...(this.options.platform ? { platform: this.options.platform } : {}) });
   }
 
   private now(): Date {
@@ -358,7 +355,6 @@ export class AppService {
     }
   }
 
-  /** The full diagnosis for the helpdesk: DNS, the port grid, and the session (logged in if the keychain has the password). */
   /**
    * The submission port the user's own test proved here, when it is not the configured one (the
    * configured port was blocked and the other one passed) — kept across restarts in the journey.
@@ -372,7 +368,11 @@ export class AppService {
     return undefined;
   }
 
-  /** Diagnoses the port the user's test proved (saying so when it is not the configured one). */
+  /**
+   * The full diagnosis for the helpdesk: DNS, the port grid, and the session (logged in if the
+   * keychain has the password), on the port the user's test proved (saying so when it is not the
+   * configured one).
+   */
   async diagnose(onProgress?: (step: TestProgress) => void): Promise<Report> {
     const configured = this.config().payload.config;
     const proven = await this.provenSubmission();

@@ -1,7 +1,6 @@
 // `relay-onboard check`: the submission test and its diagnosis, from the configuration and/or flags.
 import { dirname } from "node:path";
 import type { Command } from "commander";
-import { thisComputer, type Report } from "../diagnostics/report.js";
 import { SASL_MECHANISMS } from "../config/mechanisms.js";
 import { RelayError } from "../errors.js";
 import { caFromFlag, optionalConfig, reportAddress, parseMechanisms, parsePort, parseSecurity, parseTimeout, type TargetFlags } from "./common.js";
@@ -75,12 +74,8 @@ export function registerCheckCommand(program: Command, io: CliIo, version: strin
       });
       // This installation's reference, the report's own id, the account tried and the computer (support/reference.ts).
       const stateDir = opts.stateDir ?? (await stateDirOfThisRun(io.env));
-      const { installationReference, newReportId } = await import("../support/reference.js");
-      const report: Report = {
-        ...checked, reference: installationReference(stateDir, io.now()), reportId: newReportId(io.now()),
-        ...(user ? { account: { ...(email ? { email } : {}), login: user } } : {}),
-        os: thisComputer(),
-      };
+      const { installationReference, stampReport } = await import("../support/reference.js");
+      const report = stampReport(checked, { reference: installationReference(stateDir, io.now()), now: io.now(), ...(user ? { account: { ...(email ? { email } : {}), login: user } } : {}) });
       let sent: Record<string, unknown> | undefined;
       if (reportUrl && config) {
         const { sendReport } = await import("../support/send.js");

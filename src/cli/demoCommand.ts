@@ -40,9 +40,9 @@ export function registerDemoCommand(program: Command, io: CliIo, version: string
         const sub = loaded.payload.config.submission;
         const checked = await runCheck({ ...userSubmission(loaded.payload.config, env.user.email, env.user.password), timeoutMs: 15_000, version });
         // The helpdesk loop: the report under this installation's reference, sent to the demo helpdesk.
-        const [{ installationReference, newReportId }, { sendReport }, { thisComputer }] = await Promise.all([import("../support/reference.js"), import("../support/send.js"), import("../diagnostics/report.js")]);
-        const report = { ...checked, reference: installationReference(join(dir, "state"), io.now()), reportId: newReportId(io.now()), account: { email: env.user.email, login: env.user.email }, os: thisComputer() };
-        const receipt = await sendReport({ url: env.helpdesk.reportUrl, reference: report.reference, report, version, orgRoots: [env.org.ca.certPem], now: io.now() });
+        const [{ installationReference, stampReport }, { sendReport }] = await Promise.all([import("../support/reference.js"), import("../support/send.js")]);
+        const report = stampReport(checked, { reference: installationReference(join(dir, "state"), io.now()), now: io.now(), account: { email: env.user.email, login: env.user.email } });
+        const receipt = await sendReport({ url: env.helpdesk.reportUrl, reference: report.reference!, report, version, orgRoots: [env.org.ca.certPem], now: io.now() });
         const helpdeskPage = `${env.helpdesk.pageUrl}/${receipt.reference}`;
         const audit = await runAudit({
           inbound: { host: env.inbound.host, port: env.inbound.port },

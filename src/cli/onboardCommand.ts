@@ -116,12 +116,12 @@ export function registerOnboardCommand(program: Command, io: CliIo, version: str
 
       /** The test's report under this installation's reference, handed to the helpdesk: a step like the others. */
       async function sendTestReport(url: string, checked: NonNullable<OnboardResult["report"]>, loaded: NonNullable<Awaited<ReturnType<typeof optionalConfig>>>): Promise<OnboardStep> {
-        const [{ installationReference, newReportId }, { sendReport }, { currentRoots }, { thisComputer }, { applyUsernameTemplate }] = await Promise.all([
-          import("../support/reference.js"), import("../support/send.js"), import("../config/roots.js"), import("../diagnostics/report.js"), import("../config/template.js"),
+        const [{ installationReference, stampReport }, { sendReport }, { currentRoots }, { applyUsernameTemplate }] = await Promise.all([
+          import("../support/reference.js"), import("../support/send.js"), import("../config/roots.js"), import("../config/template.js"),
         ]);
         const config = loaded.payload.config;
         const reference = installationReference(stateDir, io.now());
-        const report = { ...checked, reference, reportId: newReportId(io.now()), account: { email, login: applyUsernameTemplate(config.submission.username, email) }, os: thisComputer() };
+        const report = stampReport(checked, { reference, now: io.now(), account: { email, login: applyUsernameTemplate(config.submission.username, email) } });
         const title = "Report to the helpdesk";
         try {
           const receipt = await sendReport({ url, reference, report, version, orgRoots: currentRoots(config).map((r) => r.pem), now: io.now() });

@@ -3,28 +3,23 @@
 // (the catalogues in src/i18n); what the server said stays as it said it. On a phone each step is
 // a block of its own rather than a table too narrow to read.
 import { formatFingerprint } from "../certs/fingerprint.js";
+import { checkTitle } from "../i18n/checkTitle.js";
 import { catalogueLanguage, translator, type MessageId } from "../i18n/translate.js";
 import { readableIso } from "../time.js";
-import { type Report } from "./report.js";
+import type { Report } from "./report.js";
 import { headline } from "./textReport.js";
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
-const CHECK_TITLES = new Set(["dns", "connect", "greeting", "ehlo", "starttls", "tls", "certificate", "ehlo-tls", "auth", "auth-offered", "mail-from", "rcpt-internal", "rcpt-external", "quit", "session"]);
-
 export function renderHtmlReport(report: Report, passLine?: string, locale?: string): string {
   const e = escapeHtml;
   const lang = catalogueLanguage(locale);
   const t = translator(lang);
   const { host, port } = report.target;
-  // A step's title in the report's language, from its stable id; other ids (the audit's) keep theirs.
-  const title = (c: Report["checks"][number]) => {
-    const grid = /port-(\d+)-(ipv[46])$/.exec(c.id);
-    if (grid) return t("check.port", { port: grid[1]!, family: grid[2] === "ipv6" ? "IPv6" : "IPv4" });
-    return lang !== "en" && CHECK_TITLES.has(c.id) ? t(`check.${c.id}` as MessageId, { host, port }) : c.title;
-  };
+  // A step's title in the report's language (English keeps main's own titles).
+  const title = (c: Report["checks"][number]) => (lang === "en" ? c.title : checkTitle(t, c, { host, port }));
   const number = new Intl.NumberFormat(lang);
   const seconds = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 2 });
   const end = Math.max(1, ...report.checks.map((c) => c.startMs + c.durationMs));

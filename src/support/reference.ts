@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { thisComputer, type Report } from "../diagnostics/report.js";
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 export const REFERENCE_PATTERN = /^RO-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
@@ -76,4 +77,9 @@ export function installationReference(stateDir: string, now: Date = new Date()):
       // no folder, so no temporary file either
     }
   }
+}
+
+/** A finished check as a report of its own: the installation's reference, its own id, the account tried and this computer. */
+export function stampReport(report: Report, stamp: { reference: string; now: Date; account?: Report["account"]; platform?: NodeJS.Platform }): Report {
+  return { ...report, reference: stamp.reference, reportId: newReportId(stamp.now), ...(stamp.account ? { account: stamp.account } : {}), os: thisComputer(stamp.platform) };
 }
