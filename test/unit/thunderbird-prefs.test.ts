@@ -686,3 +686,83 @@ describe("Thunderbird's own reading of odd files (checked with Thunderbird 153: 
     expect(applyPrefs(first.data, new Map([["t.café", 2]])).data.toString("utf8")).toBe('user_pref("t.café", 2);\n');
   });
 });
+
+describe("the account as Thunderbird's setup makes it, and the user's accounts left alone (planner, in process)", () => {
+  const EMAIL = "alice@internal.test";
+  const prefs = (lines: string[]) => prefsMap(lines.map((l) => `user_pref(${l});`).join("\n") + "\n");
+  // An account the user already has: the same address on an older IMAP server, as Thunderbird's setup wrote it.
+  const EXISTING = [
+    '"mail.accountmanager.accounts", "account1"', '"mail.accountmanager.defaultaccount", "account1"', '"mail.account.lastKey", 1',
+    '"mail.account.account1.server", "server1"', '"mail.account.account1.identities", "id1"',
+    '"mail.server.server1.type", "imap"', '"mail.server.server1.hostname", "imap.old.test"', `"mail.server.server1.userName", "${EMAIL}"`, `"mail.server.server1.name", "${EMAIL}"`,
+    `"mail.identity.id1.useremail", "${EMAIL}"`, '"mail.identity.id1.smtpServer", "smtp1"', '"mail.smtpservers", "smtp1"', '"mail.smtpserver.smtp1.hostname", "smtp.old.test"',
+  ];
+
+  it("a new IMAP or POP3 account: start-up login, mail checks, POP3's keep-on-server, folders on the server", async () => {
+    const config = await orgConfig();
+    const imap = planThunderbirdAccount(new Map(), { config, email: EMAIL });
+    expect(imap).toMatchObject({ smtpKey: "smtp1", identityKey: "id1", accountKey: "account1", serverKey: "server1" });
+    const server = config.incoming!;
+    expect(Object.fromEntries([...imap.updates].filter(([n]) => n.startsWith("mail.server.") || n.startsWith("mail.identity.id1.") && /folder/.test(n)))).toEqual({
+      "mail.server.server1.type": "imap", "mail.server.server1.hostname": server.host, "mail.server.server1.userName": EMAIL, "mail.server.server1.port": server.port,
+      "mail.server.server1.socketType": 3, "mail.server.server1.authMethod": 3, "mail.server.server1.name": EMAIL, "mail.server.server1.login_at_startup": true, "mail.server.server1.check_new_mail": true,
+      "mail.identity.id1.fcc_folder": `imap://alice%40internal.test@${server.host}/Sent`, "mail.identity.id1.fcc_folder_picker_mode": "0",
+      "mail.identity.id1.draft_folder": `imap://alice%40internal.test@${server.host}/Drafts`, "mail.identity.id1.drafts_folder_picker_mode": "0",
+      "mail.identity.id1.stationery_folder": `imap://alice%40internal.test@${server.host}/Templates`, "mail.identity.id1.tmpl_folder_picker_mode": "0",
+    });
+    const pop = planThunderbirdAccount(new Map(), { config: { ...config, incoming: { ...server, protocol: "pop3", host: "pop.internal.test" } }, email: EMAIL });
+    expect(pop.updates.get("mail.identity.id1.fcc_folder")).toBe("mailbox://alice%40internal.test@pop.internal.test/Sent");
+    for (const [name, value] of [["leave_on_server", true], ["num_days_to_leave_on_server", 14], ["delete_by_age_from_server", true], ["delete_mail_left_on_server", true], ["download_on_biff", true]] as const) {
+      expect(pop.updates.get(`mail.server.server1.${name}`), name).toBe(value);
+      expect(imap.updates.has(`mail.server.server1.${name}`), name).toBe(false);
+    }
+  });
+
+  it("the same address on another server is another account: added beside, named as Thunderbird names a second one, the user's left as it was", async () => {
+    const config = await orgConfig();
+    const plan = planThunderbirdAccount(prefs(EXISTING), { config, email: EMAIL });
+    expect(plan).toMatchObject({ smtpKey: "smtp2", identityKey: "id2", accountKey: "account2", serverKey: "server2" });
+    expect([...plan.updates.keys()].filter((n) => /\.(server1|id1|account1|smtp1)\./.test(n))).toEqual([]);
+    expect(plan.updates.get("mail.accountmanager.accounts")).toBe("account1,account2");
+    expect(plan.updates.get("mail.account.lastKey")).toBe(2);
+    expect(plan.updates.get("mail.server.server2.name")).toBe(`${EMAIL} (IMAP)`);
+    expect(plan.updates.has("mail.accountmanager.defaultaccount")).toBe(false); // the user's default works: it stays
+    // A POP3 account on the very host configured is not ours either: never turned into IMAP.
+    const pop = EXISTING.map((l) => l.replace('"imap"', '"pop3"').replace("imap.old.test", config.incoming!.host));
+    const beside = planThunderbirdAccount(prefs(pop), { config, email: EMAIL });
+    expect(beside.accountKey).toBe("account2");
+    expect(beside.updates.has("mail.server.server1.type")).toBe(false);
+  });
+
+  it("the configured server's own account is updated in place — type, host, user and the user's settings kept — and a second run changes nothing", async () => {
+    const config = await orgConfig();
+    const own = EXISTING.map((l) => l.replace("imap.old.test", config.incoming!.host)).concat(['"mail.server.server1.login_at_startup", false', '"mail.identity.id1.fcc_folder", "imap://x@y/Mine"']);
+    const plan = planThunderbirdAccount(prefs(own), { config, email: EMAIL });
+    expect(plan).toMatchObject({ accountKey: "account1", serverKey: "server1", identityKey: "id1" });
+    expect(["type", "hostname", "userName", "name", "login_at_startup"].map((k) => plan.updates.has(`mail.server.server1.${k}`))).toEqual([false, false, false, false, false]);
+    expect(plan.updates.has("mail.identity.id1.fcc_folder")).toBe(false); // the user's Sent folder stays theirs
+    expect(plan.updates.get("mail.identity.id1.draft_folder")).toMatch(/\/Drafts$/);
+    // An account listing an identity key with no preferences yet: that key is taken, not reused.
+    const held = planThunderbirdAccount(prefs(['"mail.accountmanager.accounts", "account1"', '"mail.account.account1.identities", "id1"', '"mail.account.account1.server", "server1"']), { config, email: EMAIL });
+    expect([held.identityKey, held.serverKey]).toEqual(["id2", "server2"]);
+  });
+
+  it("without an incoming server: no identity for no account; the address's account sends through the relay, now the default; status says what is missing", async () => {
+    const config = { ...(await orgConfig()), incoming: undefined };
+    const none = planThunderbirdAccount(new Map(), { config, email: EMAIL });
+    expect(none.identityKey).toBeUndefined();
+    expect([...none.updates.keys()].some((n) => n.startsWith("mail.identity.") || n.startsWith("mail.account"))).toBe(false);
+    expect(none.updates.get("mail.smtp.defaultserver")).toBe("smtp1");
+    const attached = planThunderbirdAccount(prefs(EXISTING), { config, email: EMAIL });
+    expect(attached).toMatchObject({ identityKey: "id1", accountKey: "account1", smtpKey: "smtp2" });
+    expect(attached.updates.get("mail.identity.id1.smtpServer")).toBe("smtp2");
+    expect(attached.updates.get("mail.smtp.defaultserver")).toBe("smtp2");
+    // An identity of the address that no listed account holds is not attached to.
+    const orphan = planThunderbirdAccount(prefs([`"mail.identity.id7.useremail", "${EMAIL}"`]), { config, email: EMAIL });
+    expect(orphan.identityKey).toBeUndefined();
+    const profile = await tempDir("ro-tb-noin-");
+    const result = await configureThunderbird({ profile, config, email: EMAIL, policies: [] });
+    expect(result.needsAccount).toBe(true);
+    expect(await thunderbirdPending(profile, config, EMAIL)).toEqual([`mail.account.*: Thunderbird has no account for ${EMAIL} (add it in Thunderbird: it will send through the relay)`]);
+  });
+});
