@@ -31,7 +31,7 @@ export function createHandlers(service: AppService, deps: HandlerDeps): Handlers
     "relay:test": (arg) => service.test(arg, (step) => deps.sendProgress(step)),
     "relay:cancel": () => service.cancel(),
     "relay:diagnose": () => service.diagnose((step) => deps.sendProgress(step)),
-    "clients:list": () => service.clients(),
+    "clients:list": (arg) => service.clients(arg?.email),
     "clients:configure": (arg) => service.configure(arg),
     "clients:manual": ({ email }) => Promise.resolve(service.manual(email)),
     "clients:open-profile": async () => {

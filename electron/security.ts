@@ -95,7 +95,7 @@ export const ARGUMENTS: { [C in Channel]: z.ZodType<ArgOf<C>> } = {
   "relay:test": z.strictObject({ email, password, remember: z.boolean(), port: z.int().min(1).max(65535).optional() }),
   "relay:cancel": z.undefined(),
   "relay:diagnose": z.undefined(),
-  "clients:list": z.undefined(),
+  "clients:list": z.strictObject({ email }).optional(),
   "clients:configure": z.strictObject({ email, name: z.string().max(200).refine(isDisplayName, "not a name").optional(), clients: z.array(clientName).max(3) }),
   "clients:manual": z.strictObject({ email }),
   "clients:open-profile": z.undefined(),

@@ -160,8 +160,11 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
             }
           }
           const { result, nss: nssOutcome, rootTrust, roots: outcomeRoots } = await runProfileJobAsOwner({ ...job, ...(dryRun ? { dryRun: true } : {}) });
+          const { describeAccountOutcome } = await import("./clients/thunderbird/accounts.js");
+          // Which account: added beside the user's own, or theirs updated (never rewritten elsewhere).
+          const account = result.changed && !result.needsAccount ? `; ${describeAccountOutcome(result.account, options.email, dryRun)}` : "";
           if (dryRun) {
-            const prefs = result.changed ? `would set ${result.changes.length + result.userJsChanges.length} preference(s)${result.userJsChanges.length ? ` (${result.userJsChanges.length} in user.js)` : ""}` : "already set up";
+            const prefs = result.changed ? `would set ${result.changes.length + result.userJsChanges.length} preference(s)${result.userJsChanges.length ? ` (${result.userJsChanges.length} in user.js)` : ""}${account}` : "already set up";
             const store = rootTrust === "os-store" ? "would read this computer's certificate store" : "its certificate store is checked for the root(s) when onboarding runs";
             return { status: result.changed ? "planned" : "unchanged", message: `profile ${profile.name}: ${prefs}; ${store}` };
           }
@@ -171,7 +174,7 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
           const changed = result.changed || nss.changed;
           // Windows and macOS: Thunderbird reads the OS store, where the root step put the roots (rootTrust.ts).
           const roots = rootTrust === "os-store" ? "reads this computer's certificate store (security.enterprise_roots.enabled)" : `root ${nss.changed ? "added to" : "already in"} its certificate store`;
-          const message = `profile ${profile.name}: ${result.changed ? `${result.changes.length + result.userJsChanges.length} preference(s) set${result.userJsChanges.length ? ` (${result.userJsChanges.length} in user.js, which overrode them)` : ""}` : "already set up"}; ${roots}`;
+          const message = `profile ${profile.name}: ${result.changed ? `${result.changes.length + result.userJsChanges.length} preference(s) set${result.userJsChanges.length ? ` (${result.userJsChanges.length} in user.js, which overrode them)` : ""}${account}` : "already set up"}; ${roots}`;
           if (result.needsAccount) {
             // The configuration names no incoming server, so no account is made: the user adds theirs.
             const add = `Thunderbird has no account for ${options.email}: add it in Thunderbird (Account Settings → Account Actions → Add Mail Account); it will send through ${config.submission.host}, now its default outgoing server`;

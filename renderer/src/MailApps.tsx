@@ -68,6 +68,25 @@ export function ManualPanel({ email }: { email: string }) {
   );
 }
 
+/** Which Thunderbird account setting up adds or updates — the user's own accounts are named and left as they are. */
+function AccountPlanLine({ account, email }: { account: NonNullable<ClientView["account"]>; email: string }) {
+  const t = useT();
+  switch (account.action) {
+    case "added": {
+      const where = { email, protocol: account.protocol.toUpperCase(), host: account.host };
+      if (account.beside.length === 0) return <p className="plan">{t("plan.tbAdded", where)}</p>;
+      const accounts = account.beside.map((a) => t("plan.tbAccount", { name: a.name, host: a.host })).join(", ");
+      return <p className="plan">{t("plan.tbAddedBeside", { ...where, accounts, count: account.beside.length })}</p>;
+    }
+    case "updated":
+      return <p className="plan">{t("plan.tbUpdated", { name: account.account.name, host: account.account.host })}</p>;
+    case "sends":
+      return <p className="plan">{t("plan.tbSends", { name: account.account.name, host: account.account.host })}</p>;
+    case "none":
+      return <p className="plan">{t("plan.tbNoAccount", { email })}</p>;
+  }
+}
+
 function Steps({ ids }: { ids: MessageId[] }) {
   const t = useT();
   return (
@@ -90,7 +109,7 @@ export function MailApps({ active, email, orgName, initialName, onName, onNext }
   const [busy, run] = useBusy();
   const [plan, setPlan] = useState<{ host: string; port: number; security: "starttls" | "tls"; org: string } | undefined>();
   const list = async () => {
-    const r = await call("clients:list");
+    const r = await call("clients:list", { email });
     if (!r.ok) return setProblem(r.problem);
     setClients(r.value);
     setChosen(new Set(r.value.filter((c) => c.installed).map((c) => c.client)));
@@ -146,6 +165,7 @@ export function MailApps({ active, email, orgName, initialName, onName, onNext }
               {c.installed && (
                 <p className="plan">{c.client === "thunderbird" && plan ? t("plan.thunderbird", { ...plan, security: t(`security.${plan.security}`) }) : c.client === "thunderbird" ? "" : t(`plan.${c.client}`)}</p>
               )}
+              {c.installed && c.account && <AccountPlanLine account={c.account} email={email} />}
               {c.profiles.length > 0 && <p className="small">{t("mail.profile", { name: c.profiles.find((p) => p.isDefault)?.name ?? c.profiles[0]?.name ?? "" })}</p>}
             </div>
           ))}

@@ -7,6 +7,7 @@
 // code thrown in main would never reach the window. A rejection therefore only means a bug.
 import type { FailureCode } from "../errors.js";
 import type { Report } from "../diagnostics/report.js";
+import type { AccountOutcome } from "../clients/thunderbird/accounts.js";
 
 export interface Problem {
   code: FailureCode;
@@ -134,6 +135,8 @@ export interface ClientView {
   installed: boolean;
   profiles: Array<{ name: string; location: string; isDefault: boolean }>;
   note?: string;
+  /** Thunderbird, asked with the user's address: the account setting up adds (beside which) or updates. */
+  account?: AccountOutcome;
 }
 
 export interface ClientResult {
@@ -255,7 +258,8 @@ export interface Api {
   "relay:test": [TestRequest, TestOutcome];
   "relay:cancel": [void, boolean];
   "relay:diagnose": [void, Report];
-  "clients:list": [void, ClientView[]];
+  /** With the user's address, Thunderbird's view also says which account setting up would add or update. */
+  "clients:list": [{ email: string } | undefined, ClientView[]];
   "clients:configure": [{ email: string; name?: string; clients: ClientName[] }, ClientResult[]];
   "clients:manual": [{ email: string }, ManualSettings];
   /** Opens the Apple Mail profile for approval (macOS). */

@@ -414,11 +414,25 @@ export class AppService {
     }
   }
 
-  async clients(): Promise<ClientView[]> {
+  /** The mail apps here; with the user's address, also which Thunderbird account setting up would add or update. */
+  async clients(email?: string): Promise<ClientView[]> {
+    if (email !== undefined) requireEmailAddress(email, "email address");
     const { detectClients } = await import("../clients/detect.js");
     const detected = await detectClients({ ...(this.options.platform ? { platform: this.options.platform } : {}), ...(this.options.thunderbirdRoots ? { thunderbirdRoots: this.options.thunderbirdRoots } : {}) });
     const allowed = this.policy?.clients;
-    return detected.filter((d) => !allowed || allowed.includes(d.client));
+    const views: ClientView[] = detected.filter((d) => !allowed || allowed.includes(d.client));
+    const tb = views.find((v) => v.client === "thunderbird");
+    const profile = tb?.profiles.find((p) => p.isDefault) ?? tb?.profiles[0];
+    if (tb && profile && email && this.loaded) {
+      // The same dry run as setting up (nothing written): whether the user's own account stays as it is.
+      const { runProfileJobAsOwner } = await import("../clients/thunderbird/asOwner.js");
+      const planned = await runProfileJobAsOwner({ profile: profile.location, config: this.effectiveConfig(), email, dryRun: true }).catch((err: unknown) => {
+        if (err instanceof RelayError) return undefined; // Thunderbird running, say: the plan is told when it is set up
+        throw err;
+      });
+      if (planned) tb.account = planned.result.account;
+    }
+    return views;
   }
 
   async configure(request: { email: string; name?: string; clients: ClientName[] }): Promise<ClientResult[]> {

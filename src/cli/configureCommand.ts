@@ -113,6 +113,8 @@ export function registerConfigureCommand(program: Command, io: CliIo): void {
         printJson(io, { ok: !ca?.code, code: ca?.code ?? "OK", client: "thunderbird", ...result, ...(ca ? { ca } : {}) });
       } else {
         io.stdout(`Thunderbird profile ${result.profile}\n`);
+        const { describeAccountOutcome } = await import("../clients/thunderbird/accounts.js");
+        if (result.changed && !result.needsAccount) io.stdout(`  account: ${describeAccountOutcome(result.account, opts.email ?? "this address", Boolean(opts.dryRun))}\n`);
         if (!result.changed) io.stdout("  prefs.js: already set up, nothing to change\n");
         else {
           io.stdout(`  prefs.js: ${opts.dryRun ? "would change" : "changed"} ${result.changes.length} preference(s)${result.backup ? ` (backup: ${result.backup})` : ""}\n`);

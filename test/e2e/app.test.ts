@@ -238,7 +238,13 @@ describe.skipIf(!hasChromium)("the desktop app in Chromium, through an Electron-
     expect(await page.locator("#password").inputValue()).toBe("");
     await button(page, "Continue").click();
 
+    // What will change, said before anything does: the account Thunderbird gets (a new one here).
+    await page.locator(".client .plan").nth(1).waitFor();
     await screen(page, "Set up your mail apps", "07-mail-apps");
+    await expect(page.locator(".client .plan").allTextContents()).resolves.toEqual([
+      expect.stringMatching(/^Sends your mail through the outgoing server 127\.0\.0\.1:\d+ \(STARTTLS\) and trusts Relay Onboard Demo Org's certificate in your profile\.$/),
+      "A new account for demo.user@internal.test is added (IMAP, imap.internal.test).",
+    ]);
     await page.getByLabel("Your name, as people will see it on your mail").fill("Dana Demo");
     await button(page, "Set up the selected apps").click();
     await page.locator(".results").getByText("✓ Set up").waitFor();

@@ -36,15 +36,15 @@ export class Marionette {
     });
   }
 
-  /** Starts Thunderbird headless on `profile` with Marionette on a free port, and opens a session. */
-  /**
+    /**
    * Starts Thunderbird headless on `profile` with Marionette on a free port, and opens a session.
    * An account that logs in at start-up makes a headless Thunderbird wait forever on a server that
    * does not exist (a modal prompt; even offline, POP3 asks to go online): for the session only,
    * user.js turns those logins off, and after quit prefs.js gets back the values it had
-   * (`startupLogins` says what they were). Thunderbird runs offline.
+   * (`startupLogins` says what they were). Thunderbird runs offline unless `online` (Firefox
+   * loading a page); `env` adds to its environment (HOME, for a browser as a fresh user).
    */
-  static async start(profile: string, binary = "thunderbird"): Promise<Marionette> {
+  static async start(profile: string, binary = "thunderbird", options: { online?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Marionette> {
     const port = await freePort();
     const userJs = join(profile, "user.js");
     const prefsJs = join(profile, "prefs.js");
@@ -56,7 +56,7 @@ export class Marionette {
       await writeFile(userJs, original);
       if (logins.size > 0) await writeFile(prefsJs, applyPrefs(await readFile(prefsJs), logins).data);
     };
-    const child = spawn(binary, ["--headless", "--marionette", "--profile", profile, "-remote-allow-system-access", "--no-remote", "-offline"], { stdio: "ignore", env: realClockEnv() });
+    const child = spawn(binary, ["--headless", "--marionette", "--profile", profile, "-remote-allow-system-access", "--no-remote", ...(options.online ? [] : ["-offline"])], { stdio: "ignore", env: { ...realClockEnv(), ...options.env } });
     const deadline = Date.now() + 60_000;
     let socket: Socket | undefined;
     while (!socket) {
@@ -90,6 +90,22 @@ export class Marionette {
     const reply = (await this.next()) as [number, number, { error?: string; message?: string } | null, unknown];
     if (reply[2]) throw new Error(`${name}: ${reply[2].error ?? ""} ${reply[2].message ?? ""}`);
     return reply[3];
+  }
+
+  /**
+   * Loads `url` in a tab (Firefox) and says how it went: "loaded", or the error Marionette gives —
+   * "insecure certificate" when the browser does not trust the server's certificate.
+   */
+  async load(url: string): Promise<string> {
+    await this.send("Marionette:SetContext", { value: "content" });
+    try {
+      await this.send("WebDriver:Navigate", { url });
+      return "loaded";
+    } catch (err) {
+      return (err as Error).message.replace(/^WebDriver:Navigate: /, "").split(" ").slice(0, 2).join(" ");
+    } finally {
+      await this.send("Marionette:SetContext", { value: "chrome" });
+    }
   }
 
   /** Runs `script` in Thunderbird's chrome context and returns its value. */

@@ -1,7 +1,7 @@
 // The app service's promises to the window, without a browser: the journey it keeps (and what it
 // never keeps), the truthful summary, the reference, cancel, the ports it will test, and the
 // Electron-like boundary itself (a thrown error arrives as Electron's message string, nothing more).
-import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { blackholePort } from "../helpers/blackhole.js";
@@ -157,6 +157,30 @@ describe("the Electron-like boundary of the tests", () => {
     // The one thing that still throws — a foreign sender — arrives as a string without its name's properties.
     expect(await boundary.invoke("app:state", undefined, "https://evil.example/")).toEqual({ thrown: "Error invoking remote method 'app:state': IpcRefused: IPC from an unexpected sender refused (app:state)" });
     expect(await boundary.invoke("no:such", undefined, app)).toEqual({ thrown: "Error invoking remote method 'no:such': Error: No handler registered for 'no:such'" });
+  });
+
+  it("the mail apps' plan says which Thunderbird account setting up adds — beside the user's own, named — and writes nothing", async () => {
+    const { s, dir } = await service({ policy: await policyFor(587) });
+    const profile = join(dir, "tb", "p.default");
+    await mkdir(profile, { recursive: true });
+    await writeFile(join(dir, "tb", "profiles.ini"), "[Profile0]\nName=default\nIsRelative=1\nPath=p.default\nDefault=1\n");
+    const mine = [
+      ["mail.accountmanager.accounts", "account1"], ["mail.account.account1.server", "server1"], ["mail.account.account1.identities", "id1"],
+      ["mail.server.server1.type", "pop3"], ["mail.server.server1.hostname", "pop.old.test"], ["mail.server.server1.userName", "user"], ["mail.server.server1.name", "My old mail"],
+      ["mail.identity.id1.useremail", "User@Internal.test"],
+    ].map(([n, v]) => `user_pref("${n}", "${v}");\n`).join("");
+    await writeFile(join(profile, "prefs.js"), mine);
+    await s.state();
+    const app = "http://127.0.0.1:1/index.html";
+    const deps = { openExternal: () => Promise.resolve(), openPath: () => Promise.resolve(undefined), showInFolder: () => undefined, chooseSavePath: () => Promise.resolve(undefined), sendProgress: () => undefined };
+    const boundary = electronBoundary(s, deps, app);
+    const listed = (await boundary.invoke("clients:list", { email: "user@internal.test" }, app)) as { value: { ok: true; value: Array<{ client: string; account?: unknown }> } };
+    const incoming = (await unsignedPayload()).config.incoming!;
+    expect(listed.value.value.find((c) => c.client === "thunderbird")?.account).toEqual({ action: "added", protocol: incoming.protocol, host: incoming.host, beside: [{ name: "My old mail", protocol: "pop3", host: "pop.old.test" }] });
+    expect(await readFile(join(profile, "prefs.js"), "utf8")).toBe(mine); // a plan changes nothing
+    // Without the address, the list is as before; a malformed one is refused at the boundary.
+    expect(((await boundary.invoke("clients:list", undefined, app)) as { value: { value: Array<{ account?: unknown }> } }).value.value.every((c) => c.account === undefined)).toBe(true);
+    expect(await boundary.invoke("clients:list", { email: "not an address" }, app)).toMatchObject({ value: { ok: false, problem: { code: "BAD_INPUT" } } });
   });
 
   it("opens Apple Mail's profile only when this run wrote one that still exists", async () => {

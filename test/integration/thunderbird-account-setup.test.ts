@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { cp, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { AccountOutcome } from "../../src/clients/thunderbird/accounts.js";
 import type { UnsignedPayload } from "../../src/config/schema.js";
 import { Marionette } from "../helpers/marionette.js";
 import { jwksText, makeKey, signed, tempDir, unsignedPayload } from "../helpers/org.js";
@@ -64,7 +65,7 @@ const READ = `
   }).sort((a, b) => (a.host + a.type + a.name).localeCompare(b.host + b.type + b.name));
   return { servers, defaultServer: def, accounts, identities: MailServices.accounts.allIdentities.length, localFolders: MailServices.accounts.accounts.some((a) => a.incomingServer.type === "none") };
 `;
-type View = { servers: unknown[]; defaultServer: string | null; accounts: Array<Record<string, unknown> & { identities: Array<Record<string, unknown>> }>; identities: number; localFolders: boolean };
+type View = { servers: unknown[]; defaultServer: string | null; accounts: Array<Record<string, unknown> & { name: string; type: string; host: string; identities: Array<Record<string, unknown>> }>; identities: number; localFolders: boolean };
 
 /** Runs `script` in a headless Thunderbird on `profile` (start-up logins off for the session: helpers/marionette.ts). */
 async function thunderbird<T>(profile: string, script: string, async = false): Promise<{ value: T; atStartup: Map<string, unknown> }> {
@@ -111,9 +112,15 @@ async function orgWith(incoming: Incoming | undefined) {
   const configure = async (profile: string) => {
     const ran = await runShipped(["configure", "thunderbird", "--config", files.config, "--trust", files.trust, "--state-dir", files.state, "--email", EMAIL, "--name", "Alice Example", "--profile", profile, "--no-ca", "--json"]);
     expect(ran.status, ran.stdout + ran.stderr).toBe(0);
-    return JSON.parse(ran.stdout) as { changed: boolean; needsAccount?: boolean };
+    return JSON.parse(ran.stdout) as { changed: boolean; needsAccount?: boolean; account: AccountOutcome };
   };
-  return { payload, setup, configure };
+  /** What the dry run tells the user, as text. */
+  const dryRun = async (profile: string) => {
+    const ran = await runShipped(["configure", "thunderbird", "--config", files.config, "--trust", files.trust, "--state-dir", files.state, "--email", EMAIL, "--profile", profile, "--no-ca", "--dry-run"]);
+    expect(ran.status, ran.stdout + ran.stderr).toBe(0);
+    return ran.stdout;
+  };
+  return { payload, setup, configure, dryRun };
 }
 
 /** The two views, keyed by profile, with the profile paths and random ids out of the way. */
@@ -156,7 +163,13 @@ describe.skipIf(!hasThunderbird)("the account we write is the one Thunderbird's 
       // A copy of the profile as it sits on disk after Thunderbird quit (its lock belongs to the original).
       for (const copy of [theirs, ours]) await cp(base, copy, { recursive: true, filter: (from) => !/\/(lock|\.parentlock)$/.test(from) });
       await thunderbirdsOwn(theirs, org.setup());
-      await org.configure(ours);
+      // The dry run says which: added beside the user's account of this address, named as Thunderbird shows it.
+      const sameAddress = before.accounts.filter((x) => x.identities.some((i) => i.email === EMAIL));
+      const told = await org.dryRun(ours);
+      const beside = sameAddress.map((x) => `"${x.name}" (${x.type.toUpperCase()}, ${x.host})`).join(", ");
+      expect(told).toContain(`  account: a new account would be added for ${EMAIL} (IMAP, ${IMAP.host})${sameAddress.length ? ` beside your account ${beside}, which would stay as it is` : "\n"}`);
+      const result = await org.configure(ours);
+      expect(result.account).toEqual({ action: "added", protocol: "imap", host: IMAP.host, beside: sameAddress.map((x) => ({ name: x.name, protocol: x.type, host: x.host })) });
       const [a, b] = [await readProfile(theirs), await readProfile(ours)];
       // The user's account is untouched: same type, server, store, identity, folders and outgoing server.
       for (const old of before.accounts) expect(b.accounts).toContainEqual({ ...old, isDefault: expect.any(Boolean) as unknown });
@@ -178,6 +191,7 @@ describe.skipIf(!hasThunderbird)("the account we write is the one Thunderbird's 
     const withAccount = await tempDir("ro-tb-noin-acc-");
     await thunderbirdsOwn(withAccount, { ...org.setup(), incoming: OLD, outgoing: { ...org.setup().outgoing, host: "smtp.old.test" } });
     const before = await readProfile(withAccount);
+    expect(await org.dryRun(withAccount)).toContain(`  account: your account "${before.accounts[0]!.name}" (IMAP, imap.old.test) would send through the relay`);
     const result = await org.configure(withAccount);
     expect(result.needsAccount).toBeUndefined();
     const after = await readProfile(withAccount);

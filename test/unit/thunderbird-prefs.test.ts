@@ -4,7 +4,7 @@ import { readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { authMethodFor, planThunderbirdAccount } from "../../src/clients/thunderbird/accounts.js";
+import { authMethodFor, describeAccountOutcome, planThunderbirdAccount } from "../../src/clients/thunderbird/accounts.js";
 import { configureThunderbird, thunderbirdPending } from "../../src/clients/thunderbird/configure.js";
 import { conflictingPolicy, findPrefPolicies } from "../../src/clients/thunderbird/locks.js";
 import { profileLock } from "../../src/fs/profileLock.js";
@@ -716,6 +716,9 @@ describe("the account as Thunderbird's setup makes it, and the user's accounts l
       expect(pop.updates.get(`mail.server.server1.${name}`), name).toBe(value);
       expect(imap.updates.has(`mail.server.server1.${name}`), name).toBe(false);
     }
+    expect(imap.account).toEqual({ action: "added", protocol: "imap", host: server.host, beside: [] });
+    expect(describeAccountOutcome(imap.account, EMAIL, true)).toBe(`a new account would be added for ${EMAIL} (IMAP, ${server.host})`);
+    expect(describeAccountOutcome(pop.account, EMAIL, false)).toBe(`a new account was added for ${EMAIL} (POP3, pop.internal.test)`);
   });
 
   it("the same address on another server is another account: added beside, named as Thunderbird names a second one, the user's left as it was", async () => {
@@ -727,11 +730,20 @@ describe("the account as Thunderbird's setup makes it, and the user's accounts l
     expect(plan.updates.get("mail.account.lastKey")).toBe(2);
     expect(plan.updates.get("mail.server.server2.name")).toBe(`${EMAIL} (IMAP)`);
     expect(plan.updates.has("mail.accountmanager.defaultaccount")).toBe(false); // the user's default works: it stays
+    // The dry run and the app say so: added beside the user's account, which stays as it is.
+    expect(plan.account).toEqual({ action: "added", protocol: "imap", host: config.incoming!.host, beside: [{ name: EMAIL, protocol: "imap", host: "imap.old.test" }] });
+    expect(describeAccountOutcome(plan.account, EMAIL, true)).toBe(`a new account would be added for ${EMAIL} (IMAP, ${config.incoming!.host}) beside your account "${EMAIL}" (IMAP, imap.old.test), which would stay as it is`);
+    // Another address's account is not "beside" anything of this address.
+    const other = planThunderbirdAccount(prefs(EXISTING.map((l) => l.replace(`"${EMAIL}"`, '"bob@elsewhere.test"'))), { config, email: EMAIL });
+    expect(other.account).toMatchObject({ action: "added", beside: [] });
     // A POP3 account on the very host configured is not ours either: never turned into IMAP.
     const pop = EXISTING.map((l) => l.replace('"imap"', '"pop3"').replace("imap.old.test", config.incoming!.host));
     const beside = planThunderbirdAccount(prefs(pop), { config, email: EMAIL });
     expect(beside.accountKey).toBe("account2");
     expect(beside.updates.has("mail.server.server1.type")).toBe(false);
+    const two = planThunderbirdAccount(prefs([...pop.map((l) => l.replace('accounts", "account1"', 'accounts", "account1,account3"')), '"mail.account.account3.server", "server3"', '"mail.account.account3.identities", "id3"', `"mail.identity.id3.useremail", "${EMAIL.toUpperCase()}"`, '"mail.server.server3.type", "imap"', '"mail.server.server3.hostname", "imap.third.test"']), { config, email: EMAIL });
+    expect(two.account).toEqual({ action: "added", protocol: "imap", host: config.incoming!.host, beside: [{ name: EMAIL, protocol: "pop3", host: config.incoming!.host }, { name: "imap.third.test", protocol: "imap", host: "imap.third.test" }] });
+    expect(describeAccountOutcome(two.account, EMAIL, false)).toMatch(/ was added .* beside your accounts "alice@internal\.test" \(POP3, [^)]+\), "imap\.third\.test" \(IMAP, imap\.third\.test\), which stays as they are$/);
   });
 
   it("the configured server's own account is updated in place — type, host, user and the user's settings kept — and a second run changes nothing", async () => {
@@ -739,6 +751,8 @@ describe("the account as Thunderbird's setup makes it, and the user's accounts l
     const own = EXISTING.map((l) => l.replace("imap.old.test", config.incoming!.host)).concat(['"mail.server.server1.login_at_startup", false', '"mail.identity.id1.fcc_folder", "imap://x@y/Mine"']);
     const plan = planThunderbirdAccount(prefs(own), { config, email: EMAIL });
     expect(plan).toMatchObject({ accountKey: "account1", serverKey: "server1", identityKey: "id1" });
+    expect(plan.account).toEqual({ action: "updated", account: { name: EMAIL, protocol: "imap", host: config.incoming!.host } });
+    expect(describeAccountOutcome(plan.account, EMAIL, false)).toBe(`your account "${EMAIL}" (IMAP, ${config.incoming!.host}) was updated in place (its server, user name and mail on this computer kept)`);
     expect(["type", "hostname", "userName", "name", "login_at_startup"].map((k) => plan.updates.has(`mail.server.server1.${k}`))).toEqual([false, false, false, false, false]);
     expect(plan.updates.has("mail.identity.id1.fcc_folder")).toBe(false); // the user's Sent folder stays theirs
     expect(plan.updates.get("mail.identity.id1.draft_folder")).toMatch(/\/Drafts$/);
@@ -753,10 +767,14 @@ describe("the account as Thunderbird's setup makes it, and the user's accounts l
     expect(none.identityKey).toBeUndefined();
     expect([...none.updates.keys()].some((n) => n.startsWith("mail.identity.") || n.startsWith("mail.account"))).toBe(false);
     expect(none.updates.get("mail.smtp.defaultserver")).toBe("smtp1");
+    expect(none.account).toEqual({ action: "none" });
+    expect(describeAccountOutcome(none.account, EMAIL, true)).toBe(`Thunderbird has no account for ${EMAIL}, and the organisation names no incoming server to make one`);
     const attached = planThunderbirdAccount(prefs(EXISTING), { config, email: EMAIL });
     expect(attached).toMatchObject({ identityKey: "id1", accountKey: "account1", smtpKey: "smtp2" });
     expect(attached.updates.get("mail.identity.id1.smtpServer")).toBe("smtp2");
     expect(attached.updates.get("mail.smtp.defaultserver")).toBe("smtp2");
+    expect(attached.account).toEqual({ action: "sends", account: { name: EMAIL, protocol: "imap", host: "imap.old.test" } });
+    expect(describeAccountOutcome(attached.account, EMAIL, true)).toBe(`your account "${EMAIL}" (IMAP, imap.old.test) would send through the relay (no account is made: the organisation names no incoming server)`);
     // An identity of the address that no listed account holds is not attached to.
     const orphan = planThunderbirdAccount(prefs([`"mail.identity.id7.useremail", "${EMAIL}"`]), { config, email: EMAIL });
     expect(orphan.identityKey).toBeUndefined();

@@ -56,8 +56,29 @@ export interface AccountRequest {
   fullName?: string;
 }
 
+/** An account the user already has, by what Thunderbird shows of it. */
+export interface ExistingAccount {
+  /** The account's name in Thunderbird's folder pane (its server's name). */
+  name: string;
+  protocol: string;
+  host: string;
+}
+
+/**
+ * What happens to the user's accounts, for the dry run and the app's plan to say: ours "added"
+ * (beside the address's other accounts, which stay as they are), the configured server's own
+ * account "updated" in place, the address's existing account "sends" through the relay (no
+ * incoming server), or "none" — no account to make or use: the user adds it in Thunderbird.
+ */
+export type AccountOutcome =
+  | { action: "added"; protocol: "imap" | "pop3"; host: string; beside: ExistingAccount[] }
+  | { action: "updated"; account: ExistingAccount }
+  | { action: "sends"; account: ExistingAccount }
+  | { action: "none" };
+
 export interface AccountPlan {
   updates: Map<string, PrefValue>;
+  account: AccountOutcome;
   smtpKey: string;
   /** Absent when there is no incoming server and no account of the address to attach to. */
   identityKey?: string;
@@ -95,6 +116,11 @@ export function planThunderbirdAccount(prefs: ReadonlyMap<string, PrefValue>, re
   // Listed accounts first, then one a killed run wrote whose listing user.js hides.
   const accountKeys = [...accounts, ...[...keysUnder(prefs, "mail.account.")].filter((k) => /^account\d+$/.test(k) && !accounts.includes(k))];
   const identitiesOf = (account: string) => list(prefs.get(`mail.account.${account}.identities`));
+  const shown = (account: string): ExistingAccount => {
+    const server = str(`mail.account.${account}.server`);
+    const host = str(`mail.server.${server}.hostname`) ?? "";
+    return { name: str(`mail.server.${server}.name`) ?? host, protocol: str(`mail.server.${server}.type`) ?? "", host };
+  };
   const forAddress = (identity: string) => str(`mail.identity.${identity}.useremail`)?.toLowerCase() === email.toLowerCase();
   // Keys in use: those with preferences, and those an account names (which may have none yet).
   const identityKeys = new Set([...keysUnder(prefs, "mail.identity."), ...accountKeys.flatMap(identitiesOf)]);
@@ -115,8 +141,9 @@ export function planThunderbirdAccount(prefs: ReadonlyMap<string, PrefValue>, re
     if (str("mail.smtp.defaultserver") !== smtpKey) updates.set("mail.smtp.defaultserver", smtpKey);
     const owner = accounts.find((a) => identitiesOf(a).some(forAddress));
     const identityKey = owner ? identitiesOf(owner).find(forAddress) : undefined;
-    if (identityKey) identity(identityKey);
-    return { updates, smtpKey, ...(identityKey ? { identityKey } : {}), ...(owner ? { accountKey: owner } : {}) };
+    if (!owner || !identityKey) return { updates, account: { action: "none" }, smtpKey };
+    identity(identityKey);
+    return { updates, account: { action: "sends", account: shown(owner) }, smtpKey, identityKey, accountKey: owner };
   }
 
   const incomingUser = applyUsernameTemplate(incoming.username, email);
@@ -126,6 +153,9 @@ export function planThunderbirdAccount(prefs: ReadonlyMap<string, PrefValue>, re
   const isConfigured = (server: string | undefined) =>
     server !== undefined && str(`mail.server.${server}.type`) === incoming.protocol && str(`mail.server.${server}.hostname`)?.toLowerCase() === incoming.host.toLowerCase() && str(`mail.server.${server}.userName`) === incomingUser;
   let accountKey = accountKeys.find((a) => isConfigured(str(`mail.account.${a}.server`)));
+  const account: AccountOutcome = accountKey
+    ? { action: "updated", account: shown(accountKey) }
+    : { action: "added", protocol: incoming.protocol, host: incoming.host, beside: accounts.filter((a) => identitiesOf(a).some(forAddress)).map(shown) };
   let serverKey: string;
   let identityKey: string;
   const setIfUnset = (name: string, value: PrefValue) => {
@@ -185,7 +215,7 @@ export function planThunderbirdAccount(prefs: ReadonlyMap<string, PrefValue>, re
   }
   const defaultAccount = str("mail.accountmanager.defaultaccount");
   if (!defaultAccount || (defaultAccount !== accountKey && !accounts.includes(defaultAccount))) updates.set("mail.accountmanager.defaultaccount", accountKey);
-  return { updates, smtpKey, identityKey, accountKey, serverKey };
+  return { updates, account, smtpKey, identityKey, accountKey, serverKey };
 }
 
 /** The account's name as Thunderbird's setup picks it: the address, or "address (IMAP)" when taken. */
@@ -202,4 +232,22 @@ function uniqueName(prefs: ReadonlyMap<string, PrefValue>, serverKeys: Set<strin
 /** The user name in a folder URI, escaped as Thunderbird escapes it there ("@" → "%40"). */
 function escapeUser(user: string): string {
   return encodeURIComponent(user);
+}
+
+/** What happens to the user's accounts, in one English sentence (the dry run, onboard's step, the helpdesk). */
+export function describeAccountOutcome(outcome: AccountOutcome, email: string, dryRun: boolean): string {
+  const named = (a: ExistingAccount) => `"${a.name}" (${a.protocol.toUpperCase()}, ${a.host})`;
+  switch (outcome.action) {
+    case "added": {
+      const made = `${dryRun ? "a new account would be added" : "a new account was added"} for ${email} (${outcome.protocol.toUpperCase()}, ${outcome.host})`;
+      if (outcome.beside.length === 0) return made;
+      return `${made} beside your ${outcome.beside.length === 1 ? "account" : "accounts"} ${outcome.beside.map(named).join(", ")}, which ${dryRun ? "would stay" : "stays"} as ${outcome.beside.length === 1 ? "it is" : "they are"}`;
+    }
+    case "updated":
+      return `your account ${named(outcome.account)} ${dryRun ? "would be" : "was"} updated in place (its server, user name and mail on this computer kept)`;
+    case "sends":
+      return `your account ${named(outcome.account)} ${dryRun ? "would send" : "now sends"} through the relay (no account is made: the organisation names no incoming server)`;
+    case "none":
+      return `Thunderbird has no account for ${email}, and the organisation names no incoming server to make one`;
+  }
 }

@@ -10,7 +10,7 @@ import type { OrgConfig } from "../../config/schema.js";
 import { RelayError } from "../../errors.js";
 import { writeFileAtomic } from "../../fs/atomic.js";
 import { keepBackup } from "../../fs/backup.js";
-import { planThunderbirdAccount, SOCKET_TYPE } from "./accounts.js";
+import { planThunderbirdAccount, SOCKET_TYPE, type AccountOutcome } from "./accounts.js";
 import { ENTERPRISE_ROOTS_PREF } from "./rootTrust.js";
 import { conflictingPolicy, findPrefPolicies, type PrefPolicy } from "./locks.js";
 import { profileLock } from "../../fs/profileLock.js";
@@ -55,6 +55,8 @@ export interface ThunderbirdResult {
   serverKey?: string;
   /** No account of the address here and none to make (no incoming server): the user adds it in Thunderbird. */
   needsAccount?: boolean;
+  /** Which account sends through the relay: added (beside which), updated in place, or none. */
+  account: AccountOutcome;
 }
 
 const line = (name: string, value: PrefValue) => `user_pref(${formatValue(name).toString("latin1")}, ${formatValue(value).toString("utf8")});`;
@@ -191,6 +193,7 @@ export async function configureThunderbird(request: ThunderbirdRequest): Promise
     userJsChanges: userEdit.changes,
     diff,
     smtpKey: plan.smtpKey,
+    account: plan.account,
     ...(plan.identityKey ? { identityKey: plan.identityKey } : { needsAccount: true }),
     ...(plan.accountKey ? { accountKey: plan.accountKey } : {}),
     ...(plan.serverKey ? { serverKey: plan.serverKey } : {}),
