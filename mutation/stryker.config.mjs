@@ -22,7 +22,7 @@ export default {
     "src/clients/thunderbird/asOwner.ts",
     "src/privilege/forUser.ts",
     "src/privilege/userJob.ts",
-    "src/clients/thunderbird/policiesJson.ts",
+    "src/truststore/policiesJson.ts",
     "src/fs/systemPath.ts",
     "src/config/fetch.ts",
     "src/truststore/accept.ts",

@@ -37,7 +37,7 @@ const ROLES = {
   "src/fs/text.ts": "Windows text (BOM, UTF-16)",
   "src/privilege/forUser.ts": "root acting for a user: the child as the home's owner",
   "src/privilege/userJob.ts": "the user's side of that child",
-  "src/clients/thunderbird/policiesJson.ts": "the one policies.json reader",
+  "src/truststore/policiesJson.ts": "the one policies.json reader",
   "src/fs/systemPath.ts": "system-scope writes along root's folders only",
 };
 

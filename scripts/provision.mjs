@@ -18,7 +18,8 @@ export const PACKAGES = [
   "thunderbird-l10n-de", // Thunderbird's own German and French field names: the oracle of the manual settings' words
   "thunderbird-l10n-fr",
   "unzip", // reads those strings out of Thunderbird's omni.ja and language packs
-  "chromium", // the desktop app's UI tests (playwright-core drives it)
+  "chromium", // the desktop app's UI tests (playwright-core drives it); trusts the org root after `ca install`
+  "firefox-esr", // trusts the org root after `ca install` (profile database or enterprise policy), over Marionette
   "gnome-keyring", // a real Secret Service for the keychain test
   "dbus", // dbus-run-session: a private D-Bus session for gnome-keyring
   "sasl2-bin", // saslpasswd2: the Cyrus SASL users of the relay that speaks NTLM

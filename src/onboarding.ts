@@ -113,7 +113,9 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
       const results = [];
       for (const store of stores) results.push(await applyRoots(store, roots, installed, now));
       const changed = results.some((r) => r.changed);
-      return { status: changed ? "done" : "unchanged", message: results.map(describeRoots).join("; ") };
+      const { laterProfilesSentence } = await import("./truststore/browserPolicies.js");
+      const later = await laterProfilesSentence(stores, platform);
+      return { status: changed ? "done" : "unchanged", message: `${results.map(describeRoots).join("; ")}${later ? `; ${later}` : ""}` };
     });
   }
 

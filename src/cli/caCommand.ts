@@ -127,6 +127,8 @@ export function registerCaCommand(program: Command, io: CliIo): void {
         }
       }
       await record.save();
+      const { laterProfilesSentence } = await import("../truststore/browserPolicies.js");
+      const later = action === "install" ? await laterProfilesSentence(stores) : undefined;
       const failed = results.find((r) => r.code);
       const ok = !failed && (action !== "status" || results.every((r) => r.installed));
       if (opts.json) {
@@ -139,6 +141,7 @@ export function registerCaCommand(program: Command, io: CliIo): void {
           ...(plan.install.length > 1 ? { additionalRoots: plan.install.slice(1).map((r) => ({ subject: r.subject, sha256: r.sha256, notAfter: r.notAfter.toISOString() })) } : {}),
           ...(plan.retire.length ? { retiredRoots: plan.retire } : {}),
           stores: results,
+          ...(later ? { laterProfiles: later } : {}),
         });
       } else {
         io.stdout(plan.install.map(describeCa).join(""));
@@ -152,6 +155,7 @@ export function registerCaCommand(program: Command, io: CliIo): void {
           for (const sha of r.retiredRemoved ?? []) io.stdout(`      retired root removed: ${formatFingerprint(sha)}\n`);
           if (r.code) io.stdout(`      What to do: ${FAILURE_CODES[r.code].hint}\n`);
         }
+        if (later) io.stdout(`Browsers started later: ${later}\n`);
       }
       if (failed) throw new CheckFailed(4);
       if (!ok) throw new CheckFailed(1);

@@ -27,7 +27,7 @@ export function writeCause(err: unknown): string | undefined {
   return typeof code === "string" && Object.hasOwn(CAUSES, code) ? `${CAUSES[code]} (${code})` : undefined;
 }
 
-export type WriteFailureCode = "STATE_WRITE_FAILED" | "CLIENT_WRITE_FAILED";
+export type WriteFailureCode = "STATE_WRITE_FAILED" | "CLIENT_WRITE_FAILED" | "CA_INSTALL_FAILED";
 
 /** Runs `write`; a refusal by the disk becomes `code`, naming `what` and its folder. */
 export async function guardWrite<T>(code: WriteFailureCode, folder: string, what: string, write: () => Promise<T>): Promise<T> {

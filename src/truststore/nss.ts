@@ -147,6 +147,7 @@ export class NssStore implements TrustStore {
       if (created.code !== 0) throw failed(created.stderr);
       return;
     }
+    await mkdir(this.location, { recursive: true, mode: 0o700 }); // Chromium's database-to-be (select.ts)
     const stage = join(this.location, `.relay-onboard-nss.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
     await mkdir(stage, { mode: 0o700 });
     try {

@@ -9,6 +9,10 @@ import { findNssDatabases, NssStore } from "./nss.js";
 import { runCommand, runCommandAs, type Runner } from "../processRunner.js";
 import { accountFor, actingFor, runAsUser } from "../privilege/forUser.js";
 import { RefusedStore } from "./refused.js";
+import { browserPolicyStores, CHROMIUM_NEW_NSSDB } from "./browserPolicies.js";
+import { chromiumPolicyDirs } from "./chromiumPolicy.js";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import type { TrustStore } from "./types.js";
 import { WindowsStore } from "./windows.js";
 
@@ -23,6 +27,8 @@ export interface SelectOptions {
   interactive?: boolean;
   runner?: Runner;
   home?: string;
+  /** Where the browsers' policy folders and installations are looked for (tests): "/" by default. */
+  policyRoots?: string;
 }
 
 /** Integrity levels of an elevated token: High (an administrator's elevated run) and System (SYSTEM, as MDM runs it). */
@@ -67,6 +73,12 @@ export async function selectStores(options: SelectOptions): Promise<TrustStore[]
         const owner = options.runner || platform === "win32" ? undefined : await accountFor(dir, options.home);
         stores.push(new NssStore(dir, { runner: owner ? runCommandAs(owner) : runner, create: Boolean(options.nssDbs?.length) }));
       }
+      // A user's Chromium not started yet has no database: the one it will make (and then read) is
+      // made now, so it trusts the root from its first start. (Root's browsers have the policies.)
+      if (platform === "linux" && !elevated && !options.runner && !options.nssDbs?.length && (await chromiumPolicyDirs()).length > 0) {
+        const home = options.home ?? homedir();
+        if (!dirs.some((d) => d === join(home, ".pki/nssdb") || d === join(home, CHROMIUM_NEW_NSSDB))) stores.push(new NssStore(join(home, CHROMIUM_NEW_NSSDB), { create: true }));
+      }
       return stores;
     }
     // privilege/userJob.ts's "find" request and the part of its answer this layer reads (it may not import that module).
@@ -86,7 +98,11 @@ export async function selectStores(options: SelectOptions): Promise<TrustStore[]
       const family = await detectLinuxFamily();
       if (!family) throw new RelayError("CA_INSTALL_FAILED", "no supported system trust tool found (update-ca-certificates or update-ca-trust)");
       const system = new LinuxSystemStore({ family, runner, elevate: !elevated });
-      return options.choice === "system" ? [system] : [system, ...(await nss())];
+      // As root, the browsers' and Thunderbird's enterprise policies too: a profile first made
+      // after onboarding has no database to add the root to, and neither Chromium nor Firefox
+      // reads the system store (browserPolicies.ts).
+      const policies = elevated && !options.runner ? await browserPolicyStores(options.policyRoots) : [];
+      return options.choice === "system" ? [system, ...policies] : [system, ...policies, ...(await nss())];
     }
     case "win32": {
       const scope = options.choice === "system" || (options.choice === "auto" && elevated) ? "machine" : "user";

@@ -42,9 +42,10 @@ export class Marionette {
    * does not exist (a modal prompt; even offline, POP3 asks to go online): for the session only,
    * user.js turns those logins off, and after quit prefs.js gets back the values it had
    * (`startupLogins` says what they were). Thunderbird runs offline unless `online` (Firefox
-   * loading a page); `env` adds to its environment (HOME, for a browser as a fresh user).
+   * loading a page); `env` adds to its environment (HOME, for a browser as a fresh user); `uid` and
+   * `gid` run it as that account.
    */
-  static async start(profile: string, binary = "thunderbird", options: { online?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Marionette> {
+  static async start(profile: string, binary = "thunderbird", options: { online?: boolean; env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): Promise<Marionette> {
     const port = await freePort();
     const userJs = join(profile, "user.js");
     const prefsJs = join(profile, "prefs.js");
@@ -56,7 +57,7 @@ export class Marionette {
       await writeFile(userJs, original);
       if (logins.size > 0) await writeFile(prefsJs, applyPrefs(await readFile(prefsJs), logins).data);
     };
-    const child = spawn(binary, ["--headless", "--marionette", "--profile", profile, "-remote-allow-system-access", "--no-remote", ...(options.online ? [] : ["-offline"])], { stdio: "ignore", env: { ...realClockEnv(), ...options.env } });
+    const child = spawn(binary, ["--headless", "--marionette", "--profile", profile, "-remote-allow-system-access", "--no-remote", ...(options.online ? [] : ["-offline"])], { stdio: "ignore", env: { ...realClockEnv(), ...options.env }, ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}) });
     const deadline = Date.now() + 60_000;
     let socket: Socket | undefined;
     while (!socket) {

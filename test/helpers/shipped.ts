@@ -24,6 +24,9 @@ export interface ShippedOptions {
   input?: string;
   cwd?: string;
   timeoutMs?: number;
+  /** Run as this account (root's tests of a user's own run). */
+  uid?: number;
+  gid?: number;
 }
 
 /** Runs `relay-onboard args…` as shipped, with only PATH, HOME, the test's clock and the given variables in its environment. */
@@ -31,7 +34,7 @@ export function runShipped(args: string[], options: ShippedOptions = {}): Promis
   const [command, argv] = options.via === "bundle" ? [process.execPath, [BUNDLE, ...args]] : [SEA, args];
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...testClockEnv(), ...options.env };
   return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { env, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, argv, { env, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"], ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}) });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (t: string) => (stdout += t));

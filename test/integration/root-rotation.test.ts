@@ -15,6 +15,7 @@ import { relayTarget } from "../../src/diagnostics/target.js";
 import { runCheck } from "../../src/diagnostics/check.js";
 import { createRootCa, issueServerCert, jwksText, makeKey, signed, tempDir, unsignedPayload, type TestKey } from "../helpers/org.js";
 import { scriptedServers } from "../helpers/fakeSmtp.js";
+import { removeTestRootsFromBrowserPolicies } from "../helpers/browserPolicies.js";
 import { testClockEnv } from "../helpers/realClock.js";
 
 const exec = promisify(execFile);
@@ -108,6 +109,7 @@ afterAll(async () => {
   await rm(join(SYSTEM_ANCHORS, "ro-test-corp"), { recursive: true, force: true });
   execFileSync("/usr/sbin/update-ca-certificates", ["--fresh"], { stdio: "ignore" });
   expect(await testRootsInSystem(), "test roots left in the system store").toEqual([]);
+  await removeTestRootsFromBrowserPolicies([fp(rootA.certPem), fp(rootB.certPem)]);
 }, 120_000);
 
 interface Outcome {
@@ -165,7 +167,8 @@ describe.skipIf(!isRoot || !hasTools)("root rotation v1 → v2 → v3 (system st
     expect(await anchorFilesOf(rootA.certPem)).toEqual([]);
     expect(testRootsInNss(chromiumDb)).toEqual(["B"]);
     expect(testRootsInNss(profile)).toEqual(["B"]);
-    expect((await status(releases.v3)).status).toBe(0);
+    const after3 = await status(releases.v3);
+    expect(after3.status, JSON.stringify(after3.json.items)).toBe(0);
 
     const again = await onboard(releases.v3);
     expect(again.status).toBe(0);
@@ -207,6 +210,9 @@ describe.skipIf(!isRoot || !hasTools)("root rotation v1 → v2 → v3 (system st
     expect(await anchorFilesOf(rootB.certPem)).toEqual([]);
     expect(testRootsInNss(chromiumDb)).toEqual([]);
     expect(testRootsInNss(profile)).toEqual([]);
+    // The browsers' policies (root's run) are taken back too: B was the tool's there.
+    const policySteps = off.json.steps?.filter((s) => /^ca:(firefox|chromium)-policy:/.test(s.id)) ?? [];
+    expect(policySteps.map((s) => [s.id.split(":")[1], s.status]), JSON.stringify(off.json.steps)).toEqual([["firefox-policy", "done"], ["chromium-policy", "done"]]);
     expect((await status(releases.v3)).status).toBe(1);
     await rm(join(SYSTEM_ANCHORS, "ro-test-corp"), { recursive: true, force: true });
   }, 180_000);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { extraPolicyFiles, findPrefPolicies, installDirs, parseAutoconfig, parsePolicies } from "../../src/clients/thunderbird/locks.js";
 import { mergePolicies } from "../../src/clients/thunderbird/policies.js";
-import { jsonDepth, parsePoliciesJson } from "../../src/clients/thunderbird/policiesJson.js";
+import { jsonDepth, parsePoliciesJson } from "../../src/truststore/policiesJson.js";
 import { tempDir } from "../helpers/org.js";
 
 const shapes = (text: string) => parsePolicies(text, "p.json").map((p) => [p.name, p.status, p.value]);

@@ -5,7 +5,7 @@
 // policies are not read here (see the README).
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { isJsonObject, parsePoliciesJson } from "./policiesJson.js";
+import { isJsonObject, parsePoliciesJson } from "../../truststore/policiesJson.js";
 import type { PrefValue } from "./prefs.js";
 
 /** How a deployment treats a pref at every start. */

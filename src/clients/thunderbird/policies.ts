@@ -14,7 +14,9 @@ import { writeFileAtomic } from "../../fs/atomic.js";
 import { cleanLeftovers } from "../../fs/leftovers.js";
 import { keepBackup } from "../../fs/backup.js";
 import { extraPolicyFiles, installDirs } from "./locks.js";
-import { isJsonObject, parsePoliciesJson, type Json } from "./policiesJson.js";
+import { mergePolicies } from "../../truststore/policiesJson.js";
+
+export { mergePolicies };
 import { guardWrite } from "../../fs/writeFailure.js";
 
 /** The file names this tool owns in the certificates folder. */
@@ -44,38 +46,6 @@ export async function policiesFileInForce(options: { platform?: NodeJS.Platform;
   throw new RelayError("CLIENT_NOT_FOUND", `Thunderbird's installation was not found (looked in ${dirs.join(", ")}); give --install-dir or --out`);
 }
 
-
-function malformed(file: string, why: string): RelayError {
-  return new RelayError("BAD_INPUT", `${file} ${why}; it was left unchanged — correct it (or move it away) and run again`);
-}
-
-/**
- * The merged document: IT's policies kept as they are, Certificates → Install without our old
- * entries and with `certs` appended. Throws BAD_INPUT when the existing text is not a policies file.
- */
-export function mergePolicies(existing: string | undefined, certs: string[], isOurs: (entry: string) => boolean, file = "policies.json"): string {
-  let doc: Json = { policies: {} };
-  if (existing !== undefined && existing.trim() !== "") {
-    try {
-      doc = parsePoliciesJson(existing, file)!;
-    } catch (err) {
-      throw new RelayError("BAD_INPUT", `${(err as Error).message}; it was left unchanged — correct it (or move it away) and run again`);
-    }
-  }
-  if (!isJsonObject(doc)) throw malformed(file, "is not a JSON object");
-  // A member that is present must have its type (null included: Thunderbird would reject the file).
-  const policies = "policies" in doc ? doc["policies"] : {};
-  if (!isJsonObject(policies)) throw malformed(file, 'has a "policies" member that is not an object');
-  const certificates = "Certificates" in policies ? policies["Certificates"] : {};
-  if (!isJsonObject(certificates)) throw malformed(file, 'has a "Certificates" policy that is not an object');
-  const install = "Install" in certificates ? certificates["Install"] : [];
-  if (!Array.isArray(install) || !install.every((e) => typeof e === "string")) throw malformed(file, 'has a "Certificates.Install" that is not a list of file names');
-  const kept = (install).filter((entry) => !isOurs(entry));
-  certificates["Install"] = [...kept, ...certs];
-  policies["Certificates"] = certificates;
-  doc["policies"] = policies;
-  return `${JSON.stringify(doc, null, 2)}\n`;
-}
 
 export interface PolicyPlan {
   file: string;

@@ -1,5 +1,5 @@
-// The one reader of Thunderbird's policies.json, for everything that reads it: the lock check of
-// `configure`, `status`, and the policy writer. It reads as Thunderbird 153 does (the real
+// The one reader (and merger) of Mozilla's policies.json — Thunderbird's and Firefox's — for everything
+// that reads it: the lock check of `configure`, `status`, and the policy writers. It reads as Thunderbird 153 does (the real
 // Thunderbird is the oracle in test/integration/thunderbird-policy.test.ts):
 // - a file that starts with a UTF-8 byte-order mark, like one that is not JSON, is ignored whole
 //   (policy engine "failed", no policy applied): it decides no preference, and the writer refuses
@@ -7,7 +7,7 @@
 // - a member named `__proto__` (or `constructor`) anywhere is ordinary data: JSON.parse makes it a
 //   plain own property, Thunderbird applies the policies around it, and so do we (kept, never dropped).
 // Nesting deeper than any policies file needs is refused before parsing, so nothing recurses unbounded.
-import { RelayError } from "../../errors.js";
+import { RelayError } from "../errors.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -52,4 +52,36 @@ export function parsePoliciesJson(text: string, file: string, options: { ignored
   } catch (err) {
     return ignored(`is not valid JSON (${(err as Error).message})`);
   }
+}
+
+function malformed(file: string, why: string): RelayError {
+  return new RelayError("BAD_INPUT", `${file} ${why}; it was left unchanged — correct it (or move it away) and run again`);
+}
+
+/**
+ * The merged document: IT's policies kept as they are, Certificates → Install without our old
+ * entries and with `certs` appended. Throws BAD_INPUT when the existing text is not a policies file.
+ */
+export function mergePolicies(existing: string | undefined, certs: string[], isOurs: (entry: string) => boolean, file = "policies.json"): string {
+  let doc: Json = { policies: {} };
+  if (existing !== undefined && existing.trim() !== "") {
+    try {
+      doc = parsePoliciesJson(existing, file)!;
+    } catch (err) {
+      throw new RelayError("BAD_INPUT", `${(err as Error).message}; it was left unchanged — correct it (or move it away) and run again`);
+    }
+  }
+  if (!isJsonObject(doc)) throw malformed(file, "is not a JSON object");
+  // A member that is present must have its type (null included: Thunderbird would reject the file).
+  const policies = "policies" in doc ? doc["policies"] : {};
+  if (!isJsonObject(policies)) throw malformed(file, 'has a "policies" member that is not an object');
+  const certificates = "Certificates" in policies ? policies["Certificates"] : {};
+  if (!isJsonObject(certificates)) throw malformed(file, 'has a "Certificates" policy that is not an object');
+  const install = "Install" in certificates ? certificates["Install"] : [];
+  if (!Array.isArray(install) || !install.every((e) => typeof e === "string")) throw malformed(file, 'has a "Certificates.Install" that is not a list of file names');
+  const kept = (install).filter((entry) => !isOurs(entry));
+  certificates["Install"] = [...kept, ...certs];
+  policies["Certificates"] = certificates;
+  doc["policies"] = policies;
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }

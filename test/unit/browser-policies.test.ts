@@ -1,0 +1,132 @@
+// The browsers' enterprise-policy stores (truststore/mozillaPolicy.ts, chromiumPolicy.ts) in a
+// folder standing in for "/": which are chosen, what they write, that IT's own policies stay, and
+// that a file the browser would not read is refused and left byte-identical. The real Firefox ESR
+// and Chromium reading what they write are in test/integration/browser-trust.test.ts.
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { sha256Hex, singleCertificateDer } from "../../src/certs/pem.js";
+import { browserPolicyStores } from "../../src/truststore/browserPolicies.js";
+import { acceptCa } from "../../src/truststore/accept.js";
+import type { AcceptedCa, TrustStore } from "../../src/truststore/types.js";
+import { createRootCa, tempDir, TEST_CA_VALIDITY } from "../helpers/org.js";
+
+async function ca(name: string): Promise<AcceptedCa> {
+  const root = await createRootCa(name, TEST_CA_VALIDITY);
+  return acceptCa(root.certPem, sha256Hex(singleCertificateDer(root.certPem)), "Example Org", new Date("2026-12-01T00:00:00Z"));
+}
+
+/** A stand-in for "/" with the given installations. */
+async function machine(installed: string[]): Promise<string> {
+  const root = await tempDir("ro-policies-");
+  for (const dir of installed) await mkdir(join(root, dir), { recursive: true });
+  return root;
+}
+
+const byStore = (stores: TrustStore[], name: string) => stores.find((s) => s.store === name)!;
+
+describe("the browsers' enterprise policies as trust stores", () => {
+  it("are chosen for the browsers installed — Firefox's policies.json, Chromium's and Chrome's managed folders — and none without a browser", async () => {
+    expect(await browserPolicyStores(await machine([]))).toEqual([]);
+    const root = await machine(["usr/lib/firefox-esr", "usr/lib/chromium", "opt/google/chrome", "usr/lib/thunderbird"]);
+    const stores = await browserPolicyStores(root);
+    expect(stores.map((s) => [s.store, s.location])).toEqual([
+      ["firefox-policy", join(root, "etc/firefox/policies/policies.json")],
+      ["chromium-policy", join(root, "etc/chromium/policies/managed/relay-onboard.json")],
+      ["chromium-policy", join(root, "etc/opt/chrome/policies/managed/relay-onboard.json")],
+    ]);
+    // An installation's own distribution file is the one in force while no system file exists.
+    const dist = await machine(["usr/lib/firefox-esr/distribution"]);
+    await writeFile(join(dist, "usr/lib/firefox-esr/distribution/policies.json"), "{}");
+    expect((await browserPolicyStores(dist)).map((s) => s.location)).toEqual([join(dist, "usr/lib/firefox-esr/distribution/policies.json")]);
+  });
+
+  it("Firefox: the root listed in Certificates.Install beside IT's policies, once; removed again, and a file that held only ours goes", async () => {
+    const root = await machine(["usr/lib/firefox-esr"]);
+    const firefox = byStore(await browserPolicyStores(root), "firefox-policy");
+    const [a, b] = [await ca("Root A"), await ca("Root B")];
+    expect((await firefox.status(a)).installed).toBe(false);
+    const added = await firefox.install(a);
+    expect(added).toMatchObject({ installed: true, changed: true, handle: join(root, `etc/firefox/policies/certificates/relay-onboard-root-${a.sha256.slice(0, 16)}.pem`) });
+    expect(await readFile(added.handle!, "utf8")).toBe(a.pem.trim() + "\n");
+    expect(JSON.parse(await readFile(firefox.location, "utf8"))).toEqual({ policies: { Certificates: { Install: [added.handle] } } });
+    expect(await firefox.install(a)).toMatchObject({ installed: true, changed: false });
+    await firefox.install(b); // a rotation's second root: both listed
+    expect((JSON.parse(await readFile(firefox.location, "utf8")) as { policies: { Certificates: { Install: string[] } } }).policies.Certificates.Install).toHaveLength(2);
+    expect(await firefox.find(a.sha256, "Example Org")).toMatchObject({ sha256: a.sha256 });
+    expect(await firefox.remove(a)).toMatchObject({ installed: false, changed: true });
+    expect(await firefox.find(a.sha256, "Example Org")).toBeUndefined();
+    // The other root stays listed (a rotation retiring A keeps B).
+    expect(await firefox.status(b)).toMatchObject({ installed: true });
+    expect(JSON.parse(await readFile(firefox.location, "utf8"))).toEqual({ policies: { Certificates: { Install: [join(root, `etc/firefox/policies/certificates/relay-onboard-root-${b.sha256.slice(0, 16)}.pem`)] } } });
+    await firefox.remove(b);
+    await expect(readFile(firefox.location)).rejects.toMatchObject({ code: "ENOENT" });
+    expect((await readdir(join(root, "etc/firefox/policies/certificates"))).filter((n) => n.endsWith(".pem"))).toEqual([]);
+    expect(await readdir(join(root, "etc/firefox/policies"))).toEqual(["certificates"]); // no backups of a file that was only ours
+  });
+
+  it("Firefox: IT's own policies and its own copy of the root stay; a file Firefox would not read is refused and left as it was", async () => {
+    const root = await machine(["usr/lib/firefox-esr", "etc/firefox/policies"]);
+    const a = await ca("Root A");
+    const file = join(root, "etc/firefox/policies/policies.json");
+    await writeFile(join(root, "etc/firefox/policies/it-root.pem"), a.pem);
+    const its = { policies: { DisableTelemetry: true, Certificates: { Install: [join(root, "etc/firefox/policies/it-root.pem")] } } };
+    await writeFile(file, JSON.stringify(its));
+    const firefox = byStore(await browserPolicyStores(root), "firefox-policy");
+    // IT already installs this very root: trusted, nothing to add — and never removed by us.
+    expect(await firefox.install(a)).toMatchObject({ installed: true, changed: false });
+    expect(await firefox.find(a.sha256, "Example Org")).toBeUndefined();
+    expect(await firefox.remove(a)).toMatchObject({ installed: true, changed: false, message: expect.stringContaining("also installed by someone else") as unknown });
+    expect(JSON.parse(await readFile(file, "utf8"))).toEqual(its);
+    // Another root of ours is added beside IT's, and taken out leaving IT's file as its policies were.
+    const b = await ca("Root B");
+    await firefox.install(b);
+    expect((JSON.parse(await readFile(file, "utf8")) as typeof its).policies).toMatchObject({ DisableTelemetry: true, Certificates: { Install: [its.policies.Certificates.Install[0], expect.stringMatching(/relay-onboard-root-/)] } });
+    await firefox.remove(b);
+    expect(JSON.parse(await readFile(file, "utf8"))).toEqual(its);
+    // IT's file as it was is kept beside (once per change of it), never a copy of one only ours.
+    expect((await readdir(join(root, "etc/firefox/policies"))).filter((n) => n.startsWith("policies.json.")).length).toBe(2);
+    for (const bad of ["\uFEFF{}", "{ not json", '{"policies": {"Certificates": {"Install": "one.pem"}}}']) {
+      await writeFile(file, bad);
+      await expect(firefox.install(b)).rejects.toMatchObject({ code: "BAD_INPUT" });
+      expect(await readFile(file, "utf8")).toBe(bad);
+    }
+  });
+
+  it("Chromium: CACertificates in a file of our own; IT's CACertificates elsewhere is never shadowed — refused, nothing written", async () => {
+    const root = await machine(["usr/lib/chromium"]);
+    const chromium = byStore(await browserPolicyStores(root), "chromium-policy");
+    const [a, b] = [await ca("Root A"), await ca("Root B")];
+    expect(await chromium.install(a)).toMatchObject({ installed: true, changed: true });
+    await chromium.install(b);
+    expect(JSON.parse(await readFile(chromium.location, "utf8"))).toEqual({ CACertificates: [a.der.toString("base64"), b.der.toString("base64")] });
+    expect(await chromium.install(a)).toMatchObject({ changed: false });
+    expect(await chromium.find(b.sha256, "Example Org")).toMatchObject({ sha256: b.sha256 });
+    await chromium.remove(a);
+    expect(JSON.parse(await readFile(chromium.location, "utf8"))).toEqual({ CACertificates: [b.der.toString("base64")] });
+    await chromium.remove(b);
+    await expect(readFile(chromium.location)).rejects.toMatchObject({ code: "ENOENT" });
+
+    const managed = join(root, "etc/chromium/policies/managed");
+    await writeFile(join(managed, "it.json"), JSON.stringify({ CACertificates: [a.der.toString("base64")], HomepageLocation: "https://intranet" }));
+    expect(await chromium.status(a)).toMatchObject({ installed: true }); // IT's list trusts it
+    await expect(chromium.install(b)).rejects.toMatchObject({ code: "CA_INSTALL_FAILED", message: expect.stringContaining(`${join(managed, "it.json")} already sets Chromium's CACertificates policy`) as unknown });
+    expect(await readdir(managed)).toEqual(["it.json"]);
+    expect(await chromium.remove(a)).toMatchObject({ installed: true, changed: false });
+    expect(await chromium.trustedCopies(a.sha256)).toEqual([`${join(managed, "it.json")} (CACertificates)`]);
+  });
+
+  // Only root's writes need the check (a non-root run is held to its rights by the kernel).
+  it.skipIf(process.getuid?.() !== 0)("as root, a policy folder along a link or a user's folder is refused (a user must not steer root's writes)", async () => {
+    const root = await machine(["usr/lib/chromium", "etc/chromium/policies"]);
+    const { chown, rm, symlink } = await import("node:fs/promises");
+    await chown(join(root, "etc/chromium/policies"), 65534, 65534);
+    const chromium = byStore(await browserPolicyStores(root), "chromium-policy");
+    await expect(chromium.install(await ca("Root A"))).rejects.toMatchObject({ code: "BAD_INPUT", message: expect.stringContaining("belongs to another account") as unknown });
+    await rm(join(root, "etc/chromium/policies"), { recursive: true });
+    await mkdir(join(root, "elsewhere"));
+    await symlink(join(root, "elsewhere"), join(root, "etc/chromium/policies"));
+    await expect(chromium.install(await ca("Root A"))).rejects.toMatchObject({ code: "BAD_INPUT", message: expect.stringContaining("is a link") as unknown });
+    expect(await readdir(join(root, "elsewhere"))).toEqual([]);
+  });
+});
