@@ -35,6 +35,8 @@ export default {
     "src/fs/pidLock.ts",
     "src/clients/thunderbird/accounts.ts",
     "src/config/load.ts",
+    "src/truststore/mozillaPolicy.ts",
+    "src/truststore/chromiumPolicy.ts",
   ],
   // dist/ is copied into the sandbox: a few CLI tests run the built command as a process.
   ignorePatterns: ["test-output", "coverage", ".stryker-tmp", ".mutation-tmp", "reports"],

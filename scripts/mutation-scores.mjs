@@ -39,6 +39,8 @@ const ROLES = {
   "src/privilege/userJob.ts": "the user's side of that child",
   "src/truststore/policiesJson.ts": "the one policies.json reader",
   "src/fs/systemPath.ts": "system-scope writes along root's folders only",
+  "src/truststore/mozillaPolicy.ts": "Firefox's policies.json as a trust store",
+  "src/truststore/chromiumPolicy.ts": "Chromium's managed CACertificates as a trust store",
 };
 
 const squash = (s) => s.replace(/\s+/g, " ").trim();

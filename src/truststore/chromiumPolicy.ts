@@ -5,7 +5,7 @@
 // system store alone is not read). Chromium reads every *.json there; when two files set the same
 // policy only one applies, so a CACertificates IT already sets elsewhere is never shadowed: install
 // refuses and says to add the root to IT's own list.
-import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256Hex } from "../certs/pem.js";
 import { RelayError } from "../errors.js";
@@ -13,6 +13,7 @@ import { writeFileAtomic } from "../fs/atomic.js";
 import { acquireLock } from "../fs/pidLock.js";
 import { requireRootOwnedPath } from "../fs/systemPath.js";
 import { guardWrite } from "../fs/writeFailure.js";
+import { makeFolder } from "../fs/makeFolder.js";
 import { identifyDer } from "./accept.js";
 import { confirmChange } from "./common.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
@@ -87,7 +88,7 @@ export class ChromiumPolicyStore implements TrustStore {
     await requireRootOwnedPath(this.location, "Chromium's managed policy file");
     await guardWrite("CA_INSTALL_FAILED", this.dir, "Chromium's managed policy file", async () => {
       if (list.length === 0) return rm(this.location, { force: true });
-      await mkdir(this.dir, { recursive: true, mode: 0o755 });
+      await makeFolder(this.dir, 0o755);
       await writeFileAtomic(this.location, `${JSON.stringify({ CACertificates: list }, null, 2)}\n`, { mode: 0o644 });
     });
   }
@@ -107,7 +108,7 @@ export class ChromiumPolicyStore implements TrustStore {
     const before = await this.status(ca);
     if (before.installed) return before;
     await requireRootOwnedPath(this.location, "Chromium's managed policy file");
-    await mkdir(this.dir, { recursive: true, mode: 0o755 });
+    await guardWrite("CA_INSTALL_FAILED", this.dir, "Chromium's managed policy folder", () => makeFolder(this.dir, 0o755));
     return this.locked(() => this.installNow(ca));
   }
 

@@ -5,7 +5,7 @@
 // installation's distribution file), which is where a new file goes. IT's other policies are kept
 // (the merge is policiesJson.ts's, shared with Thunderbird's); the certificate sits in `certificates/` beside
 // the file, named for its fingerprint, and is listed by absolute path.
-import { mkdir, readFile, rm, stat } from "node:fs/promises";
+import { readFile, rm, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { pemBlocksDer, sha256Hex } from "../certs/pem.js";
 import { RelayError } from "../errors.js";
@@ -14,6 +14,7 @@ import { keepBackup } from "../fs/backup.js";
 import { acquireLock } from "../fs/pidLock.js";
 import { requireRootOwnedPath } from "../fs/systemPath.js";
 import { guardWrite } from "../fs/writeFailure.js";
+import { makeFolder } from "../fs/makeFolder.js";
 import { isJsonObject, mergePolicies, parsePoliciesJson } from "./policiesJson.js";
 import { identifyDer } from "./accept.js";
 import { confirmChange } from "./common.js";
@@ -136,7 +137,7 @@ export class MozillaPolicyStore implements TrustStore {
     const before = await this.status(ca);
     if (before.installed) return before;
     await this.guardPaths();
-    await mkdir(dirname(this.location), { recursive: true, mode: 0o755 });
+    await guardWrite("CA_INSTALL_FAILED", dirname(this.location), `${this.app}'s policies folder`, () => makeFolder(dirname(this.location), 0o755));
     return this.locked(() => this.installNow(ca));
   }
 
@@ -145,7 +146,7 @@ export class MozillaPolicyStore implements TrustStore {
     const path = this.ourPath(ca.sha256);
     // The certificate first: the app must find every file it is told to install.
     await guardWrite("CA_INSTALL_FAILED", this.certDir, `the root certificate for ${this.app}'s policies`, async () => {
-      await mkdir(this.certDir, { recursive: true, mode: 0o755 });
+      await makeFolder(this.certDir, 0o755);
       await writeFileAtomic(path, ca.pem.trim() + "\n", { mode: 0o644 });
     });
     await this.writePolicies(text, mergePolicies(text, [...install.filter(this.isOurs).filter((e) => e !== path), path], this.isOurs, this.location));

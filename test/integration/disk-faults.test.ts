@@ -116,3 +116,34 @@ describe.skipIf(!isRoot)("onboard on a full or read-only disk", () => {
     });
   }
 });
+
+describe.skipIf(!isRoot)("the browsers' policies on a full or read-only /etc", () => {
+  const IT = '{"policies": {"DisableTelemetry": true}}\n';
+  for (const state of ["full", "read-only"] as const) {
+    const cause = state === "full" ? /the disk is full \(ENOSPC\)/ : /the disk is read-only \(EROFS\)/;
+    it(`CA_INSTALL_FAILED naming the folder and the cause; IT's policies.json byte-identical, nothing half-written (${state})`, async () => {
+      const root = await disk(state, async (d) => {
+        for (const dir of ["usr/lib/firefox-esr", "usr/lib/chromium", "etc/firefox/policies"]) await mkdir(join(d, dir), { recursive: true });
+        await writeFile(join(d, "etc/firefox/policies/policies.json"), IT);
+      });
+      const { browserPolicyStores } = await import("../../src/truststore/browserPolicies.js");
+      const { acceptCa } = await import("../../src/truststore/accept.js");
+      const { sha256Hex, singleCertificateDer } = await import("../../src/certs/pem.js");
+      const { testCa } = await import("../helpers/org.js");
+      const pem = (await testCa()).certPem;
+      const ca = acceptCa(pem, sha256Hex(singleCertificateDer(pem)), "Example Org", new Date("2026-12-01T00:00:00Z"));
+      const stores = await browserPolicyStores(root);
+      expect(stores.map((s) => s.store)).toEqual(["firefox-policy", "chromium-policy"]);
+      for (const store of stores) {
+        const refused = await store.install(ca).then(() => undefined, (err: unknown) => err as { code?: string; message?: string });
+        expect(refused, store.store).toMatchObject({ code: "CA_INSTALL_FAILED" });
+        expect(refused?.message).toMatch(cause);
+        expect(refused?.message).toContain(root);
+      }
+      expect(await readFile(join(root, "etc/firefox/policies/policies.json"), "utf8")).toBe(IT);
+      const left = async (dir: string): Promise<string[]> => (await readdir(dir, { recursive: true })).map(String).filter((n) => !/^(filler|usr.*|etc|etc\/firefox|etc\/firefox\/policies|etc\/firefox\/policies\/policies\.json)$/.test(n));
+      // At most an empty folder on the full disk (its entry fits where a file's bytes do not).
+      expect((await left(root)).filter((n) => !/^etc\/(firefox\/policies\/certificates|chromium(\/policies(\/managed)?)?)$/.test(n))).toEqual([]);
+    });
+  }
+});
