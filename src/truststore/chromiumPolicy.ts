@@ -10,12 +10,11 @@ import { join } from "node:path";
 import { sha256Hex } from "../certs/pem.js";
 import { RelayError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
-import { acquireLock } from "../fs/pidLock.js";
 import { requireRootOwnedPath } from "../fs/systemPath.js";
 import { guardWrite } from "../fs/writeFailure.js";
 import { makeFolder } from "../fs/makeFolder.js";
 import { identifyDer } from "./accept.js";
-import { confirmChange } from "./common.js";
+import { confirmChange, lockedIn } from "./common.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 
 const FILE = "relay-onboard.json";
@@ -93,15 +92,8 @@ export class ChromiumPolicyStore implements TrustStore {
     });
   }
 
-  /** One change at a time: two runs never rewrite our file at once (a lost root). */
-  private async locked<T>(change: () => Promise<T>): Promise<T> {
-    if (!(await exists(this.dir))) return change();
-    const release = await acquireLock(join(this.dir, ".relay-onboard.lock"), { waitMs: 30_000, what: "Chromium's managed policy", failure: "CA_INSTALL_FAILED" });
-    try {
-      return await change();
-    } finally {
-      await release();
-    }
+  private locked<T>(change: () => Promise<T>): Promise<T> {
+    return lockedIn(this.dir, "Chromium's managed policy", change);
   }
 
   async install(ca: AcceptedCa): Promise<StoreResult> {

@@ -1,10 +1,11 @@
 // What every backend does the same way: hand the certificate to a tool through a private temp
 // file, and believe a tool's success only after reading the store back.
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RelayError } from "../errors.js";
 import { cleanLeftovers } from "../fs/leftovers.js";
+import { acquireLock } from "../fs/pidLock.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 
 export async function withTempFile<T>(name: string, data: string | Buffer, body: (path: string) => Promise<T>): Promise<T> {
@@ -30,4 +31,19 @@ export async function confirmChange(store: TrustStore, ca: AcceptedCa, installed
     throw new RelayError("CA_INSTALL_FAILED", installed ? `${tool} reported success but ${store.location} does not trust the certificate` : `${store.location} still lists the certificate`);
   }
   return { ...after, changed: true };
+}
+
+/**
+ * A change to a machine-wide file in `dir` (a browser's policies), one run at a time: two runs never
+ * merge into the same file at once and lose a root. A folder not there yet needs no lock.
+ */
+export async function lockedIn<T>(dir: string, what: string, change: () => Promise<T>): Promise<T> {
+  const exists = await stat(dir).then(() => true, () => false);
+  if (!exists) return change();
+  const release = await acquireLock(join(dir, ".relay-onboard.lock"), { waitMs: 30_000, what, failure: "CA_INSTALL_FAILED" });
+  try {
+    return await change();
+  } finally {
+    await release();
+  }
 }

@@ -11,13 +11,12 @@ import { pemBlocksDer, sha256Hex } from "../certs/pem.js";
 import { RelayError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { keepBackup } from "../fs/backup.js";
-import { acquireLock } from "../fs/pidLock.js";
 import { requireRootOwnedPath } from "../fs/systemPath.js";
 import { guardWrite } from "../fs/writeFailure.js";
 import { makeFolder } from "../fs/makeFolder.js";
 import { isJsonObject, mergePolicies, parsePoliciesJson } from "./policiesJson.js";
 import { identifyDer } from "./accept.js";
-import { confirmChange } from "./common.js";
+import { confirmChange, lockedIn } from "./common.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
 
 const OURS = /^relay-onboard-root-[0-9a-f]{16}\.pem$/;
@@ -121,16 +120,8 @@ export class MozillaPolicyStore implements TrustStore {
     });
   }
 
-  /** One change at a time: two runs never merge into the same file at once (a lost root). */
-  private async locked<T>(change: () => Promise<T>): Promise<T> {
-    const dir = dirname(this.location);
-    if (!(await exists(dir))) return change();
-    const release = await acquireLock(join(dir, ".relay-onboard.lock"), { waitMs: 30_000, what: `${this.app}'s policies`, failure: "CA_INSTALL_FAILED" });
-    try {
-      return await change();
-    } finally {
-      await release();
-    }
+  private locked<T>(change: () => Promise<T>): Promise<T> {
+    return lockedIn(dirname(this.location), `${this.app}'s policies`, change);
   }
 
   async install(ca: AcceptedCa): Promise<StoreResult> {
