@@ -116,6 +116,80 @@ describe("the browsers' enterprise policies as trust stores", () => {
     expect(await chromium.trustedCopies(a.sha256)).toEqual([`${join(managed, "it.json")} (CACertificates)`]);
   });
 
+  it("Firefox reads what IT lists as Firefox does: a name in certificates/, a DER file, a missing file; an oversized or odd policies file is refused", async () => {
+    const root = await machine(["usr/lib/firefox-esr", "etc/firefox/policies/certificates"]);
+    const a = await ca("Root A");
+    const file = join(root, "etc/firefox/policies/policies.json");
+    const certs = join(root, "etc/firefox/policies/certificates");
+    await writeFile(join(certs, "it-root.der"), a.der);
+    await writeFile(file, JSON.stringify({ policies: { Certificates: { Install: ["gone.pem", "it-root.der"] } } }));
+    const firefox = byStore(await browserPolicyStores(root), "firefox-policy");
+    expect(await firefox.status(a)).toMatchObject({ installed: true });
+    expect(await firefox.trustedCopies(a.sha256)).toEqual([`${file} (Certificates.Install: it-root.der)`]);
+    expect(await firefox.trustedCopies((await ca("Root B")).sha256)).toEqual([]);
+    // A root of ours whose file someone deleted is still taken out of the list; a file of ours no list names goes too.
+    const b = await ca("Root B2");
+    const added = await firefox.install(b);
+    const { rm: remove, stat } = await import("node:fs/promises");
+    expect((await stat(added.handle!)).mode & 0o777).toBe(0o644);
+    expect((await stat(file)).mode & 0o777).toBe(0o644);
+    await remove(added.handle!);
+    expect(await firefox.remove(b, "/etc/passwd")).toMatchObject({ changed: true, installed: false, handle: added.handle });
+    expect(JSON.parse(await readFile(file, "utf8"))).toEqual({ policies: { Certificates: { Install: ["gone.pem", "it-root.der"] } } });
+    await writeFile(added.handle!, b.pem);
+    expect(await firefox.remove(b)).toMatchObject({ changed: true });
+    await expect(readFile(added.handle!)).rejects.toMatchObject({ code: "ENOENT" });
+    expect(await firefox.remove(b)).toMatchObject({ changed: false, installed: false });
+    // Files Firefox would not read as a policies file: refused, named.
+    await writeFile(file, Buffer.alloc(4 * 1024 * 1024 + 1, 0x20));
+    await expect(firefox.status(a)).rejects.toMatchObject({ code: "BAD_INPUT", message: expect.stringContaining(file) as unknown });
+    await remove(file);
+    await mkdir(file);
+    await expect(firefox.install(a)).rejects.toMatchObject({ code: "BAD_INPUT", message: expect.stringContaining("not a regular file") as unknown });
+  });
+
+  it("the policies file in force: the system file whenever it exists, else an installation's; none without Firefox", async () => {
+    const { mozillaPolicyFile } = await import("../../src/truststore/mozillaPolicy.js");
+    const root = await machine(["usr/lib/firefox-esr/distribution", "etc/firefox/policies"]);
+    const options = { etc: join(root, "etc"), installDirs: [join(root, "usr/lib/firefox-esr")] };
+    expect(await mozillaPolicyFile("firefox", options)).toBe(join(root, "etc/firefox/policies/policies.json"));
+    await writeFile(join(root, "usr/lib/firefox-esr/distribution/policies.json"), "{}");
+    expect(await mozillaPolicyFile("firefox", options)).toBe(join(root, "usr/lib/firefox-esr/distribution/policies.json"));
+    await writeFile(join(root, "etc/firefox/policies/policies.json"), "{}");
+    expect(await mozillaPolicyFile("firefox", options)).toBe(join(root, "etc/firefox/policies/policies.json"));
+    expect(await mozillaPolicyFile("firefox", { etc: join(root, "none"), installDirs: [join(root, "nowhere")] })).toBeUndefined();
+  });
+
+  it("Chromium reads what Chromium reads: only *.json files that are JSON objects with a CACertificates list; others are no conflict", async () => {
+    const root = await machine(["usr/lib/chromium", "etc/chromium/policies/managed/folder.json"]);
+    const managed = join(root, "etc/chromium/policies/managed");
+    const a = await ca("Root A");
+    const b64 = a.der.toString("base64");
+    await writeFile(join(managed, "notes.txt"), JSON.stringify({ CACertificates: [b64] }));
+    await writeFile(join(managed, "broken.json"), "{ CACertificates");
+    await writeFile(join(managed, "list.json"), JSON.stringify([{ CACertificates: [b64] }]));
+    await writeFile(join(managed, "null.json"), "null");
+    await writeFile(join(managed, "string.json"), JSON.stringify({ CACertificates: b64 }));
+    await writeFile(join(managed, "huge.json"), JSON.stringify({ CACertificates: [b64], pad: "x".repeat(1024 * 1024) }));
+    const chromium = byStore(await browserPolicyStores(root), "chromium-policy");
+    expect(await chromium.status(a)).toMatchObject({ installed: false });
+    const { stat } = await import("node:fs/promises");
+    expect(await chromium.install(a)).toMatchObject({ installed: true, changed: true, handle: chromium.location });
+    expect((await stat(chromium.location)).mode & 0o777).toBe(0o644);
+    // A non-string entry in IT's list is not a certificate; a string one is.
+    await writeFile(join(managed, "mixed.json"), JSON.stringify({ CACertificates: [42, b64] }));
+    expect(await chromium.trustedCopies(a.sha256)).toEqual([`${join(managed, "mixed.json")} (CACertificates)`, `${chromium.location} (CACertificates)`]);
+    expect(await chromium.remove(a)).toMatchObject({ installed: true, changed: true, message: `also installed by someone else: left in place (${join(managed, "mixed.json")} (CACertificates))` });
+    expect(await chromium.remove(a)).toMatchObject({ changed: false });
+    expect(await chromium.find(a.sha256, "Example Org")).toBeUndefined();
+  });
+
+  it("the Chromium browsers installed: each folder once, whichever of its installations is there", async () => {
+    const { chromiumPolicyDirs } = await import("../../src/truststore/chromiumPolicy.js");
+    const root = await machine(["usr/lib/chromium-browser", "usr/lib64/chromium"]);
+    expect(await chromiumPolicyDirs([{ dir: "/c", installed: [join(root, "usr/lib/chromium"), join(root, "usr/lib64/chromium"), join(root, "usr/lib/chromium-browser")] }, { dir: "/g", installed: [join(root, "opt/google/chrome")] }])).toEqual(["/c"]);
+  });
+
   // Only root's writes need the check (a non-root run is held to its rights by the kernel).
   it.skipIf(process.getuid?.() !== 0)("as root, a policy folder along a link or a user's folder is refused (a user must not steer root's writes)", async () => {
     const root = await machine(["usr/lib/chromium", "etc/chromium/policies"]);

@@ -743,7 +743,7 @@ describe("the account as Thunderbird's setup makes it, and the user's accounts l
     expect(beside.updates.has("mail.server.server1.type")).toBe(false);
     const two = planThunderbirdAccount(prefs([...pop.map((l) => l.replace('accounts", "account1"', 'accounts", "account1,account3"')), '"mail.account.account3.server", "server3"', '"mail.account.account3.identities", "id3"', `"mail.identity.id3.useremail", "${EMAIL.toUpperCase()}"`, '"mail.server.server3.type", "imap"', '"mail.server.server3.hostname", "imap.third.test"']), { config, email: EMAIL });
     expect(two.account).toEqual({ action: "added", protocol: "imap", host: config.incoming!.host, beside: [{ name: EMAIL, protocol: "pop3", host: config.incoming!.host }, { name: "imap.third.test", protocol: "imap", host: "imap.third.test" }] });
-    expect(describeAccountOutcome(two.account, EMAIL, false)).toMatch(/ was added .* beside your accounts "alice@internal\.test" \(POP3, [^)]+\), "imap\.third\.test" \(IMAP, imap\.third\.test\), which stays as they are$/);
+    expect(describeAccountOutcome(two.account, EMAIL, false)).toMatch(/ was added .* beside your accounts "alice@internal\.test" \(POP3, [^)]+\), "imap\.third\.test" \(IMAP, imap\.third\.test\), which stay as they are$/);
   });
 
   it("the configured server's own account is updated in place — type, host, user and the user's settings kept — and a second run changes nothing", async () => {
@@ -759,6 +759,51 @@ describe("the account as Thunderbird's setup makes it, and the user's accounts l
     // An account listing an identity key with no preferences yet: that key is taken, not reused.
     const held = planThunderbirdAccount(prefs(['"mail.accountmanager.accounts", "account1"', '"mail.account.account1.identities", "id1"', '"mail.account.account1.server", "server1"']), { config, email: EMAIL });
     expect([held.identityKey, held.serverKey]).toEqual(["id2", "server2"]);
+  });
+
+  it("reads the user's lists and keys as Thunderbird does: spaces, empty entries, a killed run's unlisted account, numbering, defaults, names taken", async () => {
+    const config = await orgConfig();
+    const host = config.incoming!.host;
+    // Lists with spaces and empty entries; a default outgoing server that is listed stays.
+    const spaced = planThunderbirdAccount(prefs(['"mail.accountmanager.accounts", " account1 , ,account2 "', '"mail.smtpservers", " smtp1 ,"', '"mail.smtp.defaultserver", "smtp1"', '"mail.account.account1.server", "server1"', '"mail.account.account2.server", "server2"']), { config, email: EMAIL });
+    expect(spaced.updates.get("mail.accountmanager.accounts")).toBe("account1,account2,account3");
+    expect(spaced.updates.get("mail.smtpservers")).toBe("smtp1,smtp2");
+    expect(spaced.updates.has("mail.smtp.defaultserver")).toBe(false);
+    expect(spaced.serverKey).toBe("server3");
+    // A default naming a server that is not listed is none: ours becomes it.
+    expect(planThunderbirdAccount(prefs(['"mail.smtpservers", "smtp1"', '"mail.smtp.defaultserver", "smtp9"']), { config, email: EMAIL }).updates.get("mail.smtp.defaultserver")).toBe("smtp2");
+    // A killed run's account (written, its listing lost) is found and listed, not made again; a
+    // key that is not an account's ("lastKey", "accountX") is not taken for one.
+    const killed = planThunderbirdAccount(prefs(['"mail.accountmanager.accounts", "account1"', '"mail.account.lastKey", 7', '"mail.account.account4.server", "server4"', '"mail.account.account4.identities", "id4"', '"mail.server.server4.type", "imap"', `"mail.server.server4.hostname", "${host.toUpperCase()}"`, `"mail.server.server4.userName", "${EMAIL}"`, '"mail.account.accountX.server", "server4"']), { config, email: EMAIL });
+    // (its identity id4 has no address yet: the address gets a free key, id4 being taken)
+    expect(killed).toMatchObject({ accountKey: "account4", serverKey: "server4", identityKey: "id1", account: { action: "updated" } });
+    expect(killed.updates.get("mail.accountmanager.accounts")).toBe("account1,account4");
+    // Its folders on the server as the server's own preferences name it (host in its case).
+    expect(killed.updates.get("mail.account.account4.identities")).toBe("id4,id1");
+    expect(killed.updates.get("mail.identity.id1.fcc_folder")).toBe(`imap://alice%40internal.test@${host.toUpperCase()}/Sent`);
+    // Numbered after the last key Thunderbird gave, and after every account key in use.
+    const numbered = (lines: string[]) => planThunderbirdAccount(prefs(lines), { config, email: EMAIL }).accountKey;
+    expect(numbered(['"mail.accountmanager.accounts", "account1"', '"mail.account.lastKey", 7'])).toBe("account8");
+    expect(numbered(['"mail.accountmanager.accounts", "account1,account12"', '"mail.account.lastKey", 2'])).toBe("account13");
+    expect(numbered(['"mail.accountmanager.accounts", "account1"', '"mail.account.lastKey", "9"', '"mail.account.account3x.server", "s"'])).toBe("account2");
+    // The identity's name: the one given, the one the user has, else the address's local part.
+    expect(planThunderbirdAccount(new Map(), { config, email: EMAIL }).updates.get("mail.identity.id1.fullName")).toBe("alice");
+    const named = planThunderbirdAccount(prefs([...EXISTING.map((l) => l.replace("imap.old.test", host)), '"mail.identity.id1.fullName", "Alice Example"']), { config, email: EMAIL });
+    expect(named.updates.has("mail.identity.id1.fullName")).toBe(false);
+    // An account holding the address among other identities is the address's: beside it, named.
+    const shared = EXISTING.map((l) => l.replace('"id1"', '"id9,id1"'));
+    expect(planThunderbirdAccount(prefs(shared), { config, email: EMAIL }).account).toMatchObject({ action: "added", beside: [{ name: EMAIL, host: "imap.old.test" }] });
+    // Names taken: "address (IMAP)", then "_2", "_3" as Thunderbird numbers them.
+    const taken = (names: string[]) => planThunderbirdAccount(prefs(names.map((n, i) => `"mail.server.server${i + 1}.name", "${n}"`)), { config, email: EMAIL }).updates.get(`mail.server.server${names.length + 1}.name`);
+    expect(taken([EMAIL, `${EMAIL} (IMAP)`])).toBe(`${EMAIL} (IMAP)_2`);
+    expect(taken([EMAIL, `${EMAIL} (IMAP)`, `${EMAIL} (IMAP)_2`])).toBe(`${EMAIL} (IMAP)_3`);
+  });
+
+  it("without an incoming server, the address's identity among others in an account is the one used", async () => {
+    const config = { ...(await orgConfig()), incoming: undefined };
+    const plan = planThunderbirdAccount(prefs([...EXISTING.map((l) => l.replace('"id1"', '"id9,id1"')), '"mail.identity.id9.useremail", "other@internal.test"']), { config, email: EMAIL });
+    expect(plan).toMatchObject({ identityKey: "id1", accountKey: "account1", account: { action: "sends" } });
+    expect(plan.updates.has("mail.identity.id9.smtpServer")).toBe(false);
   });
 
   it("without an incoming server: no identity for no account; the address's account sends through the relay, now the default; status says what is missing", async () => {

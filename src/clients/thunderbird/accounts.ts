@@ -241,7 +241,7 @@ export function describeAccountOutcome(outcome: AccountOutcome, email: string, d
     case "added": {
       const made = `${dryRun ? "a new account would be added" : "a new account was added"} for ${email} (${outcome.protocol.toUpperCase()}, ${outcome.host})`;
       if (outcome.beside.length === 0) return made;
-      return `${made} beside your ${outcome.beside.length === 1 ? "account" : "accounts"} ${outcome.beside.map(named).join(", ")}, which ${dryRun ? "would stay" : "stays"} as ${outcome.beside.length === 1 ? "it is" : "they are"}`;
+      return `${made} beside your ${outcome.beside.length === 1 ? "account" : "accounts"} ${outcome.beside.map(named).join(", ")}, which ${dryRun ? "would stay" : outcome.beside.length === 1 ? "stays" : "stay"} as ${outcome.beside.length === 1 ? "it is" : "they are"}`;
     }
     case "updated":
       return `your account ${named(outcome.account)} ${dryRun ? "would be" : "was"} updated in place (its server, user name and mail on this computer kept)`;
