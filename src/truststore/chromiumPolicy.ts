@@ -44,8 +44,8 @@ export async function chromiumPolicyDirs(dirs: ReadonlyArray<{ dir: string; inst
 /** The CACertificates list of one policy file (undefined: the file does not set it, or is not JSON Chromium reads). */
 function caCertificates(text: string): string[] | undefined {
   try {
-    const doc = JSON.parse(text) as unknown;
-    const list = typeof doc === "object" && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>)["CACertificates"] : undefined;
+    // null, a list or a string has no such member: undefined (JSON.parse makes no prototype getters).
+    const list = (JSON.parse(text) as Record<string, unknown> | null)?.["CACertificates"];
     return Array.isArray(list) ? list.filter((e): e is string => typeof e === "string") : undefined;
   } catch {
     return undefined;

@@ -14,7 +14,7 @@ import { keepBackup } from "../fs/backup.js";
 import { requireRootOwnedPath } from "../fs/systemPath.js";
 import { guardWrite } from "../fs/writeFailure.js";
 import { makeFolder } from "../fs/makeFolder.js";
-import { isJsonObject, mergePolicies, parsePoliciesJson } from "./policiesJson.js";
+import { installList, mergePolicies } from "./policiesJson.js";
 import { identifyDer } from "./accept.js";
 import { confirmChange, lockedIn } from "./common.js";
 import type { AcceptedCa, StoreResult, TrustStore } from "./types.js";
@@ -70,12 +70,7 @@ export class MozillaPolicyStore implements TrustStore {
     if (!info) return { text: undefined, install: [] };
     if (!info.isFile() || info.size > MAX_BYTES) throw new RelayError("BAD_INPUT", `${this.location} is not a policies file (not a regular file, or over ${MAX_BYTES} bytes)`);
     const text = await readFile(this.location, "utf8");
-    mergePolicies(text, [], () => false, this.location); // refuses what the app would not read, naming why
-    const doc = parsePoliciesJson(text, this.location);
-    const policies = isJsonObject(doc ?? null) && isJsonObject((doc as { policies?: never }).policies) ? (doc as { policies: Record<string, unknown> }).policies : {};
-    const certificates = policies["Certificates"] as { Install?: unknown } | undefined;
-    const install = Array.isArray(certificates?.Install) ? (certificates.Install as string[]) : [];
-    return { text, install };
+    return { text, install: installList(text, this.location) };
   }
 
   /** The certificates an Install entry names (an absolute path, or a name in `certificates/`). */

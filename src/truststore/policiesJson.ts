@@ -63,6 +63,21 @@ function malformed(file: string, why: string): RelayError {
  * entries and with `certs` appended. Throws BAD_INPUT when the existing text is not a policies file.
  */
 export function mergePolicies(existing: string | undefined, certs: string[], isOurs: (entry: string) => boolean, file = "policies.json"): string {
+  const { doc, policies, certificates, install } = readCertificates(existing, file);
+  const kept = install.filter((entry) => !isOurs(entry));
+  certificates["Install"] = [...kept, ...certs];
+  policies["Certificates"] = certificates;
+  doc["policies"] = policies;
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/** The Certificates → Install list of a policies file (BAD_INPUT, as mergePolicies, for one the app would not read). */
+export function installList(existing: string | undefined, file = "policies.json"): string[] {
+  return readCertificates(existing, file).install;
+}
+
+/** The document and its Certificates policy, each member checked for the type the app requires. */
+function readCertificates(existing: string | undefined, file: string) {
   let doc: Json = { policies: {} };
   if (existing !== undefined && existing.trim() !== "") {
     try {
@@ -79,9 +94,5 @@ export function mergePolicies(existing: string | undefined, certs: string[], isO
   if (!isJsonObject(certificates)) throw malformed(file, 'has a "Certificates" policy that is not an object');
   const install = "Install" in certificates ? certificates["Install"] : [];
   if (!Array.isArray(install) || !install.every((e) => typeof e === "string")) throw malformed(file, 'has a "Certificates.Install" that is not a list of file names');
-  const kept = (install).filter((entry) => !isOurs(entry));
-  certificates["Install"] = [...kept, ...certs];
-  policies["Certificates"] = certificates;
-  doc["policies"] = policies;
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  return { doc, policies, certificates, install };
 }

@@ -85,7 +85,9 @@ describe("the browsers' enterprise policies as trust stores", () => {
     await firefox.remove(b);
     expect(JSON.parse(await readFile(file, "utf8"))).toEqual(its);
     // IT's file as it was is kept beside (once per change of it), never a copy of one only ours.
-    expect((await readdir(join(root, "etc/firefox/policies"))).filter((n) => n.startsWith("policies.json.")).length).toBe(2);
+    const backups = (await readdir(join(root, "etc/firefox/policies"))).filter((n) => n.startsWith("policies.json."));
+    expect(backups).toHaveLength(2);
+    for (const name of backups) expect(name).toMatch(/^policies\.json\.relay-onboard-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z(-[0-9a-f]{8})?\.bak$/);
     for (const bad of ["\uFEFF{}", "{ not json", '{"policies": {"Certificates": {"Install": "one.pem"}}}']) {
       await writeFile(file, bad);
       await expect(firefox.install(b)).rejects.toMatchObject({ code: "BAD_INPUT" });
@@ -148,6 +150,35 @@ describe("the browsers' enterprise policies as trust stores", () => {
     await expect(firefox.install(a)).rejects.toMatchObject({ code: "BAD_INPUT", message: expect.stringContaining("not a regular file") as unknown });
   });
 
+  it("Firefox: a policies file without policies or Certificates takes ours beside what it has; only our own file names are ours", async () => {
+    const root = await machine(["usr/lib/firefox-esr", "etc/firefox/policies"]);
+    const file = join(root, "etc/firefox/policies/policies.json");
+    const a = await ca("Root A");
+    const ours = join(root, `etc/firefox/policies/certificates/relay-onboard-root-${a.sha256.slice(0, 16)}.pem`);
+    for (const [before, after] of [
+      ["{}", { policies: { Certificates: { Install: [ours] } } }],
+      ['{"policies": {}}', { policies: { Certificates: { Install: [ours] } } }],
+      ['{"policies": {"Certificates": {"ImportEnterpriseRoots": true}}}', { policies: { Certificates: { ImportEnterpriseRoots: true, Install: [ours] } } }],
+    ] as const) {
+      await writeFile(file, before);
+      const firefox = byStore(await browserPolicyStores(root), "firefox-policy");
+      expect(await firefox.status(a)).toMatchObject({ installed: false });
+      await firefox.install(a);
+      expect(JSON.parse(await readFile(file, "utf8"))).toEqual(after);
+      await firefox.remove(a);
+    }
+    // Look-alikes are IT's: our name in another folder, another name in our folder, a name with more around it.
+    const certs = join(root, "etc/firefox/policies/certificates");
+    const lookalikes = [join(root, `etc/relay-onboard-root-${a.sha256.slice(0, 16)}.pem`), join(certs, "it-root.pem"), join(certs, `x-relay-onboard-root-${a.sha256.slice(0, 16)}.pem`), join(certs, `relay-onboard-root-${a.sha256.slice(0, 16)}.pem.old`)];
+    await writeFile(file, JSON.stringify({ policies: { Certificates: { Install: lookalikes } } }));
+    const firefox = byStore(await browserPolicyStores(root), "firefox-policy");
+    await firefox.install(a);
+    expect(JSON.parse(await readFile(file, "utf8"))).toEqual({ policies: { Certificates: { Install: [...lookalikes, ours] } } });
+    expect(await firefox.find(a.sha256, "Example Org", lookalikes[0])).toMatchObject({ sha256: a.sha256 }); // a recorded handle not ours is not followed
+    await firefox.remove(a, lookalikes[0]);
+    expect(JSON.parse(await readFile(file, "utf8"))).toEqual({ policies: { Certificates: { Install: lookalikes } } });
+  });
+
   it("the policies file in force: the system file whenever it exists, else an installation's; none without Firefox", async () => {
     const { mozillaPolicyFile } = await import("../../src/truststore/mozillaPolicy.js");
     const root = await machine(["usr/lib/firefox-esr/distribution", "etc/firefox/policies"]);
@@ -202,5 +233,15 @@ describe("the browsers' enterprise policies as trust stores", () => {
     await symlink(join(root, "elsewhere"), join(root, "etc/chromium/policies"));
     await expect(chromium.install(await ca("Root A"))).rejects.toMatchObject({ code: "BAD_INPUT", message: expect.stringContaining("is a link") as unknown });
     expect(await readdir(join(root, "elsewhere"))).toEqual([]);
+    // Firefox: a root of ours listed before a user took the folder is not taken out through it;
+    // nothing to take out needs no write, so nothing is refused.
+    const ff = await machine(["usr/lib/firefox-esr"]);
+    const firefox = byStore(await browserPolicyStores(ff), "firefox-policy");
+    const [a, b] = [await ca("Root A"), await ca("Root B")];
+    await firefox.install(a);
+    await chown(join(ff, "etc/firefox/policies"), 65534, 65534);
+    await expect(firefox.remove(a)).rejects.toMatchObject({ code: "BAD_INPUT", message: expect.stringContaining("belongs to another account") as unknown });
+    expect(await firefox.remove(b)).toMatchObject({ changed: false });
+    await expect(firefox.install(b)).rejects.toMatchObject({ code: "BAD_INPUT" });
   });
 });
