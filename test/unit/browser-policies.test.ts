@@ -136,7 +136,12 @@ describe("the browsers' enterprise policies as trust stores", () => {
     expect((await stat(added.handle!)).mode & 0o777).toBe(0o644);
     expect((await stat(file)).mode & 0o777).toBe(0o644);
     await remove(added.handle!);
-    expect(await firefox.remove(b, "/etc/passwd")).toMatchObject({ changed: true, installed: false, handle: added.handle });
+    // A recorded handle that is not ours is never followed: a canary of the test's own stands for a
+    // system file (never a real one: a mutant that followed it would delete it).
+    const canary = join(root, "etc/canary");
+    await writeFile(canary, "keep me");
+    expect(await firefox.remove(b, canary)).toMatchObject({ changed: true, installed: false, handle: added.handle });
+    expect(await readFile(canary, "utf8")).toBe("keep me");
     expect(JSON.parse(await readFile(file, "utf8"))).toEqual({ policies: { Certificates: { Install: ["gone.pem", "it-root.der"] } } });
     await writeFile(added.handle!, b.pem);
     expect(await firefox.remove(b)).toMatchObject({ changed: true });
