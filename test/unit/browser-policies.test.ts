@@ -250,3 +250,18 @@ describe("the browsers' enterprise policies as trust stores", () => {
     await expect(firefox.install(b)).rejects.toMatchObject({ code: "BAD_INPUT" });
   });
 });
+
+describe("what browsers started later will trust, said in one sentence", () => {
+  const store = (name: string, location: string) => ({ store: name, location }) as unknown as TrustStore;
+  it("names the browsers whose policies hold the root; says nothing off Linux", async () => {
+    const { laterProfilesSentence } = await import("../../src/truststore/browserPolicies.js");
+    const policies = [store("linux-system", "/usr/local/share/ca-certificates"), store("firefox-policy", "/etc/firefox/policies/policies.json"), store("chromium-policy", "/etc/chromium/policies/managed/relay-onboard.json"), store("chromium-policy", "/etc/opt/chrome/policies/managed/relay-onboard.json")];
+    expect(await laterProfilesSentence(policies, "linux")).toBe("browser profiles made later trust the root too: Firefox and Chromium and Google Chrome read it from their enterprise policies");
+    expect(await laterProfilesSentence(policies.slice(2, 3), "linux")).toBe("browser profiles made later trust the root too: Chromium read it from their enterprise policies");
+    expect(await laterProfilesSentence(policies, "win32")).toBeUndefined();
+    expect(await laterProfilesSentence(policies, "darwin")).toBeUndefined();
+    // Without policies the sentence depends on the browsers installed here (this machine: both, provisioned).
+    const user = await laterProfilesSentence([store("nss", "/home/u/.pki/nssdb")], "linux");
+    expect(user).toBe("Chromium started later trusts the root (its certificate store was made ready); a Firefox profile made later does not: start Firefox once and run this again, or ask IT to install the root for the whole computer (as root: Firefox's enterprise policy)");
+  });
+});
